@@ -1,0 +1,48 @@
+# Orbita: the two commands a newcomer needs are `make demo` and `make test`.
+SWIFT ?= swift
+BUILD_FLAGS = --explicit-target-dependency-import-check error
+# Debian packages Orbita builds and runs against (PROJ and SQLite come in with later modules).
+DEPS = libsqlite3-dev libproj-dev proj-data pkg-config
+
+.PHONY: deps build release demo test lint format bench fuzz clean
+
+## deps: install the Debian packages that are missing (nothing when all are present)
+deps:
+	@missing=""; for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+release: deps
+	$(SWIFT) build -c release $(BUILD_FLAGS) --product orbita
+
+## demo: build and decode the bundled fleet log (a live server and simulator come with later issues)
+demo: build
+	$(SWIFT) run --skip-build orbita decode fixtures/nmea/demo-fleet.nmea
+
+## test: lint, build with strict import checks, run the whole suite
+test: deps lint
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build
+
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+
+format:
+	$(SWIFT) format --in-place -r Sources Tests Package.swift
+
+## bench: decode throughput next to the anchors (checksum-scan limit, gpsdecode) on the same generated log
+bench: release
+	Benchmarks/nmea-decode.sh
+
+## fuzz: libFuzzer on the framer and decoder (FUZZ_SECONDS, default 600)
+fuzz:
+	Sources/NMEAFuzz/run.sh $${FUZZ_SECONDS:-600}
+
+clean:
+	rm -rf .build .build-fuzz

@@ -1,0 +1,47 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Settings for Orbita's own targets: Swift 6 mode, strict imports, warnings as errors (ours only).
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "Orbita",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "orbita", targets: ["orbita"]),
+        .executable(name: "NMEAFuzz", targets: ["NMEAFuzz"]),
+        .library(name: "NMEA", targets: ["NMEA"]),
+        .library(name: "OrbitaModel", targets: ["OrbitaModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        .target(name: "OrbitaModel", swiftSettings: strict),
+        .target(name: "NMEA", dependencies: ["OrbitaModel"], swiftSettings: strict),
+        .target(
+            name: "OrbitaCommands",
+            dependencies: [
+                "OrbitaModel", "NMEA",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "orbita", dependencies: ["OrbitaCommands"], swiftSettings: strict),
+        .target(name: "OrbitaTesting", swiftSettings: strict),
+        .executableTarget(
+            name: "NMEAFuzz", dependencies: ["NMEA", "OrbitaModel"], exclude: ["run.sh"], swiftSettings: strict),
+        .testTarget(name: "OrbitaModelTests", dependencies: ["OrbitaModel"], swiftSettings: strict),
+        .testTarget(name: "NMEATests", dependencies: ["NMEA", "OrbitaModel", "OrbitaTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "OrbitaCommandsTests",
+            dependencies: ["OrbitaCommands", "NMEA", "OrbitaModel", "OrbitaTesting"],
+            swiftSettings: strict
+        ),
+    ]
+)

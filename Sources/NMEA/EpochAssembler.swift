@@ -1,0 +1,220 @@
+import OrbitaModel
+
+/// Merges the sentences of one receiver cycle into one `Fix`.
+///
+/// A cycle is the set of sentences that share a UTC time (within 10 ms). A sentence with a different time
+/// closes the cycle; sentences without a time (GSA, GSV, VTG, DTM) join the open cycle. The date
+/// comes from RMC or ZDA in the same cycle or an earlier one (rolled over at midnight), never from a clock.
+/// A position is used only from a sentence that says it is valid (RMC/GLL status `A` and mode not `N`,
+/// GGA quality above 0, GNS with a usable mode).
+struct EpochAssembler {
+    private(set) var fix: Fix
+    private var epochTime: TimeOfDay?
+    private var hasContent = false
+    private var positionValid = false
+    private var speedFromRMC = false
+    private var ggaQuality: FixQuality?
+    private var modeQuality: FixQuality?
+    private var gsaMode: FixMode?
+    private var dateThisEpoch: CivilDate?
+    private var inView = SatelliteSet()
+    private var used = SatelliteSet()
+    private var usedFromGSA = 0
+    // Carried from cycle to cycle.
+    private var lastDate: CivilDate?
+    private var lastDateTime: TimeOfDay?
+    private var datum = Datum.wgs84
+
+    init(device: String?) {
+        fix = Fix(device: device)
+    }
+
+    private static let knotsToMetersPerSecond = 1852.0 / 3600.0
+    private static let halfDay: Int64 = 43_200_000_000
+    /// Times closer than this belong to one cycle: receivers print the same instant with different precision
+    /// (Magellan eXplorist 210: GLL `200620.303`, GGA `200620.30`). Epochs of a 20 Hz receiver are 50 ms apart.
+    private static let sameEpochMicroseconds: Int64 = 10_000
+
+    /// Adds one decoded sentence; calls `emit` when it closes the previous cycle.
+    @inline(__always)
+    mutating func add(_ sentence: Sentence, talker: Talker, emit: (Fix) -> Void) {
+        switch sentence {
+        case .rmc(let rmc):
+            begin(rmc.time, emit)
+            if let date = rmc.date { dateThisEpoch = date }
+            if rmc.isValid, let latitude = rmc.latitude, let longitude = rmc.longitude {
+                setPosition(latitude, longitude)
+                if let knots = rmc.speedKnots {
+                    fix.speedMetersPerSecond = knots * Self.knotsToMetersPerSecond
+                    speedFromRMC = true
+                }
+                if let course = rmc.courseDegrees { fix.courseDegrees = course }
+                if let variation = rmc.magneticVariationDegrees { fix.magneticVariationDegrees = variation }
+            }
+            if let mode = rmc.modeIndicator, let quality = FixQuality(modeIndicator: mode) { modeQuality = quality }
+            if let status = rmc.navigationalStatus { fix.navigationalStatus = status }
+        case .gga(let gga):
+            begin(gga.time, emit)
+            let quality = gga.qualityIndicator.flatMap(FixQuality.init(ggaIndicator:))
+            if let quality { ggaQuality = quality }
+            if let quality, quality != .invalid, let latitude = gga.latitude, let longitude = gga.longitude {
+                setPosition(latitude, longitude)
+                if let altitude = gga.altitudeMSL { fix.altitudeMSL = altitude }
+                if let separation = gga.geoidSeparation { fix.geoidSeparation = separation }
+                if let age = gga.differentialAgeSeconds { fix.differentialAgeSeconds = age }
+            }
+            if let satellites = gga.satellitesUsed { fix.satellitesUsed = satellites }
+            if let hdop = gga.hdop { fix.hdop = hdop }
+        case .gns(let gns):
+            begin(gns.time, emit)
+            if gns.isValid, let latitude = gns.latitude, let longitude = gns.longitude {
+                setPosition(latitude, longitude)
+                if let altitude = gns.altitudeMSL { fix.altitudeMSL = altitude }
+                if let separation = gns.geoidSeparation { fix.geoidSeparation = separation }
+            }
+            if let mode = gns.bestMode, let quality = FixQuality(modeIndicator: mode) { modeQuality = quality }
+            if let satellites = gns.satellitesUsed { fix.satellitesUsed = satellites }
+            if let hdop = gns.hdop { fix.hdop = hdop }
+            if let status = gns.navigationalStatus { fix.navigationalStatus = status }
+        case .gll(let gll):
+            begin(gll.time, emit)
+            if gll.isValid, let latitude = gll.latitude, let longitude = gll.longitude {
+                setPosition(latitude, longitude)
+            }
+        case .vtg(let vtg):
+            guard vtg.modeIndicator != UInt8(ascii: "N") else { break }
+            if !speedFromRMC {
+                if let knots = vtg.speedKnots {
+                    fix.speedMetersPerSecond = knots * Self.knotsToMetersPerSecond
+                } else if let kmh = vtg.speedKilometersPerHour {
+                    fix.speedMetersPerSecond = kmh / 3.6
+                }
+            }
+            if fix.courseDegrees == nil, let course = vtg.courseTrueDegrees { fix.courseDegrees = course }
+        case .gsa(let gsa):
+            hasContent = true
+            if let type = gsa.fixType, let mode = FixMode(rawValue: type), mode > (gsaMode ?? .noFix) {
+                gsaMode = mode
+            } else if gsaMode == nil, let type = gsa.fixType {
+                gsaMode = FixMode(rawValue: type)
+            }
+            let system = gsa.systemID.flatMap(Constellation.init(nmeaSystemID:))
+            for index in 0..<gsa.satellites.count {
+                let number = gsa.satellites[index]
+                if let system {
+                    used.insert(system, number: number)
+                } else {
+                    used.insert(talker: talker, number: number)
+                }
+            }
+            usedFromGSA += gsa.satellites.count
+            if let pdop = gsa.pdop { fix.pdop = pdop }
+            if let vdop = gsa.vdop { fix.vdop = vdop }
+            if fix.hdop == nil, let hdop = gsa.hdop { fix.hdop = hdop }
+        case .gsv(let gsv):
+            for index in 0..<gsv.numbers.count { inView.insert(talker: talker, number: gsv.numbers[index]) }
+        case .zda(let zda):
+            begin(zda.time, emit)
+            if let date = zda.date { dateThisEpoch = date }
+        case .dtm(let dtm):
+            datum = dtm.localDatum
+        case .gst(let gst):
+            begin(gst.time, emit)
+            fix.errors = gst.errors
+        case .gbs(let gbs):
+            begin(gbs.time, emit)
+        case .txt, .identity, .ignored, .proprietary:
+            break
+        }
+    }
+
+    @inline(__always)
+    private mutating func setPosition(_ latitude: Double, _ longitude: Double) {
+        fix.latitude = latitude
+        fix.longitude = longitude
+        positionValid = true
+    }
+
+    /// Opens the cycle of a timed sentence, closing the previous one when the time differs.
+    @inline(__always)
+    private mutating func begin(_ time: TimeOfDay?, _ emit: (Fix) -> Void) {
+        if let time {
+            if let epochTime {
+                guard abs(epochTime.microseconds - time.microseconds) >= Self.sameEpochMicroseconds else {
+                    hasContent = true
+                    return
+                }
+                flush(emit)
+            }
+            epochTime = time
+        }
+        hasContent = true
+    }
+
+    /// Closes the open cycle: emits its fix if it holds a time or a position, then starts afresh.
+    mutating func flush(_ emit: (Fix) -> Void) {
+        defer { reset() }
+        guard hasContent, epochTime != nil || positionValid else { return }
+        var out = fix
+        if let time = epochTime {
+            out.time = resolveTime(time)
+        }
+        if positionValid {
+            if let gsaMode, gsaMode >= .twoDimensional {
+                out.mode = gsaMode
+            } else {
+                out.mode = out.altitudeMSL != nil ? .threeDimensional : .twoDimensional
+            }
+            if let quality = ggaQuality, quality != .invalid {
+                out.quality = quality
+            } else if let quality = modeQuality, quality != .invalid {
+                out.quality = quality
+            } else {
+                out.quality = .autonomous
+            }
+        } else {
+            out.mode = .noFix
+            out.quality = .invalid
+            out.latitude = nil
+            out.longitude = nil
+            out.altitudeMSL = nil
+            out.speedMetersPerSecond = nil
+            out.courseDegrees = nil
+        }
+        if out.satellitesUsed == nil && usedFromGSA > 0 { out.satellitesUsed = used.counts.total }
+        out.satellitesUsedByConstellation = used.counts
+        out.satellitesInView = inView.counts
+        out.datum = datum
+        emit(out)
+    }
+
+    private mutating func resolveTime(_ time: TimeOfDay) -> FixTime {
+        if let date = dateThisEpoch {
+            lastDate = date
+            lastDateTime = time
+            return .instant(UTCInstant(date: date, time: time))
+        }
+        guard var date = lastDate, let learnedAt = lastDateTime else { return .timeOfDay(time) }
+        if time.microseconds < learnedAt.microseconds - Self.halfDay {
+            date = date.next  // the clock passed midnight since the date was learned
+            lastDate = date
+            lastDateTime = time
+        }
+        return .instant(UTCInstant(date: date, time: time))
+    }
+
+    private mutating func reset() {
+        fix = Fix(device: fix.device)
+        epochTime = nil
+        hasContent = false
+        positionValid = false
+        speedFromRMC = false
+        ggaQuality = nil
+        modeQuality = nil
+        gsaMode = nil
+        dateThisEpoch = nil
+        inView = SatelliteSet()
+        used = SatelliteSet()
+        usedFromGSA = 0
+    }
+}

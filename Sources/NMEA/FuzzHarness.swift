@@ -1,0 +1,50 @@
+import OrbitaModel
+
+/// Runs arbitrary bytes through every entry point of the NMEA module and checks invariants that must hold for
+/// any input. The libFuzzer target (`NMEAFuzz`) traps when `check` reports a violation; the tests run the seeds.
+public enum FuzzHarness {
+    /// Exercises the decoder (lenient and strict, whole and split in two chunks) and the single-sentence
+    /// parser on `data`.
+    /// - Returns: a description of the first violated invariant, or nil.
+    public static func check(_ data: UnsafeRawBufferPointer) -> String? {
+        var whole: [Fix] = []
+        var wholeDecoder = NMEADecoder()
+        wholeDecoder.decode(data) { whole.append($0) }
+        wholeDecoder.finish { whole.append($0) }
+        if let problem = validate(whole, wholeDecoder.statistics) { return problem }
+
+        let middle = data.count / 2
+        var split: [Fix] = []
+        var splitDecoder = NMEADecoder()
+        splitDecoder.decode(UnsafeRawBufferPointer(rebasing: data[..<middle])) { split.append($0) }
+        splitDecoder.decode(UnsafeRawBufferPointer(rebasing: data[middle...])) { split.append($0) }
+        splitDecoder.finish { split.append($0) }
+        if split != whole { return "splitting the input in two chunks changed the fixes" }
+
+        var strict: [Fix] = []
+        var strictDecoder = NMEADecoder(options: .strictFraming)
+        strictDecoder.decode(data) { strict.append($0) }
+        strictDecoder.finish { strict.append($0) }
+        if let problem = validate(strict, strictDecoder.statistics) { return problem }
+        if strictDecoder.statistics.sentences > wholeDecoder.statistics.sentences {
+            return "strict framing accepted more sentences than lenient framing"
+        }
+
+        if data.count <= 300 {
+            _ = try? ParsedSentence.parse(Array(data), options: .lenient)
+            _ = try? ParsedSentence.parse(Array(data), options: .strictFraming)
+        }
+        return nil
+    }
+
+    private static func validate(_ fixes: [Fix], _ statistics: DecodeStatistics) -> String? {
+        if fixes.count != statistics.fixes { return "emitted \(fixes.count) fixes but counted \(statistics.fixes)" }
+        for fix in fixes {
+            if let latitude = fix.latitude, !(-90...90).contains(latitude) { return "latitude \(latitude)" }
+            if let longitude = fix.longitude, !(-180...180).contains(longitude) { return "longitude \(longitude)" }
+            if fix.hasPosition != (fix.mode >= .twoDimensional) { return "mode \(fix.mode) without a position" }
+            if fix.time == nil && !fix.hasPosition { return "a fix with neither time nor position" }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,210 @@
+import OrbitaModel
+
+/// A deterministic pseudo-random generator (SplitMix64), so that a seed always gives the same log.
+struct SplitMix64 {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+
+    mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * unit() }
+
+    mutating func int(_ range: ClosedRange<Int>) -> Int {
+        range.lowerBound + Int(next() % UInt64(range.count))
+    }
+
+    /// Standard normal (Box–Muller).
+    mutating func gaussian() -> Double {
+        let u = max(unit(), 1e-300)
+        return (-2 * _log(u)).squareRoot() * _cos(2 * Double.pi * unit())
+    }
+}
+
+/// Writes a realistic multi-constellation fleet log: per vehicle per second a `$PGID` identity line, then
+/// RMC, VTG, GGA, one GSA per constellation (NMEA 4.10 system IDs) and GSV groups for GPS, GLONASS and, for
+/// some vehicles, Galileo and BeiDou. Vehicles drive around Moscow; about 1% of epochs have no fix.
+struct FleetLogGenerator {
+    private struct Satellite {
+        var number: Int
+        var elevation: Int
+        var azimuth: Int
+        var snr: Int
+    }
+
+    private struct Vehicle {
+        var id: String
+        var latitude: Double
+        var longitude: Double
+        var altitude: Double
+        var heading: Double
+        var speed: Double
+        var noFixSeconds = 0
+        var constellations: [(talker: String, systemID: Int, satellites: [Satellite])]
+    }
+
+    private var rng: SplitMix64
+    private var vehicles: [Vehicle] = []
+    private var second = 8 * 3600
+
+    init(vehicles count: Int, seed: UInt64) {
+        rng = SplitMix64(seed: seed)
+        for index in 0..<count {
+            var systems: [(talker: String, systemID: Int, satellites: [Satellite])] = [
+                ("GP", 1, satellites(1...32, rng.int(8...12))), ("GL", 2, satellites(65...88, rng.int(5...9))),
+            ]
+            if index % 3 == 0 { systems.append(("GA", 3, satellites(1...36, rng.int(4...8)))) }
+            if index % 4 == 1 { systems.append(("GB", 4, satellites(1...37, rng.int(4...9)))) }
+            let id = "35" + String(100_000_000_000 + UInt64(index) * 7_919)
+            vehicles.append(
+                Vehicle(
+                    id: id, latitude: 55.75 + rng.uniform(-0.2, 0.2), longitude: 37.6 + rng.uniform(-0.35, 0.35),
+                    altitude: rng.uniform(120, 220), heading: rng.uniform(0, 360), speed: rng.uniform(0, 20),
+                    constellations: systems))
+        }
+    }
+
+    private mutating func satellites(_ numbers: ClosedRange<Int>, _ count: Int) -> [Satellite] {
+        var chosen: [Int] = []
+        while chosen.count < count {
+            let number = rng.int(numbers)
+            if !chosen.contains(number) { chosen.append(number) }
+        }
+        return chosen.sorted().map {
+            Satellite(number: $0, elevation: rng.int(5...85), azimuth: rng.int(0...359), snr: rng.int(15...48))
+        }
+    }
+
+    /// Writes whole epochs until `lines` lines are written (the last epoch is cut to fit).
+    mutating func generate(lines: Int, write: (String) -> Void) {
+        var written = 0
+        var block: [String] = []
+        while written < lines {
+            for index in vehicles.indices {
+                var vehicle = vehicles[index]
+                step(&vehicle)
+                vehicles[index] = vehicle
+                block.removeAll(keepingCapacity: true)
+                emit(vehicle, into: &block)
+                for line in block where written < lines {
+                    write(line)
+                    written += 1
+                }
+                if written >= lines { return }
+            }
+            second += 1
+        }
+    }
+
+    private mutating func step(_ vehicle: inout Vehicle) {
+        let target = rng.unit() < 0.002 ? 0 : vehicle.speed + rng.gaussian() * 0.7
+        vehicle.speed = min(max(0, 0.9 * vehicle.speed + 0.1 * target + rng.gaussian() * 0.3), 33)
+        vehicle.heading = (vehicle.heading + rng.gaussian() * (vehicle.speed > 2 ? 4 : 20) + 360)
+            .truncatingRemainder(dividingBy: 360)
+        let radians = vehicle.heading * .pi / 180
+        vehicle.latitude += vehicle.speed * _cos(radians) / 6_371_008.8 * 180 / .pi
+        vehicle.longitude +=
+            vehicle.speed * _sin(radians) / (6_371_008.8 * _cos(vehicle.latitude * .pi / 180)) * 180 / .pi
+        if abs(vehicle.latitude - 55.75) > 0.27 || abs(vehicle.longitude - 37.6) > 0.45 {
+            vehicle.heading = (vehicle.heading + 180).truncatingRemainder(dividingBy: 360)
+        }
+        vehicle.altitude += rng.gaussian() * 0.2
+        if vehicle.noFixSeconds > 0 {
+            vehicle.noFixSeconds -= 1
+        } else if rng.unit() < 0.0005 {
+            vehicle.noFixSeconds = rng.int(5...40)
+        }
+        for system in vehicle.constellations.indices {
+            for satellite in vehicle.constellations[system].satellites.indices where rng.unit() < 0.2 {
+                let snr = vehicle.constellations[system].satellites[satellite].snr + rng.int(0...4) - 2
+                vehicle.constellations[system].satellites[satellite].snr = min(55, max(0, snr))
+            }
+        }
+    }
+
+    private mutating func emit(_ vehicle: Vehicle, into out: inout [String]) {
+        let time = twoDigits(second / 3600 % 24) + twoDigits(second / 60 % 60) + twoDigits(second % 60) + ".00"
+        let date = twoDigits(9 + second / 86_400) + "0624"
+        out.append(sentence("PGID,\(vehicle.id)"))
+        if vehicle.noFixSeconds > 0 {
+            out.append(sentence("GNRMC,\(time),V,,,,,,,\(date),,,N,V"))
+            out.append(sentence("GNVTG,,,,,,,,,N"))
+            out.append(sentence("GNGGA,\(time),,,,,0,00,99.99,,,,,,"))
+            for system in vehicle.constellations {
+                out.append(sentence("GNGSA,A,1,,,,,,,,,,,,,99.99,99.99,99.99,\(system.systemID)"))
+            }
+        } else {
+            let (lat, ns) = Self.coordinate(vehicle.latitude, degreeDigits: 2, positive: "N", negative: "S")
+            let (lon, ew) = Self.coordinate(vehicle.longitude, degreeDigits: 3, positive: "E", negative: "W")
+            let knots = FixJSON.fixed(vehicle.speed * 3600 / 1852, decimals: 3)
+            let kmh = FixJSON.fixed(vehicle.speed * 3.6, decimals: 3)
+            let course = vehicle.speed > 0.5 ? FixJSON.fixed(vehicle.heading, decimals: 2) : ""
+            out.append(sentence("GNRMC,\(time),A,\(lat),\(ns),\(lon),\(ew),\(knots),\(course),\(date),,,A,V"))
+            out.append(sentence("GNVTG,\(course),T,,M,\(knots),N,\(kmh),K,A"))
+            let used = vehicle.constellations.map { min($0.satellites.count, 12) }.reduce(0, +)
+            let hdop = rng.uniform(0.6, 1.6)
+            let pdop = hdop * rng.uniform(1.2, 1.8)
+            let vdop = (max(pdop * pdop - hdop * hdop, 0.01)).squareRoot()
+            let dops = [pdop, hdop, vdop].map { FixJSON.fixed($0, decimals: 2) }.joined(separator: ",")
+            out.append(
+                sentence(
+                    "GNGGA,\(time),\(lat),\(ns),\(lon),\(ew),1,\(twoDigits(min(used, 99))),"
+                        + "\(FixJSON.fixed(hdop, decimals: 2)),\(FixJSON.fixed(vehicle.altitude, decimals: 1)),M,14.3,M,,"
+                ))
+            for system in vehicle.constellations {
+                var slots = system.satellites.prefix(12).map { twoDigits($0.number) }
+                while slots.count < 12 { slots.append("") }
+                out.append(sentence("GNGSA,A,3,\(slots.joined(separator: ",")),\(dops),\(system.systemID)"))
+            }
+        }
+        for system in vehicle.constellations {
+            let satellites = system.satellites
+            let messages = max(1, (satellites.count + 3) / 4)
+            for message in 0..<messages {
+                var fields = ["\(system.talker)GSV", "\(messages)", "\(message + 1)", twoDigits(satellites.count)]
+                for satellite in satellites.dropFirst(message * 4).prefix(4) {
+                    fields.append(twoDigits(satellite.number))
+                    fields.append(twoDigits(satellite.elevation))
+                    fields.append(String(satellite.azimuth))
+                    fields.append(vehicle.noFixSeconds > 0 ? "" : twoDigits(satellite.snr))
+                }
+                fields.append("1")
+                out.append(sentence(fields.joined(separator: ",")))
+            }
+        }
+    }
+
+    private static func coordinate(_ value: Double, degreeDigits: Int, positive: String, negative: String) -> (
+        String, String
+    ) {
+        let magnitude = abs(value)
+        var degrees = Int(magnitude)
+        var minutes = FixJSON.fixed((magnitude - Double(degrees)) * 60, decimals: 5)
+        if minutes.hasPrefix("60") {
+            degrees += 1
+            minutes = "0.00000"
+        }
+        if minutes.count < 8 { minutes = String(repeating: "0", count: 8 - minutes.count) + minutes }
+        var degreeText = String(degrees)
+        while degreeText.count < degreeDigits { degreeText = "0" + degreeText }
+        return (degreeText + minutes, value < 0 ? negative : positive)
+    }
+
+    private func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
+
+    private func sentence(_ body: String) -> String {
+        let checksum = body.utf8.reduce(UInt8(0), ^)
+        let hex = Array("0123456789ABCDEF".utf8)
+        return "$" + body + "*" + String(decoding: [hex[Int(checksum >> 4)], hex[Int(checksum & 15)]], as: UTF8.self)
+            + "\r\n"
+    }
+}

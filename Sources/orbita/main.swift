@@ -1,0 +1,3 @@
+import OrbitaCommands
+
+await OrbitaCLI.main()
