@@ -35,98 +35,141 @@ struct EpochAssembler {
     /// (Magellan eXplorist 210: GLL `200620.303`, GGA `200620.30`). Epochs of a 20 Hz receiver are 50 ms apart.
     private static let sameEpochMicroseconds: Int64 = 10_000
 
-    /// Adds one decoded sentence; calls `emit` when it closes the previous cycle.
-    @inline(__always)
-    mutating func add(_ sentence: Sentence, talker: Talker, emit: (Fix) -> Void) {
+    /// Adds one decoded sentence.
+    /// - Returns: the fix of the previous cycle when this sentence closes it.
+    mutating func add(_ sentence: Sentence, talker: Talker) -> Fix? {
         switch sentence {
-        case .rmc(let rmc):
-            begin(rmc.time, emit)
-            if let date = rmc.date { dateThisEpoch = date }
-            if rmc.isValid, let latitude = rmc.latitude, let longitude = rmc.longitude {
-                setPosition(latitude, longitude)
-                if let knots = rmc.speedKnots {
-                    fix.speedMetersPerSecond = knots * Self.knotsToMetersPerSecond
-                    speedFromRMC = true
-                }
-                if let course = rmc.courseDegrees { fix.courseDegrees = course }
-                if let variation = rmc.magneticVariationDegrees { fix.magneticVariationDegrees = variation }
-            }
-            if let mode = rmc.modeIndicator, let quality = FixQuality(modeIndicator: mode) { modeQuality = quality }
-            if let status = rmc.navigationalStatus { fix.navigationalStatus = status }
-        case .gga(let gga):
-            begin(gga.time, emit)
-            let quality = gga.qualityIndicator.flatMap(FixQuality.init(ggaIndicator:))
-            if let quality { ggaQuality = quality }
-            if let quality, quality != .invalid, let latitude = gga.latitude, let longitude = gga.longitude {
-                setPosition(latitude, longitude)
-                if let altitude = gga.altitudeMSL { fix.altitudeMSL = altitude }
-                if let separation = gga.geoidSeparation { fix.geoidSeparation = separation }
-                if let age = gga.differentialAgeSeconds { fix.differentialAgeSeconds = age }
-            }
-            if let satellites = gga.satellitesUsed { fix.satellitesUsed = satellites }
-            if let hdop = gga.hdop { fix.hdop = hdop }
-        case .gns(let gns):
-            begin(gns.time, emit)
-            if gns.isValid, let latitude = gns.latitude, let longitude = gns.longitude {
-                setPosition(latitude, longitude)
-                if let altitude = gns.altitudeMSL { fix.altitudeMSL = altitude }
-                if let separation = gns.geoidSeparation { fix.geoidSeparation = separation }
-            }
-            if let mode = gns.bestMode, let quality = FixQuality(modeIndicator: mode) { modeQuality = quality }
-            if let satellites = gns.satellitesUsed { fix.satellitesUsed = satellites }
-            if let hdop = gns.hdop { fix.hdop = hdop }
-            if let status = gns.navigationalStatus { fix.navigationalStatus = status }
-        case .gll(let gll):
-            begin(gll.time, emit)
-            if gll.isValid, let latitude = gll.latitude, let longitude = gll.longitude {
-                setPosition(latitude, longitude)
-            }
-        case .vtg(let vtg):
-            guard vtg.modeIndicator != UInt8(ascii: "N") else { break }
-            if !speedFromRMC {
-                if let knots = vtg.speedKnots {
-                    fix.speedMetersPerSecond = knots * Self.knotsToMetersPerSecond
-                } else if let kmh = vtg.speedKilometersPerHour {
-                    fix.speedMetersPerSecond = kmh / 3.6
-                }
-            }
-            if fix.courseDegrees == nil, let course = vtg.courseTrueDegrees { fix.courseDegrees = course }
-        case .gsa(let gsa):
-            hasContent = true
-            if let type = gsa.fixType, let mode = FixMode(rawValue: type), mode > (gsaMode ?? .noFix) {
-                gsaMode = mode
-            } else if gsaMode == nil, let type = gsa.fixType {
-                gsaMode = FixMode(rawValue: type)
-            }
-            let system = gsa.systemID.flatMap(Constellation.init(nmeaSystemID:))
-            for index in 0..<gsa.satellites.count {
-                let number = gsa.satellites[index]
-                if let system {
-                    used.insert(system, number: number)
-                } else {
-                    used.insert(talker: talker, number: number)
-                }
-            }
-            usedFromGSA += gsa.satellites.count
-            if let pdop = gsa.pdop { fix.pdop = pdop }
-            if let vdop = gsa.vdop { fix.vdop = vdop }
-            if fix.hdop == nil, let hdop = gsa.hdop { fix.hdop = hdop }
-        case .gsv(let gsv):
-            for index in 0..<gsv.numbers.count { inView.insert(talker: talker, number: gsv.numbers[index]) }
-        case .zda(let zda):
-            begin(zda.time, emit)
-            if let date = zda.date { dateThisEpoch = date }
-        case .dtm(let dtm):
-            datum = dtm.localDatum
-        case .gst(let gst):
-            begin(gst.time, emit)
-            fix.errors = gst.errors
-        case .gbs(let gbs):
-            begin(gbs.time, emit)
-        case .txt, .identity, .ignored, .proprietary:
-            break
+        case .rmc(let rmc): return add(rmc)
+        case .gga(let gga): return add(gga)
+        case .gns(let gns): return add(gns)
+        case .gll(let gll): return add(gll)
+        case .vtg(let vtg): add(vtg)
+        case .gsa(let gsa): add(gsa, talker: talker)
+        case .gsv(let gsv): add(gsv, talker: talker)
+        case .zda(let zda): return add(zda)
+        case .dtm(let dtm): datum = dtm.localDatum
+        case .gst(let gst): return add(gst)
+        case .gbs(let gbs): return begin(gbs.time)
+        case .txt, .identity, .ignored, .proprietary: break
         }
+        return nil
     }
+
+    @inline(__always)
+    mutating func add(_ rmc: RMC) -> Fix? {
+        let closed = begin(rmc.time)
+        if let date = rmc.date { dateThisEpoch = date }
+        if rmc.isValid, let latitude = rmc.latitude, let longitude = rmc.longitude {
+            setPosition(latitude, longitude)
+            if let knots = rmc.speedKnots {
+                fix.speedMetersPerSecond = knots * Self.knotsToMetersPerSecond
+                speedFromRMC = true
+            }
+            if let course = rmc.courseDegrees { fix.courseDegrees = course }
+            if let variation = rmc.magneticVariationDegrees { fix.magneticVariationDegrees = variation }
+        }
+        if let mode = rmc.modeIndicator, let quality = FixQuality(modeIndicator: mode) { modeQuality = quality }
+        if let status = rmc.navigationalStatus { fix.navigationalStatus = status }
+        return closed
+    }
+
+    @inline(__always)
+    mutating func add(_ gga: GGA) -> Fix? {
+        let closed = begin(gga.time)
+        let quality = gga.qualityIndicator.flatMap(FixQuality.init(ggaIndicator:))
+        if let quality { ggaQuality = quality }
+        if let quality, quality != .invalid, let latitude = gga.latitude, let longitude = gga.longitude {
+            setPosition(latitude, longitude)
+            if let altitude = gga.altitudeMSL { fix.altitudeMSL = altitude }
+            if let separation = gga.geoidSeparation { fix.geoidSeparation = separation }
+            if let age = gga.differentialAgeSeconds { fix.differentialAgeSeconds = age }
+        }
+        if let satellites = gga.satellitesUsed { fix.satellitesUsed = satellites }
+        if let hdop = gga.hdop { fix.hdop = hdop }
+        return closed
+    }
+
+    @inline(__always)
+    mutating func add(_ gns: GNS) -> Fix? {
+        let closed = begin(gns.time)
+        if gns.isValid, let latitude = gns.latitude, let longitude = gns.longitude {
+            setPosition(latitude, longitude)
+            if let altitude = gns.altitudeMSL { fix.altitudeMSL = altitude }
+            if let separation = gns.geoidSeparation { fix.geoidSeparation = separation }
+        }
+        if let mode = gns.bestMode, let quality = FixQuality(modeIndicator: mode) { modeQuality = quality }
+        if let satellites = gns.satellitesUsed { fix.satellitesUsed = satellites }
+        if let hdop = gns.hdop { fix.hdop = hdop }
+        if let status = gns.navigationalStatus { fix.navigationalStatus = status }
+        return closed
+    }
+
+    @inline(__always)
+    mutating func add(_ gll: GLL) -> Fix? {
+        let closed = begin(gll.time)
+        if gll.isValid, let latitude = gll.latitude, let longitude = gll.longitude {
+            setPosition(latitude, longitude)
+        }
+        return closed
+    }
+
+    @inline(__always)
+    mutating func add(_ vtg: VTG) {
+        guard vtg.modeIndicator != UInt8(ascii: "N") else { return }
+        if !speedFromRMC {
+            if let knots = vtg.speedKnots {
+                fix.speedMetersPerSecond = knots * Self.knotsToMetersPerSecond
+            } else if let kmh = vtg.speedKilometersPerHour {
+                fix.speedMetersPerSecond = kmh / 3.6
+            }
+        }
+        if fix.courseDegrees == nil, let course = vtg.courseTrueDegrees { fix.courseDegrees = course }
+    }
+
+    @inline(__always)
+    mutating func add(_ gsa: GSA, talker: Talker) {
+        hasContent = true
+        if let type = gsa.fixType, let mode = FixMode(rawValue: type), mode > (gsaMode ?? .noFix) {
+            gsaMode = mode
+        } else if gsaMode == nil, let type = gsa.fixType {
+            gsaMode = FixMode(rawValue: type)
+        }
+        let system = gsa.systemID.flatMap(Constellation.init(nmeaSystemID:))
+        for index in 0..<gsa.satellites.count {
+            let number = gsa.satellites[index]
+            if let system {
+                used.insert(system, number: number)
+            } else {
+                used.insert(talker: talker, number: number)
+            }
+        }
+        usedFromGSA += gsa.satellites.count
+        if let pdop = gsa.pdop { fix.pdop = pdop }
+        if let vdop = gsa.vdop { fix.vdop = vdop }
+        if fix.hdop == nil, let hdop = gsa.hdop { fix.hdop = hdop }
+    }
+
+    @inline(__always)
+    mutating func add(_ gsv: GSV, talker: Talker) {
+        for index in 0..<gsv.numbers.count { inView.insert(talker: talker, number: gsv.numbers[index]) }
+    }
+
+    @inline(__always)
+    mutating func add(_ zda: ZDA) -> Fix? {
+        let closed = begin(zda.time)
+        if let date = zda.date { dateThisEpoch = date }
+        return closed
+    }
+
+    mutating func add(_ dtm: DTM) { datum = dtm.localDatum }
+
+    mutating func add(_ gst: GST) -> Fix? {
+        let closed = begin(gst.time)
+        fix.errors = gst.errors
+        return closed
+    }
+
+    mutating func add(_ gbs: GBS) -> Fix? { begin(gbs.time) }
 
     @inline(__always)
     private mutating func setPosition(_ latitude: Double, _ longitude: Double) {
@@ -135,26 +178,28 @@ struct EpochAssembler {
         positionValid = true
     }
 
-    /// Opens the cycle of a timed sentence, closing the previous one when the time differs.
+    /// Opens the cycle of a timed sentence.
+    /// - Returns: the previous cycle's fix when the time differs from it.
     @inline(__always)
-    private mutating func begin(_ time: TimeOfDay?, _ emit: (Fix) -> Void) {
-        if let time {
-            if let epochTime {
-                guard abs(epochTime.microseconds - time.microseconds) >= Self.sameEpochMicroseconds else {
-                    hasContent = true
-                    return
-                }
-                flush(emit)
-            }
-            epochTime = time
-        }
+    private mutating func begin(_ time: TimeOfDay?) -> Fix? {
         hasContent = true
+        guard let time else { return nil }
+        guard let epochTime else {
+            epochTime = time
+            return nil
+        }
+        guard abs(epochTime.microseconds - time.microseconds) >= Self.sameEpochMicroseconds else { return nil }
+        let closed = flush()
+        hasContent = true
+        self.epochTime = time
+        return closed
     }
 
-    /// Closes the open cycle: emits its fix if it holds a time or a position, then starts afresh.
-    mutating func flush(_ emit: (Fix) -> Void) {
+    /// Closes the open cycle and starts afresh.
+    /// - Returns: the cycle's fix if it holds a time or a position.
+    mutating func flush() -> Fix? {
         defer { reset() }
-        guard hasContent, epochTime != nil || positionValid else { return }
+        guard hasContent, epochTime != nil || positionValid else { return nil }
         var out = fix
         if let time = epochTime {
             out.time = resolveTime(time)
@@ -185,7 +230,7 @@ struct EpochAssembler {
         out.satellitesUsedByConstellation = used.counts
         out.satellitesInView = inView.counts
         out.datum = datum
-        emit(out)
+        return out
     }
 
     private mutating func resolveTime(_ time: TimeOfDay) -> FixTime {

@@ -1,3 +1,5 @@
+import Glibc
+
 /// The bytes of one framed sentence: its address and fields, checksum verified.
 struct Frame {
     /// Byte after `$` (the address start).
@@ -8,6 +10,8 @@ struct Frame {
     var fields: UnsafeBufferPointer<UInt8>
     /// Number of fields after the address.
     var fieldCount: Int
+    /// Offsets from `addressStart` of every comma of the body (entry 0 ends the address); `fieldCount` entries.
+    var commas: UnsafePointer<UInt16>
     /// Whether a checksum was present (and matched).
     var hadChecksum: Bool
 
@@ -50,7 +54,8 @@ struct Frame {
 /// - Returns: the frame and the position after it (the line end or the next sentence start).
 @inline(__always)
 func frameSentence(
-    from start: UnsafePointer<UInt8>, to end: UnsafePointer<UInt8>, hasStart: Bool, options: DecoderOptions
+    from start: UnsafePointer<UInt8>, to end: UnsafePointer<UInt8>, hasStart: Bool, options: DecoderOptions,
+    commaBuffer: CommaBuffer
 ) throws(SentenceError) -> (Frame, UnsafePointer<UInt8>) {
     var cursor = hasStart ? start + 1 : start
     if hasStart {
@@ -62,21 +67,29 @@ func frameSentence(
     let addressStart = cursor
     var checksum: UInt8 = 0
     var commas = 0
-    var firstComma: UnsafePointer<UInt8>? = nil
-    while cursor < end {
-        let byte = cursor.pointee
-        if byte == UInt8(ascii: "*") { break }
-        if byte == UInt8(ascii: "$") || byte == UInt8(ascii: "!") {
-            break  // a new sentence starts: this one was cut off
+    let offsets = commaBuffer.offsets
+    let capacity = commaBuffer.capacity
+    if let scanned = scanBody(from: cursor, to: end, commas: offsets, capacity: capacity) {
+        (cursor, checksum, commas) = scanned
+    } else {
+        // Slow path, byte by byte, for a body with a special byte: it finds where and why.
+        while cursor < end {
+            let byte = cursor.pointee
+            if byte == UInt8(ascii: "*") { break }
+            if byte == UInt8(ascii: "$") || byte == UInt8(ascii: "!") {
+                break  // a new sentence starts: this one was cut off
+            }
+            if byte &- 0x20 > 0x5E { throw .invalidCharacter(byte: byte) }
+            if byte == UInt8(ascii: ",") {
+                if commas < capacity { offsets[commas] = UInt16(truncatingIfNeeded: cursor - addressStart) }
+                commas += 1
+            }
+            checksum ^= byte
+            cursor += 1
         }
-        if byte &- 0x20 > 0x5E { throw .invalidCharacter(byte: byte) }
-        if byte == UInt8(ascii: ",") {
-            if firstComma == nil { firstComma = cursor }
-            commas += 1
-        }
-        checksum ^= byte
-        cursor += 1
     }
+    if commas > capacity { throw .tooLong(length: cursor - start) }
+    let firstComma: UnsafePointer<UInt8>? = commas > 0 ? addressStart + Int(offsets[0]) : nil
     let bodyEnd = cursor
     var hadChecksum = false
     var next = end
@@ -114,6 +127,77 @@ func frameSentence(
     let frame = Frame(
         addressStart: addressStart, addressLength: addressLength,
         fields: UnsafeBufferPointer(start: fieldsStart, count: bodyEnd - fieldsStart),
-        fieldCount: commas, hadChecksum: hadChecksum)
+        fieldCount: commas, commas: UnsafePointer(offsets), hadChecksum: hadChecksum)
     return (frame, next)
+}
+
+/// The high bit of every byte of `v` that is zero, and no other bit (exact, no false positives).
+@inline(__always) private func zeroBytes(_ v: UInt64) -> UInt64 {
+    let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+    return ~(((v & low7) &+ low7) | v | low7)
+}
+
+/// Scans a sentence body eight bytes at a time up to `*` (or the end): XOR checksum and comma count.
+///
+/// - Returns: the position of `*` (or the end), the checksum and the comma count; nil when the body holds a byte
+///   that needs the slow path (`$`, `!`, or one outside printable ASCII).
+@inline(__always)
+private func scanBody(
+    from start: UnsafePointer<UInt8>, to end: UnsafePointer<UInt8>, commas offsets: UnsafeMutablePointer<UInt16>,
+    capacity: Int
+) -> (UnsafePointer<UInt8>, UInt8, Int)? {
+    let star =
+        memchr(start, Int32(UInt8(ascii: "*")), end - start).map {
+            UnsafePointer($0.assumingMemoryBound(to: UInt8.self))
+        } ?? end
+    let high: UInt64 = 0x8080_8080_8080_8080
+    var words: UInt64 = 0
+    var special: UInt64 = 0
+    var commas = 0
+    var cursor = start
+    while star - cursor >= 8 {
+        let word = UnsafeRawPointer(cursor).loadUnaligned(as: UInt64.self)
+        words ^= word
+        var commaBits = zeroBytes(word ^ 0x2C2C_2C2C_2C2C_2C2C)
+        while commaBits != 0 {
+            if commas < capacity {
+                offsets[commas] = UInt16(truncatingIfNeeded: cursor - start + commaBits.trailingZeroBitCount >> 3)
+            }
+            commas &+= 1
+            commaBits &= commaBits &- 1
+        }
+        special |= zeroBytes(word ^ 0x2424_2424_2424_2424) | zeroBytes(word ^ 0x2121_2121_2121_2121)
+        special |=
+            zeroBytes(word ^ 0x7F7F_7F7F_7F7F_7F7F) | (word & high) | (~((word | high) &- 0x2020_2020_2020_2020) & high)
+        cursor += 8
+    }
+    words ^= words >> 32
+    words ^= words >> 16
+    words ^= words >> 8
+    var checksum = UInt8(truncatingIfNeeded: words)
+    while cursor < star {
+        let byte = cursor.pointee
+        if byte &- 0x20 > 0x5E || byte == UInt8(ascii: "$") || byte == UInt8(ascii: "!") { return nil }
+        if byte == UInt8(ascii: ",") {
+            if commas < capacity { offsets[commas] = UInt16(truncatingIfNeeded: cursor - start) }
+            commas &+= 1
+        }
+        checksum ^= byte
+        cursor += 1
+    }
+    return special == 0 ? (star, checksum, commas) : nil
+}
+
+/// Scratch space for the comma offsets of one sentence, allocated once per decoder and reused for every line.
+final class CommaBuffer {
+    let offsets: UnsafeMutablePointer<UInt16>
+    let capacity: Int
+
+    /// Room for the commas of the longest sentence `options` accept.
+    init(options: DecoderOptions) {
+        capacity = max(256, options.maximumSentenceLength + 1)
+        offsets = .allocate(capacity: capacity)
+    }
+
+    deinit { offsets.deallocate() }
 }

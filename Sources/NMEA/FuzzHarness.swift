@@ -8,21 +8,21 @@ public enum FuzzHarness {
     /// - Returns: a description of the first violated invariant, or nil.
     public static func check(_ data: UnsafeRawBufferPointer) -> String? {
         var whole: [Fix] = []
-        var wholeDecoder = NMEADecoder()
+        let wholeDecoder = NMEADecoder()
         wholeDecoder.decode(data) { whole.append($0) }
         wholeDecoder.finish { whole.append($0) }
         if let problem = validate(whole, wholeDecoder.statistics) { return problem }
 
         let middle = data.count / 2
         var split: [Fix] = []
-        var splitDecoder = NMEADecoder()
+        let splitDecoder = NMEADecoder()
         splitDecoder.decode(UnsafeRawBufferPointer(rebasing: data[..<middle])) { split.append($0) }
         splitDecoder.decode(UnsafeRawBufferPointer(rebasing: data[middle...])) { split.append($0) }
         splitDecoder.finish { split.append($0) }
         if split != whole { return "splitting the input in two chunks changed the fixes" }
 
         var strict: [Fix] = []
-        var strictDecoder = NMEADecoder(options: .strictFraming)
+        let strictDecoder = NMEADecoder(options: .strictFraming)
         strictDecoder.decode(data) { strict.append($0) }
         strictDecoder.finish { strict.append($0) }
         if let problem = validate(strict, strictDecoder.statistics) { return problem }
@@ -30,9 +30,37 @@ public enum FuzzHarness {
             return "strict framing accepted more sentences than lenient framing"
         }
 
+        if let problem = compareGSVReaders(data) { return problem }
         if data.count <= 300 {
             _ = try? ParsedSentence.parse(Array(data), options: .lenient)
             _ = try? ParsedSentence.parse(Array(data), options: .strictFraming)
+        }
+        return nil
+    }
+
+    /// The fast GSV reader must agree with the full decoder whenever it answers.
+    private static func compareGSVReaders(_ data: UnsafeRawBufferPointer) -> String? {
+        let bytes = data.bindMemory(to: UInt8.self)
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return nil }
+        let end = base + bytes.count
+        let commaBuffer = CommaBuffer(options: .lenient)
+        var line = base
+        while line < end {
+            var lineEnd = line
+            while lineEnd < end && lineEnd.pointee != 0x0A { lineEnd += 1 }
+            if line.pointee == UInt8(ascii: "$"),
+                let (frame, _) = try? frameSentence(
+                    from: line, to: lineEnd, hasStart: true, options: .lenient, commaBuffer: commaBuffer),
+                frame.formatter == SentenceDecoding.gsv, !frame.isProprietary,
+                let fast = GSVScanner.scan(frame)
+            {
+                var fields = FieldCursor(frame)
+                guard let full = try? SentenceDecoding.decodeGSV(&fields) else {
+                    return "the fast GSV reader accepted what the full decoder rejects"
+                }
+                if full.numbers != fast.numbers { return "the GSV readers disagree on satellite numbers" }
+            }
+            line = lineEnd + 1
         }
         return nil
     }

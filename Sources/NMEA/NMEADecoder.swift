@@ -3,21 +3,31 @@ public import OrbitaModel
 
 /// Turns a stream of NMEA bytes (a log file, a TCP connection, datagrams) into fixes.
 ///
+/// A reference type: it holds per-device state for one stream; use one decoder per stream and thread.
+///
 /// Feed it chunks in order with `decode(_:emit:)`; a line split across chunks is joined. Call `finish(emit:)`
 /// at the end to emit the cycles still open. Device identities in the stream (see `DeviceIdentity`) switch the
 /// device the following sentences belong to; each device has its own cycle and date. Bad input is counted in
 /// `statistics`, never thrown.
-public struct NMEADecoder {
+public final class NMEADecoder {
     /// The framing policy.
     public let options: DecoderOptions
     /// Counts so far.
-    public private(set) var statistics = DecodeStatistics()
+    @exclusivity(unchecked) public private(set) var statistics = DecodeStatistics()
 
+    private let commaBuffer: CommaBuffer
     private var carry: [UInt8] = []
     private var carryOverflowed = false
-    private var active: EpochAssembler
+    @exclusivity(unchecked) private var active: DeviceState
     private var activeDevice: String?
-    private var parked: [String: EpochAssembler] = [:]
+    /// Every identified device's state (the active one included), so that switching back is one lookup.
+    private var parked: [String: DeviceState] = [:]
+
+    /// One device's open cycle, boxed so that switching devices moves a reference, not the whole state.
+    private final class DeviceState {
+        @exclusivity(unchecked) var assembler: EpochAssembler
+        init(device: String?) { assembler = EpochAssembler(device: device) }
+    }
 
     /// The longest line kept while waiting for its end; longer lines are counted as too long.
     public static let maximumLineLength = 4096
@@ -28,15 +38,17 @@ public struct NMEADecoder {
     ///   - device: the device the data belongs to until the stream names one (e.g. `--vehicle`).
     public init(options: DecoderOptions = .lenient, device: String? = nil) {
         self.options = options
+        self.commaBuffer = CommaBuffer(options: options)
         self.activeDevice = device
-        self.active = EpochAssembler(device: device)
+        self.active = DeviceState(device: device)
+        if let device { parked[device] = active }
     }
 
     /// The device the next sentence will be attributed to.
     public var currentDevice: String? { activeDevice }
 
     /// Decodes a chunk of bytes.
-    public mutating func decode(_ bytes: UnsafeRawBufferPointer, emit: (Fix) -> Void) {
+    public func decode(_ bytes: UnsafeRawBufferPointer, emit: (Fix) -> Void) {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count > 0 else { return }
         var start = base
         let end = base + bytes.count
@@ -69,7 +81,7 @@ public struct NMEADecoder {
     }
 
     /// Decodes bytes from any contiguous collection.
-    public mutating func decode(_ bytes: some Collection<UInt8>, emit: (Fix) -> Void) {
+    public func decode(_ bytes: some Collection<UInt8>, emit: (Fix) -> Void) {
         let handled: Void? = bytes.withContiguousStorageIfAvailable { buffer in
             decode(UnsafeRawBufferPointer(buffer), emit: emit)
         }
@@ -79,7 +91,7 @@ public struct NMEADecoder {
     }
 
     /// Decodes the unterminated last line, if any, and emits every open cycle.
-    public mutating func finish(emit: (Fix) -> Void) {
+    public func finish(emit: (Fix) -> Void) {
         carryOverflowed = false
         if !carry.isEmpty {
             let line = carry
@@ -92,22 +104,14 @@ public struct NMEADecoder {
     }
 
     /// Emits every open cycle without waiting for the next one (end of a datagram burst, shutdown).
-    public mutating func flushAll(emit: (Fix) -> Void) {
-        var emitted = 0
-        active.flush { fix in
-            emitted += 1
-            emit(fix)
-        }
+    public func flushAll(emit: (Fix) -> Void) {
+        if activeDevice == nil { flush(active, emit) }
         for key in parked.keys.sorted() {
-            parked[key]?.flush { fix in
-                emitted += 1
-                emit(fix)
-            }
+            if let state = parked[key] { flush(state, emit) }
         }
-        statistics.fixes += emitted
     }
 
-    private mutating func appendCarry(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) {
+    private func appendCarry(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) {
         guard !carryOverflowed else { return }
         if carry.count + (end - start) > Self.maximumLineLength {
             statistics.lines += 1
@@ -131,7 +135,7 @@ public struct NMEADecoder {
         byte == 0x20 || byte == 0x0D || byte == 0x00 || byte == 0x09
     }
 
-    private mutating func decodeLine(
+    private func decodeLine(
         _ lineStart: UnsafePointer<UInt8>, _ lineEnd: UnsafePointer<UInt8>, _ emit: (Fix) -> Void
     ) {
         if lineEnd - lineStart > Self.maximumLineLength {
@@ -162,7 +166,8 @@ public struct NMEADecoder {
         } else if !options.strict {
             // A sentence without its `$`: accepted only with a valid checksum.
             do throws(SentenceError) {
-                let (frame, _) = try frameSentence(from: start, to: end, hasStart: false, options: options)
+                let (frame, _) = try frameSentence(
+                    from: start, to: end, hasStart: false, options: options, commaBuffer: commaBuffer)
                 try handle(frame, emit)
             } catch {
                 statistics.count(error == .missingChecksum ? .noSentenceStart : error)
@@ -183,7 +188,7 @@ public struct NMEADecoder {
         return nil
     }
 
-    private mutating func decodeSentences(
+    private func decodeSentences(
         from first: UnsafePointer<UInt8>, to end: UnsafePointer<UInt8>,
         prefix: UnsafeBufferPointer<UInt8>? = nil, _ emit: (Fix) -> Void
     ) {
@@ -209,7 +214,8 @@ public struct NMEADecoder {
                 return
             }
             do throws(SentenceError) {
-                let (frame, next) = try frameSentence(from: sentenceStart, to: end, hasStart: true, options: options)
+                let (frame, next) = try frameSentence(
+                    from: sentenceStart, to: end, hasStart: true, options: options, commaBuffer: commaBuffer)
                 if untrusted && (options.strict || !frame.hadChecksum) { throw .garbageBeforeSentence }
                 try handle(frame, emit)
                 untrusted = false
@@ -223,10 +229,58 @@ public struct NMEADecoder {
     }
 
     @inline(__always)
-    private mutating func handle(_ frame: Frame, _ emit: (Fix) -> Void) throws(SentenceError) {
+    private func handle(_ frame: Frame, _ emit: (Fix) -> Void) throws(SentenceError) {
+        if !frame.hadChecksum { statistics.withoutChecksum += 1 }
+        let state = active
+        var closed: Fix? = nil
+        if !frame.isProprietary {
+            // The common sentences go straight into the cycle, without the `Sentence` enum in between.
+            var fields = FieldCursor(frame)
+            switch frame.formatter {
+            case SentenceDecoding.gsv:
+                var gsv: GSV
+                if let scanned = GSVScanner.scan(frame) {
+                    gsv = scanned
+                } else {
+                    gsv = try SentenceDecoding.decodeGSV(&fields, keepDetails: false)
+                }
+                statistics.sentences += 1
+                state.assembler.add(gsv, talker: frame.talker)
+                return
+            case SentenceDecoding.gsa:
+                let gsa = try SentenceDecoding.decodeGSA(&fields)
+                statistics.sentences += 1
+                state.assembler.add(gsa, talker: frame.talker)
+                return
+            case SentenceDecoding.vtg:
+                let vtg = try SentenceDecoding.decodeVTG(&fields)
+                statistics.sentences += 1
+                state.assembler.add(vtg)
+                return
+            case SentenceDecoding.rmc:
+                let rmc = try SentenceDecoding.decodeRMC(&fields)
+                statistics.sentences += 1
+                closed = state.assembler.add(rmc)
+            case SentenceDecoding.gga:
+                let gga = try SentenceDecoding.decodeGGA(&fields)
+                statistics.sentences += 1
+                closed = state.assembler.add(gga)
+            default:
+                closed = try handleOther(frame, emit)
+            }
+        } else {
+            closed = try handleOther(frame, emit)
+        }
+        if let closed {
+            statistics.fixes += 1
+            emit(closed)
+        }
+    }
+
+    /// The less frequent sentences, through the `Sentence` enum.
+    private func handleOther(_ frame: Frame, _ emit: (Fix) -> Void) throws(SentenceError) -> Fix? {
         let sentence = try SentenceDecoding.decode(frame)
         statistics.sentences += 1
-        if !frame.hadChecksum { statistics.withoutChecksum += 1 }
         switch sentence {
         case .identity(let id):
             switchDevice(to: id, emit)
@@ -235,29 +289,29 @@ public struct NMEADecoder {
         case .proprietary:
             statistics.proprietary += 1
         default:
-            var emitted = 0
-            active.add(sentence, talker: frame.talker) { fix in
-                emitted += 1
-                emit(fix)
-            }
-            statistics.fixes += emitted
+            return active.assembler.add(sentence, talker: frame.talker)
+        }
+        return nil
+    }
+
+    /// Emits a device's open cycle, if it has one.
+    private func flush(_ state: DeviceState, _ emit: (Fix) -> Void) {
+        if let fix = state.assembler.flush() {
+            statistics.fixes += 1
+            emit(fix)
         }
     }
 
-    private mutating func switchDevice(to id: String, _ emit: (Fix) -> Void) {
+    private func switchDevice(to id: String, _ emit: (Fix) -> Void) {
         statistics.identities += 1
         guard id != activeDevice else { return }
-        if let activeDevice {
-            parked[activeDevice] = active
+        if activeDevice == nil { flush(active, emit) }
+        if let known = parked[id] {
+            active = known
         } else {
-            var emitted = 0
-            active.flush { fix in
-                emitted += 1
-                emit(fix)
-            }
-            statistics.fixes += emitted
+            active = DeviceState(device: id)
+            parked[id] = active
         }
-        active = parked.removeValue(forKey: id) ?? EpochAssembler(device: id)
         activeDevice = id
     }
 }

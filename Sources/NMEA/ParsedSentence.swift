@@ -27,9 +27,11 @@ public struct ParsedSentence: Sendable, Hashable {
             var newline = start
             while newline < end && newline.pointee != 0x0A { newline += 1 }
             if newline < end { throw .invalidCharacter(byte: 0x0A) }
+            let commaBuffer = CommaBuffer(options: options)
             let hasStart = start.pointee == UInt8(ascii: "$") || start.pointee == UInt8(ascii: "!")
             if !hasStart && options.strict { throw .noSentenceStart }
-            let (frame, next) = try frameSentence(from: start, to: end, hasStart: hasStart, options: options)
+            let (frame, next) = try frameSentence(
+                from: start, to: end, hasStart: hasStart, options: options, commaBuffer: commaBuffer)
             if next < end { throw .malformedChecksum }
             let sentence = try SentenceDecoding.decode(frame)
             return ParsedSentence(

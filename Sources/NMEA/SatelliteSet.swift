@@ -1,11 +1,12 @@
 import OrbitaModel
 
 /// Sets of satellites per constellation, as inline bitmaps (no allocation), for counting distinct satellites.
+///
+/// One 64-bit word per constellation, indexed by the satellite's number within its constellation (GPS 1–32,
+/// GLONASS slots 1–32, Galileo 1–36, BeiDou 1–63, QZSS 1–10, NavIC 1–14, SBAS 120–158 as 20–58): small enough that
+/// a thousand devices' open cycles stay in cache.
 struct SatelliteSet {
-    private var bits = (
-        SIMD4<UInt64>(), SIMD4<UInt64>(), SIMD4<UInt64>(), SIMD4<UInt64>(), SIMD4<UInt64>(), SIMD4<UInt64>(),
-        SIMD4<UInt64>()
-    )
+    private var bits = SIMD8<UInt64>()
 
     /// Inserts a satellite given as the talker sent it.
     mutating func insert(talker: Talker, number: Int) {
@@ -18,19 +19,10 @@ struct SatelliteSet {
         insert(constellation, svid: SatelliteSet.svid(constellation, number))
     }
 
+    @inline(__always)
     private mutating func insert(_ constellation: Constellation, svid: Int) {
-        let index = svid & 255
-        let word = index >> 6
-        let bit = UInt64(1) << UInt64(index & 63)
-        switch constellation {
-        case .gps: bits.0[word] |= bit
-        case .glonass: bits.1[word] |= bit
-        case .galileo: bits.2[word] |= bit
-        case .beidou: bits.3[word] |= bit
-        case .qzss: bits.4[word] |= bit
-        case .navic: bits.5[word] |= bit
-        case .sbas: bits.6[word] |= bit
-        }
+        let index = constellation == .sbas ? svid - 100 : svid
+        bits[constellation.rawValue] |= UInt64(1) << UInt64(index & 63)
     }
 
     /// The satellite's number within its constellation, whichever numbering the talker used.
@@ -49,21 +41,11 @@ struct SatelliteSet {
     /// The number of distinct satellites per constellation.
     var counts: SatelliteCounts {
         var counts = SatelliteCounts()
-        func popcount(_ v: SIMD4<UInt64>) -> Int {
-            v[0].nonzeroBitCount + v[1].nonzeroBitCount + v[2].nonzeroBitCount + v[3].nonzeroBitCount
+        for constellation in Constellation.allCases {
+            counts[constellation] = bits[constellation.rawValue].nonzeroBitCount
         }
-        counts[.gps] = popcount(bits.0)
-        counts[.glonass] = popcount(bits.1)
-        counts[.galileo] = popcount(bits.2)
-        counts[.beidou] = popcount(bits.3)
-        counts[.qzss] = popcount(bits.4)
-        counts[.navic] = popcount(bits.5)
-        counts[.sbas] = popcount(bits.6)
         return counts
     }
 
-    var isEmpty: Bool {
-        let all = bits.0 | bits.1 | bits.2 | bits.3 | bits.4 | bits.5 | bits.6
-        return all == SIMD4<UInt64>()
-    }
+    var isEmpty: Bool { bits == SIMD8<UInt64>() }
 }

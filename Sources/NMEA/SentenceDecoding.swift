@@ -2,24 +2,24 @@ import OrbitaModel
 
 /// Sentence decoders: each checks the field count first, then reads the fields in order.
 enum SentenceDecoding {
-    static let rmc = formatterCode("RMC")
-    static let gga = formatterCode("GGA")
-    static let gns = formatterCode("GNS")
-    static let gll = formatterCode("GLL")
-    static let vtg = formatterCode("VTG")
-    static let gsa = formatterCode("GSA")
-    static let gsv = formatterCode("GSV")
-    static let zda = formatterCode("ZDA")
-    static let dtm = formatterCode("DTM")
-    static let gst = formatterCode("GST")
-    static let gbs = formatterCode("GBS")
-    static let txt = formatterCode("TXT")
+    static let rmc: UInt32 = 0x524D43  // "RMC"
+    static let gga: UInt32 = 0x474741  // "GGA"
+    static let gns: UInt32 = 0x474E53  // "GNS"
+    static let gll: UInt32 = 0x474C4C  // "GLL"
+    static let vtg: UInt32 = 0x565447  // "VTG"
+    static let gsa: UInt32 = 0x475341  // "GSA"
+    static let gsv: UInt32 = 0x475356  // "GSV"
+    static let zda: UInt32 = 0x5A4441  // "ZDA"
+    static let dtm: UInt32 = 0x44544D  // "DTM"
+    static let gst: UInt32 = 0x475354  // "GST"
+    static let gbs: UInt32 = 0x474253  // "GBS"
+    static let txt: UInt32 = 0x545854  // "TXT"
 
     /// Decodes a framed sentence; throws `unknownSentence` for a formatter Orbita does not know.
     @inline(__always)
     static func decode(_ frame: Frame) throws(SentenceError) -> Sentence {
         if frame.isProprietary { return try decodeProprietary(frame) }
-        var fields = FieldCursor(fields: frame.fields, count: frame.fieldCount)
+        var fields = FieldCursor(frame)
         switch frame.formatter {
         case gsv: return .gsv(try decodeGSV(&fields))
         case gsa: return .gsa(try decodeGSA(&fields))
@@ -38,7 +38,7 @@ enum SentenceDecoding {
                 return .ignored  // a query such as `$CCGPQ,GGA`
             }
             if frame.addressLength == 5 && frame.addressStart[0] == UInt8(ascii: "D")
-                && frame.addressStart[1] == UInt8(ascii: "E") && frame.formatter == formatterCode("VID")
+                && frame.addressStart[1] == UInt8(ascii: "E") && frame.formatter == 0x564944 /* "VID" */
             {
                 return try identity(&fields)  // `$DEVID,0x0103846677F21422`
             }
@@ -52,7 +52,7 @@ enum SentenceDecoding {
         if address.elementsEqual("PGID".utf8) || address.elementsEqual("PCPTI".utf8)
             || address.elementsEqual("PSIWMDID".utf8)
         {
-            var fields = FieldCursor(fields: frame.fields, count: frame.fieldCount)
+            var fields = FieldCursor(frame)
             return try identity(&fields)
         }
         return .proprietary
@@ -124,16 +124,17 @@ enum SentenceDecoding {
 
     @inline(__always)
     private static func decimal(_ fields: inout FieldCursor, _ type: SentenceType) throws(SentenceError) -> Double? {
-        try optional(fields.next(), fields, type) { $0.decimal() }
+        try fields.nextDecimal(type)
     }
 
     @inline(__always)
     private static func integer(_ fields: inout FieldCursor, _ type: SentenceType) throws(SentenceError) -> Int? {
-        try optional(fields.next(), fields, type) { $0.integer() }
+        try fields.nextInteger(type)
     }
 
     // MARK: - Decoders
 
+    @inline(__always)
     static func decodeRMC(_ fields: inout FieldCursor) throws(SentenceError) -> RMC {
         try require(fields, 9, .rmc)
         var rmc = RMC()
@@ -154,6 +155,7 @@ enum SentenceDecoding {
         return rmc
     }
 
+    @inline(__always)
     static func decodeGGA(_ fields: inout FieldCursor) throws(SentenceError) -> GGA {
         try require(fields, 6, .gga)
         var gga = GGA()
@@ -208,6 +210,7 @@ enum SentenceDecoding {
         return gll
     }
 
+    @inline(__always)
     static func decodeVTG(_ fields: inout FieldCursor) throws(SentenceError) -> VTG {
         try require(fields, 1, .vtg)
         var vtg = VTG()
@@ -223,6 +226,7 @@ enum SentenceDecoding {
         return vtg
     }
 
+    @inline(__always)
     static func decodeGSA(_ fields: inout FieldCursor) throws(SentenceError) -> GSA {
         try require(fields, 2, .gsa)
         var gsa = GSA()
@@ -246,7 +250,10 @@ enum SentenceDecoding {
         return gsa
     }
 
-    static func decodeGSV(_ fields: inout FieldCursor) throws(SentenceError) -> GSV {
+    /// Decodes a GSV; `keepDetails: false` (the stream decoder) validates every field but keeps only the satellite
+    /// numbers, which is all a cycle needs.
+    @inline(__always)
+    static func decodeGSV(_ fields: inout FieldCursor, keepDetails: Bool = true) throws(SentenceError) -> GSV {
         try require(fields, 3, .gsv)
         guard let total = try integer(&fields, .gsv), let number = try integer(&fields, .gsv),
             total >= 1, number >= 1, number <= total
@@ -255,15 +262,19 @@ enum SentenceDecoding {
         gsv.satellitesInView = try integer(&fields, .gsv)
         let remaining = fields.count - 3
         let blocks = min(remaining / 4, 4)
-        for slot in 0..<blocks {
+        for _ in 0..<blocks {
             let prn = try integer(&fields, .gsv)
-            let elevation = try integer(&fields, .gsv)
-            let azimuth = try integer(&fields, .gsv)
-            let snr = try decimal(&fields, .gsv)
-            if let prn {
-                gsv.add(
-                    SatelliteInView(number: prn, elevationDegrees: elevation, azimuthDegrees: azimuth, snr: snr),
-                    at: slot)
+            if keepDetails {
+                let elevation = try integer(&fields, .gsv)
+                let azimuth = try integer(&fields, .gsv)
+                let snr = try decimal(&fields, .gsv)
+                if let prn { gsv.add(number: prn, elevation: elevation, azimuth: azimuth, snr: snr) }
+            } else {
+                for _ in 0..<3 {
+                    let field = fields.next()
+                    if !field.isEmpty && !field.isDecimalNumber { throw .badField(sentence: .gsv, field: fields.index) }
+                }
+                if let prn { gsv.numbers.append(prn) }
             }
         }
         if remaining - blocks * 4 == 1 {
@@ -280,7 +291,8 @@ enum SentenceDecoding {
         zda.time = try time(&fields, .zda)
         let day = try integer(&fields, .zda)
         let month = try integer(&fields, .zda)
-        let year = try integer(&fields, .zda)
+        let yearField = fields.next()
+        let year = try optional(yearField, fields, .zda) { $0.count == 4 ? $0.integer() : nil }
         if let day, let month, let year {
             guard let date = CivilDate(year: year, month: month, day: day) else {
                 throw .badField(sentence: .zda, field: 2)

@@ -212,7 +212,10 @@ public struct GSV: Sendable, Hashable {
     public var numbers = SatelliteNumbers()
     /// NMEA 4.10 signal ID.
     public var signalID: Int?
-    private var details: (SatelliteInView?, SatelliteInView?, SatelliteInView?, SatelliteInView?) = (nil, nil, nil, nil)
+    /// Elevation, azimuth (Int16.min when absent) and SNR (NaN when absent) of each block, stored compactly.
+    private var elevations: SIMD4<Int16> = SIMD4(repeating: .min)
+    private var azimuths: SIMD4<Int16> = SIMD4(repeating: .min)
+    private var snrs: SIMD4<Float> = SIMD4(repeating: .nan)
 
     init(messageCount: Int, messageNumber: Int) {
         self.messageCount = messageCount
@@ -220,7 +223,14 @@ public struct GSV: Sendable, Hashable {
     }
 
     /// The satellite blocks of this message (at most four).
-    public var satellites: [SatelliteInView] { [details.0, details.1, details.2, details.3].compactMap { $0 } }
+    public var satellites: [SatelliteInView] {
+        (0..<numbers.count).map { slot in
+            SatelliteInView(
+                number: numbers[slot], elevationDegrees: elevations[slot] == .min ? nil : Int(elevations[slot]),
+                azimuthDegrees: azimuths[slot] == .min ? nil : Int(azimuths[slot]),
+                snr: snrs[slot].isNaN ? nil : Double(snrs[slot]))
+        }
+    }
 
     /// True when both hold the same values.
     public static func == (lhs: GSV, rhs: GSV) -> Bool {
@@ -235,14 +245,13 @@ public struct GSV: Sendable, Hashable {
         hasher.combine(satellites)
     }
 
-    mutating func add(_ satellite: SatelliteInView, at slot: Int) {
-        switch slot {
-        case 0: details.0 = satellite
-        case 1: details.1 = satellite
-        case 2: details.2 = satellite
-        default: details.3 = satellite
-        }
-        numbers.append(satellite.number)
+    mutating func add(number: Int, elevation: Int?, azimuth: Int?, snr: Double?) {
+        let slot = numbers.count
+        guard slot < 4 else { return }
+        elevations[slot] = elevation.map { Int16(clamping: $0) } ?? .min
+        azimuths[slot] = azimuth.map { Int16(clamping: $0) } ?? .min
+        snrs[slot] = snr.map { Float($0) } ?? .nan
+        numbers.append(number)
     }
 }
 

@@ -47,7 +47,7 @@ struct BenchCommand: ParsableCommand {
             var statistics = DecodeStatistics()
             var checksum = 0.0
             for _ in 0..<max(1, runs) {
-                var decoder = NMEADecoder()
+                let decoder = NMEADecoder()
                 let clock = ContinuousClock()
                 let started = clock.now
                 bytes.withUnsafeBytes { raw in

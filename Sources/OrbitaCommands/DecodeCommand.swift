@@ -28,7 +28,7 @@ struct DecodeCommand: ParsableCommand {
         var statistics = DecodeStatistics()
         var failed = false
         for path in inputs {
-            var decoder = NMEADecoder(options: DecoderOptions(strict: strict), device: device)
+            let decoder = NMEADecoder(options: DecoderOptions(strict: strict), device: device)
             let emit: (Fix) -> Void = { output.write(FixJSON.tpv($0) + "\n") }
             do {
                 try FileInput.forEachChunk(of: path) { decoder.decode($0, emit: emit) }

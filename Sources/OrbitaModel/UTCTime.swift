@@ -7,9 +7,11 @@ public struct CivilDate: Sendable, Hashable, Comparable {
     /// The day of the month, 1–31.
     public var day: Int
 
-    /// Creates a date if the components name a real day, otherwise nil.
+    /// Creates a date if the components name a real day of the years 0–9999, otherwise nil.
     public init?(year: Int, month: Int, day: Int) {
-        guard (1...12).contains(month), day >= 1, day <= CivilDate.daysIn(month: month, year: year) else {
+        guard (0...9999).contains(year), (1...12).contains(month), day >= 1,
+            day <= CivilDate.daysIn(month: month, year: year)
+        else {
             return nil
         }
         self.year = year

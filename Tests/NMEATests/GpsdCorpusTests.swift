@@ -50,7 +50,7 @@ struct GpsdCorpusTests {
         let log = Corpus.bytes(Corpus.url("gpsd/\(name).log"))
         let check = String(decoding: Corpus.bytes(Corpus.url("gpsd/\(name).log.chk")), as: UTF8.self)
         var fixes: [String: [Fix]] = [:]
-        var decoder = NMEADecoder()
+        let decoder = NMEADecoder()
         let record: (Fix) -> Void = { fix in
             guard let time = fix.time else { return }
             fixes[time.timeOfDay.formatted, default: []].append(fix)
