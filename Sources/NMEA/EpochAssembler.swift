@@ -3,8 +3,9 @@ import OrbitaModel
 /// Merges the sentences of one receiver cycle into one `Fix`.
 ///
 /// A cycle is the set of sentences that share a UTC time (within 10 ms). A sentence with a different time
-/// closes the cycle; sentences without a time (GSA, GSV, VTG, DTM) join the open cycle. The date
-/// comes from RMC or ZDA in the same cycle or an earlier one (rolled over at midnight), never from a clock.
+/// closes the cycle; sentences without a time (GSA, GSV, VTG, DTM) join the open cycle, and so does ZDA, whose time
+/// is when it was sent. The date comes from RMC or ZDA in the same cycle or an earlier one (rolled over at
+/// midnight), never from a clock.
 /// A position is used only from a sentence that says it is valid (RMC/GLL status `A` and mode not `N`,
 /// GGA quality above 0, GNS with a usable mode).
 struct EpochAssembler {
@@ -35,7 +36,7 @@ struct EpochAssembler {
     /// (Magellan eXplorist 210: GLL `200620.303`, GGA `200620.30`). Epochs of a 20 Hz receiver are 50 ms apart.
     private static let sameEpochMicroseconds: Int64 = 10_000
 
-    /// Adds one decoded sentence.
+    /// Adds one decoded sentence (DTM sets the datum of the positions that follow it).
     /// - Returns: the fix of the previous cycle when this sentence closes it.
     mutating func add(_ sentence: Sentence, talker: Talker) -> Fix? {
         switch sentence {
@@ -46,7 +47,7 @@ struct EpochAssembler {
         case .vtg(let vtg): add(vtg)
         case .gsa(let gsa): add(gsa, talker: talker)
         case .gsv(let gsv): add(gsv, talker: talker)
-        case .zda(let zda): return add(zda)
+        case .zda(let zda): add(zda)
         case .dtm(let dtm): datum = dtm.localDatum
         case .gst(let gst): return add(gst)
         case .gbs(let gbs): return begin(gbs.time)
@@ -154,11 +155,12 @@ struct EpochAssembler {
         for index in 0..<gsv.numbers.count { inView.insert(talker: talker, number: gsv.numbers[index]) }
     }
 
-    @inline(__always)
-    mutating func add(_ zda: ZDA) -> Fix? {
-        let closed = begin(zda.time)
-        if let date = zda.date { dateThisEpoch = date }
-        return closed
+    /// ZDA gives the date, never a cycle of its own: receivers send it with the time it is sent (Trimble R2:
+    /// `235647.05` after a `235647.00` cycle), so its date is learned together with that time.
+    mutating func add(_ zda: ZDA) {
+        guard let date = zda.date, let time = zda.time ?? epochTime else { return }
+        lastDate = date
+        lastDateTime = time
     }
 
     mutating func add(_ dtm: DTM) { datum = dtm.localDatum }
@@ -175,6 +177,7 @@ struct EpochAssembler {
     private mutating func setPosition(_ latitude: Double, _ longitude: Double) {
         fix.latitude = latitude
         fix.longitude = longitude
+        fix.datum = datum  // DTM applies to the position sentences after it
         positionValid = true
     }
 
@@ -229,7 +232,7 @@ struct EpochAssembler {
         if out.satellitesUsed == nil && usedFromGSA > 0 { out.satellitesUsed = used.counts.total }
         out.satellitesUsedByConstellation = used.counts
         out.satellitesInView = inView.counts
-        out.datum = datum
+        if !positionValid { out.datum = datum }
         return out
     }
 
@@ -242,9 +245,11 @@ struct EpochAssembler {
         guard var date = lastDate, let learnedAt = lastDateTime else { return .timeOfDay(time) }
         if time.microseconds < learnedAt.microseconds - Self.halfDay {
             date = date.next  // the clock passed midnight since the date was learned
-            lastDate = date
-            lastDateTime = time
+        } else if time.microseconds > learnedAt.microseconds + Self.halfDay {
+            date = date.previous  // the date was learned just after midnight (ZDA) for a cycle just before it
         }
+        lastDate = date
+        lastDateTime = time
         return .instant(UTCInstant(date: date, time: time))
     }
 

@@ -90,17 +90,26 @@ func frameSentence(
     }
     if commas > capacity { throw .tooLong(length: cursor - start) }
     let firstComma: UnsafePointer<UInt8>? = commas > 0 ? addressStart + Int(offsets[0]) : nil
-    let bodyEnd = cursor
+    var bodyEnd = cursor
     var hadChecksum = false
     var next = end
     if cursor < end && cursor.pointee == UInt8(ascii: "*") {
-        guard end - cursor >= 3, let high = hexValue(cursor[1]), let low = hexValue(cursor[2]) else {
+        var hex = cursor + 1
+        if !options.strict {
+            // Some t55 trackers write `…,A * 72`: the spaces around `*` are not part of the checksum.
+            while hex < end && hex.pointee == UInt8(ascii: " ") { hex += 1 }
+            while bodyEnd > addressStart && (bodyEnd - 1).pointee == UInt8(ascii: " ") {
+                bodyEnd -= 1
+                checksum ^= UInt8(ascii: " ")
+            }
+        }
+        guard end - hex >= 2, let high = hexValue(hex[0]), let low = hexValue(hex[1]) else {
             throw .malformedChecksum
         }
         let expected = high << 4 | low
         guard expected == checksum else { throw .checksumMismatch(expected: expected, actual: checksum) }
         hadChecksum = true
-        cursor += 3
+        cursor = hex + 2
         if cursor < end {
             let byte = cursor.pointee
             guard byte == UInt8(ascii: "$") || byte == UInt8(ascii: "!") else { throw .malformedChecksum }
@@ -111,7 +120,7 @@ func frameSentence(
     } else if options.strict || !hasStart {
         throw .missingChecksum
     }
-    let length = (hadChecksum ? bodyEnd + 3 : bodyEnd) - start
+    let length = (hadChecksum ? cursor : bodyEnd) - start
     if length > options.maximumSentenceLength { throw .tooLong(length: length) }
     let addressEnd = firstComma ?? bodyEnd
     let addressLength = addressEnd - addressStart

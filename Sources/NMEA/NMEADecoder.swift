@@ -170,7 +170,11 @@ public final class NMEADecoder {
                     from: start, to: end, hasStart: false, options: options, commaBuffer: commaBuffer)
                 try handle(frame, emit)
             } catch {
-                statistics.count(error == .missingChecksum ? .noSentenceStart : error)
+                if case .checksumMismatch = error {
+                    statistics.count(error)
+                } else {
+                    statistics.count(.noSentenceStart)
+                }
             }
         } else {
             statistics.count(.noSentenceStart)
@@ -223,7 +227,9 @@ public final class NMEADecoder {
             } catch {
                 statistics.count(error)
                 untrusted = true
-                start = firstSentenceStart(sentenceStart + 1, end)
+                var resume = sentenceStart + 1
+                while resume < end && resume.pointee == UInt8(ascii: "$") { resume += 1 }  // one `$$` is one reject
+                start = firstSentenceStart(resume, end)
             }
         }
     }

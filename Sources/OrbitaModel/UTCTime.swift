@@ -61,6 +61,9 @@ public struct CivilDate: Sendable, Hashable, Comparable {
     /// The following day.
     public var next: CivilDate { CivilDate(daysSinceEpoch: daysSinceEpoch + 1) }
 
+    /// The day before.
+    public var previous: CivilDate { CivilDate(daysSinceEpoch: daysSinceEpoch - 1) }
+
     /// Orders by time or value.
     public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)

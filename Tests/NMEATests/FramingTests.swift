@@ -1,0 +1,133 @@
+import Foundation
+import NMEA
+import OrbitaModel
+import Testing
+
+@Suite("framing and reject reasons")
+struct FramingTests {
+    static let rmc = sentence("GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W")
+
+    @Test func acceptsCRLFAndLFAndNulPadding() {
+        let text = "\0\0" + Self.rmc + "\r\n" + Self.rmc.replacingOccurrences(of: "123519", with: "123519") + "\n"
+        let result = decode(text)
+        #expect(result.statistics.sentences == 2)
+        #expect(result.statistics.rejects.isEmpty)
+    }
+
+    @Test func countsABadChecksumAndKeepsGoing() {
+        let bad = String(Self.rmc.dropLast(2)) + "00"
+        let result = decode(bad + "\n" + Self.rmc + "\n")
+        #expect(result.statistics.rejects == ["checksum_mismatch": 1])
+        #expect(result.fixes.count == 1)
+    }
+
+    @Test func aSentenceCutOffByTheNextIsTruncatedAndTheNextIsRead() {
+        let result = decode("$GPRMC,172142.00,A,4805.30256324,N" + Self.rmc + "\n")
+        #expect(result.statistics.rejects == ["truncated": 1])
+        #expect(result.statistics.sentences == 1)
+    }
+
+    @Test func twoSentencesOnOneLineAreBothRead() {
+        let gga = sentence("GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,")
+        let result = decode(Self.rmc + gga + "\n")
+        #expect(result.statistics.sentences == 2)
+        #expect(result.fixes.first?.altitudeMSL == 545.4)
+    }
+
+    @Test func garbageBeforeASentenceNeedsAChecksum() {
+        let result = decode("gps: $GPGLL,4916.45,N,12311.12,W,225444,A\nnoise %% " + Self.rmc + "\n")
+        #expect(result.statistics.rejects == ["garbage_before_sentence": 1])
+        #expect(result.statistics.sentences == 1)
+    }
+
+    @Test func strictFramingRequiresChecksumsAndRejectsDoubledDollar() {
+        let text = "$GPGLL,4916.45,N,12311.12,W,225444,A\n$" + Self.rmc + "\n"
+        #expect(decode(text).statistics.sentences == 2)
+        let strict = decode(text, options: .strictFraming)
+        #expect(strict.statistics.rejects == ["missing_checksum": 1, "malformed_address": 1])
+        #expect(strict.statistics.sentences == 0)
+    }
+
+    @Test func rejectsSentencesLongerThanTheLimit() {
+        let long = sentence("GPTXT,01,01,02," + String(repeating: "x", count: 300))
+        let result = decode(long + "\n")
+        #expect(result.statistics.rejects == ["too_long": 1])
+        let roomy = decode(long + "\n", options: DecoderOptions(maximumSentenceLength: 400))
+        #expect(roomy.statistics.sentences == 1)
+    }
+
+    @Test func aLineLongerThan4KiBIsOneRejectEvenAcrossChunks() {
+        let junk = String(repeating: "A", count: 10_000)
+        for chunk in [nil, 1000, 7] as [Int?] {
+            let result = decode(junk + "\n" + Self.rmc + "\n", chunk: chunk)
+            #expect(result.statistics.rejects == ["too_long": 1], "chunk \(String(describing: chunk))")
+            #expect(result.statistics.lines == 2)
+            #expect(result.fixes.count == 1)
+        }
+    }
+
+    @Test func chunkBoundariesDoNotChangeTheResult() {
+        let text = """
+            $GPRMC,225446,A,4916.45,N,12311.12,W,000.5,054.7,191194,020.3,E*68
+            $GPGGA,225446,4916.45,N,12311.12,W,1,08,0.9,545.4,M,46.9,M,,*41
+            359853000144328,$GPRMC,225447,A,4916.46,N,12311.12,W,000.5,054.7,191194,020.3,E*63
+
+            """
+        let whole = decode(text)
+        for chunk in 1...9 {
+            let split = decode(text, chunk: chunk)
+            #expect(split.fixes == whole.fixes, "chunk \(chunk)")
+            #expect(split.statistics == whole.statistics, "chunk \(chunk)")
+        }
+    }
+
+    @Test func unknownAndIgnoredAndProprietaryAreCountedApart() {
+        let text = [
+            sentence("GPZZZ,1,2"), sentence("GPXTE,A,A,0.67,L,N"), sentence("PGRME,15.0,M,45.0,M,25.0,M"),
+            sentence("CCGPQ,GGA"),
+        ].joined(separator: "\n")
+        let result = decode(text)
+        #expect(result.statistics.unknown == 1)
+        #expect(result.statistics.ignored == 2)
+        #expect(result.statistics.proprietary == 1)
+        #expect(result.statistics.sentences == 3)
+    }
+
+    @Test func fieldErrorsNameTheField() throws {
+        #expect(throws: SentenceError.badField(sentence: .rmc, field: 3)) {
+            try ParsedSentence.parse(sentence("GPRMC,123519,A,48O7.038,N,01131.000,E,,,230394,,"))
+        }
+        #expect(throws: SentenceError.badField(sentence: .gga, field: 4)) {
+            try ParsedSentence.parse(sentence("GPGGA,123519,4807.038,N,18131.000,E,1,08,0.9,545.4,M,46.9,M,,"))
+        }
+        #expect(throws: SentenceError.tooFewFields(sentence: .rmc, count: 4)) {
+            try ParsedSentence.parse(sentence("GPRMC,123519,A,4807.038,N"))
+        }
+        #expect(throws: SentenceError.badField(sentence: .gsv, field: 2)) {
+            try ParsedSentence.parse(sentence("GPGSV,3,4,11,01,02,003,04"))
+        }
+        #expect(throws: SentenceError.badField(sentence: .rmc, field: 1)) {
+            try ParsedSentence.parse(sentence("GPRMC,256000,A,4807.038,N,01131.000,E,,,230394,,"))
+        }
+        #expect(throws: SentenceError.badField(sentence: .rmc, field: 9)) {
+            try ParsedSentence.parse(sentence("GPRMC,123519,A,4807.038,N,01131.000,E,,,310294,,"))
+        }
+    }
+
+    @Test func aLineWithoutASentenceIsCounted() {
+        let result = decode("hello world\n\u{1}\u{2}\u{3}\n")
+        #expect(result.statistics.rejects == ["no_sentence_start": 2])
+        #expect(result.statistics.lines == 2)
+    }
+
+    @Test func bytesAboveASCIIAreRejected() {
+        let result = decode("$GPTXT,01,01,02,\u{00E9}t\u{00E9}*00\n")
+        #expect(result.statistics.rejects == ["invalid_character": 1])
+    }
+
+    @Test func commentLinesAreSkipped() {
+        let result = decode("# Name: test capture\n" + Self.rmc + "\n")
+        #expect(result.statistics.comments == 1)
+        #expect(result.statistics.rejects.isEmpty)
+    }
+}
