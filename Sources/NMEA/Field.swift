@@ -30,7 +30,10 @@ struct Field {
     }
 
     /// The field as text (allocates).
-    var text: String { String(decoding: bytes, as: UTF8.self) }
+    var text: String {
+        guard let base, count > 0 else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
+    }
 
     /// The single character of a one-byte field, nil when empty; throws when longer.
     func character() -> UInt8?? {

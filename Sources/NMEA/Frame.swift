@@ -159,6 +159,7 @@ private func scanBody(
         memchr(start, Int32(UInt8(ascii: "*")), end - start).map {
             UnsafePointer($0.assumingMemoryBound(to: UInt8.self))
         } ?? end
+    if star - start > capacity { return nil }  // the slow path bounds every write
     let high: UInt64 = 0x8080_8080_8080_8080
     var words: UInt64 = 0
     var special: UInt64 = 0
@@ -169,9 +170,7 @@ private func scanBody(
         words ^= word
         var commaBits = zeroBytes(word ^ 0x2C2C_2C2C_2C2C_2C2C)
         while commaBits != 0 {
-            if commas < capacity {
-                offsets[commas] = UInt16(truncatingIfNeeded: cursor - start + commaBits.trailingZeroBitCount >> 3)
-            }
+            offsets[commas] = UInt16(truncatingIfNeeded: cursor - start + commaBits.trailingZeroBitCount >> 3)
             commas &+= 1
             commaBits &= commaBits &- 1
         }
@@ -202,9 +201,9 @@ final class CommaBuffer {
     let offsets: UnsafeMutablePointer<UInt16>
     let capacity: Int
 
-    /// Room for the commas of the longest sentence `options` accept.
+    /// Room for the commas of the longest line a decoder keeps (a body is scanned before its length is judged).
     init(options: DecoderOptions) {
-        capacity = max(256, options.maximumSentenceLength + 1)
+        capacity = max(NMEADecoder.maximumLineLength, options.maximumSentenceLength) + 1
         offsets = .allocate(capacity: capacity)
     }
 

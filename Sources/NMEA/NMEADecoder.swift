@@ -274,6 +274,25 @@ public final class NMEADecoder {
             default:
                 closed = try handleOther(frame, emit)
             }
+        } else if frame.addressLength == 4
+            && UnsafeRawPointer(frame.addressStart).loadUnaligned(as: UInt32.self)
+                == Self.pgid
+        {
+            // `$PGID,ID`, once per cycle from many trackers: compared in place, no string unless the device changes.
+            var fields = FieldCursor(frame)
+            let id = fields.next()
+            guard !id.isEmpty, id.count <= DeviceIdentity.maximumLength else {
+                throw .badField(sentence: .identity, field: 1)
+            }
+            statistics.sentences += 1
+            if let activeDevice,
+                activeDevice.utf8.elementsEqual(UnsafeBufferPointer(start: frame.addressStart + 5, count: id.count))
+            {
+                statistics.identities += 1
+            } else {
+                switchDevice(to: id.text, emit)
+            }
+            return
         } else {
             closed = try handleOther(frame, emit)
         }
@@ -282,6 +301,9 @@ public final class NMEADecoder {
             emit(closed)
         }
     }
+
+    /// "PGID" as a little-endian word.
+    private static let pgid: UInt32 = 0x4449_4750
 
     /// The less frequent sentences, through the `Sentence` enum.
     private func handleOther(_ frame: Frame, _ emit: (Fix) -> Void) throws(SentenceError) -> Fix? {

@@ -6,7 +6,13 @@ import OrbitaModel
 /// GLONASS slots 1–32, Galileo 1–36, BeiDou 1–63, QZSS 1–10, NavIC 1–14, SBAS 120–158 as 20–58): small enough that
 /// a thousand devices' open cycles stay in cache.
 struct SatelliteSet {
-    private var bits = SIMD8<UInt64>()
+    /// One word per `Constellation.rawValue` (a tuple, not a SIMD vector: inserting at a computed index into a
+    /// vector went through the stack and stalled on store forwarding).
+    private var bits: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0)
+
+    @inline(__always) private func word(_ index: Int) -> UInt64 {
+        withUnsafeBytes(of: bits) { $0.load(fromByteOffset: index * 8, as: UInt64.self) }
+    }
 
     /// Inserts a satellite given as the talker sent it.
     mutating func insert(talker: Talker, number: Int) {
@@ -22,7 +28,12 @@ struct SatelliteSet {
     @inline(__always)
     private mutating func insert(_ constellation: Constellation, svid: Int) {
         let index = constellation == .sbas ? svid - 100 : svid
-        bits[constellation.rawValue] |= UInt64(1) << UInt64(index & 63)
+        let bit = UInt64(1) << UInt64(index & 63)
+        withUnsafeMutableBytes(of: &bits) { raw in
+            let offset = constellation.rawValue * 8
+            raw.storeBytes(
+                of: raw.load(fromByteOffset: offset, as: UInt64.self) | bit, toByteOffset: offset, as: UInt64.self)
+        }
     }
 
     /// The satellite's number within its constellation, whichever numbering the talker used.
@@ -42,10 +53,10 @@ struct SatelliteSet {
     var counts: SatelliteCounts {
         var counts = SatelliteCounts()
         for constellation in Constellation.allCases {
-            counts[constellation] = bits[constellation.rawValue].nonzeroBitCount
+            counts[constellation] = word(constellation.rawValue).nonzeroBitCount
         }
         return counts
     }
 
-    var isEmpty: Bool { bits == SIMD8<UInt64>() }
+    var isEmpty: Bool { (bits.0 | bits.1 | bits.2 | bits.3 | bits.4 | bits.5 | bits.6) == 0 }
 }
