@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "NMEAFuzz", targets: ["NMEAFuzz"]),
         .library(name: "NMEA", targets: ["NMEA"]),
         .library(name: "OrbitaModel", targets: ["OrbitaModel"]),
+        .library(name: "Geodesy", targets: ["Geodesy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -24,6 +25,8 @@ let package = Package(
     targets: [
         .target(name: "OrbitaModel", swiftSettings: strict),
         .target(name: "NMEA", dependencies: ["OrbitaModel"], swiftSettings: strict),
+        .systemLibrary(name: "CProj", pkgConfig: "proj", providers: [.apt(["libproj-dev", "proj-data"])]),
+        .target(name: "Geodesy", dependencies: ["CProj", "OrbitaModel"], swiftSettings: strict),
         .target(
             name: "OrbitaCommands",
             dependencies: [
@@ -37,6 +40,7 @@ let package = Package(
         .executableTarget(
             name: "NMEAFuzz", dependencies: ["NMEA", "OrbitaModel"], exclude: ["run.sh"], swiftSettings: strict),
         .testTarget(name: "OrbitaModelTests", dependencies: ["OrbitaModel"], swiftSettings: strict),
+        .testTarget(name: "GeodesyTests", dependencies: ["Geodesy", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "NMEATests", dependencies: ["NMEA", "OrbitaModel", "OrbitaTesting"], swiftSettings: strict),
         .testTarget(
             name: "OrbitaCommandsTests",

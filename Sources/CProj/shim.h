@@ -1,0 +1,3 @@
+// PROJ (libproj-dev): coordinate operations and Karney's geodesic routines.
+#include <proj.h>
+#include <geodesic.h>

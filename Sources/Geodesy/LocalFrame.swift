@@ -1,0 +1,82 @@
+import Glibc
+public import OrbitaModel
+
+/// A local metric frame for a fleet's area: WGS 84 longitude/latitude to planar metres and back.
+///
+/// Geometry (geofences, corridors, distances to routes) works in this frame, never in raw degrees. The frame is
+/// either the UTM zone of the fleet's data or any CRS PROJ knows (`EPSG:32637`, a GSK-2011 Gauss-Krüger zone such as
+/// `EPSG:20907`, a PROJ string). Not thread-safe: give each owner its own (see `CoordinateTransformer`).
+public final class LocalFrame {
+    /// The target CRS as given.
+    public let crs: String
+    private let transformer: CoordinateTransformer
+
+    /// A frame in the given CRS.
+    /// - Throws: `ProjError` when PROJ does not know the CRS.
+    public init(crs: String) throws(ProjError) {
+        self.crs = crs
+        transformer = try CoordinateTransformer(source: "EPSG:4326", target: crs)
+    }
+
+    /// The UTM zone (WGS 84, EPSG:326zz north / 327zz south) that contains a position, with the Norway and Svalbard
+    /// exceptions.
+    public static func utmCRS(for coordinate: Coordinate) -> String {
+        let longitude = coordinate.longitude >= 180 ? coordinate.longitude - 360 : coordinate.longitude
+        var zone = Int(((longitude + 180) / 6).rounded(.down)) + 1
+        zone = min(max(zone, 1), 60)
+        let latitude = coordinate.latitude
+        if (56..<64).contains(latitude) && (3..<12).contains(longitude) { zone = 32 }
+        if (72..<84).contains(latitude) {
+            switch longitude {
+            case 0..<9: zone = 31
+            case 9..<21: zone = 33
+            case 21..<33: zone = 35
+            case 33..<42: zone = 37
+            default: break
+            }
+        }
+        let zoneText = zone < 10 ? "0\(zone)" : "\(zone)"
+        return (latitude >= 0 ? "EPSG:326" : "EPSG:327") + zoneText
+    }
+
+    /// The UTM frame for data around a position (e.g. the first fix of a fleet, or the centre of its area).
+    public static func utm(around coordinate: Coordinate) throws(ProjError) -> LocalFrame {
+        try LocalFrame(crs: utmCRS(for: coordinate))
+    }
+
+    /// The UTM frame for a set of positions: the zone of their mean position (longitudes averaged on the circle).
+    public static func utm(for coordinates: some Collection<Coordinate>) throws(ProjError) -> LocalFrame {
+        guard !coordinates.isEmpty else {
+            throw ProjError(code: 0, message: "no positions to choose a UTM zone from", operation: "automatic frame")
+        }
+        var sinSum = 0.0
+        var cosSum = 0.0
+        var latitudeSum = 0.0
+        for coordinate in coordinates {
+            let radians = coordinate.longitude * .pi / 180
+            sinSum += sin(radians)
+            cosSum += cos(radians)
+            latitudeSum += coordinate.latitude
+        }
+        let longitude = atan2(sinSum, cosSum) * 180 / .pi
+        return try utm(around: Coordinate(latitude: latitudeSum / Double(coordinates.count), longitude: longitude))
+    }
+
+    /// Projects a WGS 84 position to planar metres.
+    public func project(_ coordinate: Coordinate) throws(ProjError) -> PlanarPoint {
+        try transformer.forward(coordinate.longitude, coordinate.latitude)
+    }
+
+    /// Projects many positions in one PROJ call; positions PROJ cannot project come back as nil.
+    public func project(_ coordinates: [Coordinate]) -> [PlanarPoint?] {
+        var points = coordinates.map { PlanarPoint(x: $0.longitude, y: $0.latitude) }
+        transformer.forward(&points)
+        return points.map { $0.x.isFinite && $0.y.isFinite ? $0 : nil }
+    }
+
+    /// The WGS 84 position of a planar point.
+    public func unproject(_ point: PlanarPoint) throws(ProjError) -> Coordinate {
+        let result = try transformer.inverse(point.x, point.y)
+        return Coordinate(latitude: result.y, longitude: result.x)
+    }
+}
