@@ -20,13 +20,17 @@ let package = Package(
         .library(name: "Geodesy", targets: ["Geodesy"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(name: "OrbitaModel", swiftSettings: strict),
         .target(name: "NMEA", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .systemLibrary(name: "CProj", pkgConfig: "proj", providers: [.apt(["libproj-dev", "proj-data"])]),
         .target(name: "Geodesy", dependencies: ["CProj", "OrbitaModel"], swiftSettings: strict),
+        .target(
+            name: "Storage", dependencies: ["OrbitaModel", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
         .target(
             name: "OrbitaCommands",
             dependencies: [
@@ -40,6 +44,7 @@ let package = Package(
         .executableTarget(
             name: "NMEAFuzz", dependencies: ["NMEA", "OrbitaModel"], exclude: ["run.sh"], swiftSettings: strict),
         .testTarget(name: "OrbitaModelTests", dependencies: ["OrbitaModel"], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "GeodesyTests", dependencies: ["Geodesy", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "NMEATests", dependencies: ["NMEA", "OrbitaModel", "OrbitaTesting"], swiftSettings: strict),
         .testTarget(

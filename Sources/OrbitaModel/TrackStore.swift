@@ -1,0 +1,199 @@
+/// What a vehicle is, for dispatchers and per-kind rules.
+public enum VehicleKind: String, CaseIterable, Sendable, Hashable {
+    /// City or intercity bus.
+    case bus
+    /// Tram.
+    case tram
+    /// Trolleybus.
+    case trolleybus
+    /// Ambulance.
+    case ambulance
+    /// Municipal service vehicle (street cleaning, refuse…).
+    case municipal
+    /// Freight truck.
+    case freight
+    /// Anything else.
+    case other
+}
+
+/// A tracked vehicle.
+public struct Vehicle: Sendable, Hashable {
+    /// The device identity its tracker sends (IMEI or other ID).
+    public var id: String
+    /// A name for people.
+    public var name: String
+    /// What kind of vehicle it is.
+    public var kind: VehicleKind
+    /// The registration plate, when known.
+    public var registration: String?
+
+    /// Creates a vehicle; the name defaults to the ID.
+    public init(id: String, name: String? = nil, kind: VehicleKind = .other, registration: String? = nil) {
+        self.id = id
+        self.name = name ?? id
+        self.kind = kind
+        self.registration = registration
+    }
+}
+
+/// Flags stored with a fix.
+public struct FixFlags: OptionSet, Sendable, Hashable {
+    /// The bits.
+    public let rawValue: Int
+    /// Creates flags from bits.
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// The fix arrived after a later fix of the same vehicle (blackbox upload, old log): stored, but it did not
+    /// move the live state.
+    public static let late = FixFlags(rawValue: 1 << 0)
+    /// The position was held at the parked position (drift at a stop).
+    public static let held = FixFlags(rawValue: 1 << 1)
+    /// The position was converted from another datum (DTM) to WGS 84.
+    public static let datumConverted = FixFlags(rawValue: 1 << 2)
+}
+
+/// A fix as stored: a vehicle's accepted position at a time, in WGS 84.
+public struct TrackPoint: Sendable, Hashable {
+    /// The vehicle.
+    public var vehicleID: String
+    /// When.
+    public var time: UTCInstant
+    /// Where, WGS 84.
+    public var coordinate: Coordinate
+    /// Altitude above mean sea level, metres.
+    public var altitudeMSL: Double?
+    /// Speed over ground, m/s.
+    public var speedMetersPerSecond: Double?
+    /// Course over ground, degrees true.
+    public var courseDegrees: Double?
+    /// Fix mode.
+    public var mode: FixMode
+    /// Fix quality.
+    public var quality: FixQuality
+    /// Horizontal dilution of precision.
+    public var hdop: Double?
+    /// Satellites used.
+    public var satellitesUsed: Int?
+    /// Satellites in view per constellation.
+    public var satellitesInView: SatelliteCounts
+    /// The datum the receiver reported (coordinates are converted to WGS 84).
+    public var datum: Datum
+    /// Flags.
+    public var flags: FixFlags
+    /// Where the fix came from (`import:FILE`, `udp`, …).
+    public var source: String
+    /// Distance from the vehicle's previous stored fix along its track, metres (0 for the first; nil for late fixes).
+    public var segmentMeters: Double?
+
+    /// Creates a track point.
+    public init(
+        vehicleID: String, time: UTCInstant, coordinate: Coordinate, altitudeMSL: Double? = nil,
+        speedMetersPerSecond: Double? = nil, courseDegrees: Double? = nil, mode: FixMode = .twoDimensional,
+        quality: FixQuality = .autonomous, hdop: Double? = nil, satellitesUsed: Int? = nil,
+        satellitesInView: SatelliteCounts = SatelliteCounts(), datum: Datum = .wgs84, flags: FixFlags = [],
+        source: String = "", segmentMeters: Double? = nil
+    ) {
+        self.vehicleID = vehicleID
+        self.time = time
+        self.coordinate = coordinate
+        self.altitudeMSL = altitudeMSL
+        self.speedMetersPerSecond = speedMetersPerSecond
+        self.courseDegrees = courseDegrees
+        self.mode = mode
+        self.quality = quality
+        self.hdop = hdop
+        self.satellitesUsed = satellitesUsed
+        self.satellitesInView = satellitesInView
+        self.datum = datum
+        self.flags = flags
+        self.source = source
+        self.segmentMeters = segmentMeters
+    }
+}
+
+/// A vehicle with the extent of its stored track.
+public struct VehicleSummary: Sendable, Hashable {
+    /// The vehicle.
+    public var vehicle: Vehicle
+    /// Stored fixes.
+    public var fixCount: Int
+    /// Time of the first stored fix.
+    public var firstTime: UTCInstant?
+    /// Time of the last stored fix.
+    public var lastTime: UTCInstant?
+    /// Track length, metres (sum of the stored segments).
+    public var distanceMeters: Double
+
+    /// Creates a summary.
+    public init(
+        vehicle: Vehicle, fixCount: Int, firstTime: UTCInstant?, lastTime: UTCInstant?, distanceMeters: Double
+    ) {
+        self.vehicle = vehicle
+        self.fixCount = fixCount
+        self.firstTime = firstTime
+        self.lastTime = lastTime
+        self.distanceMeters = distanceMeters
+    }
+}
+
+/// What one batch insert did.
+public struct InsertOutcome: Sendable, Hashable {
+    /// Rows added.
+    public var inserted: Int
+    /// Rows skipped because the vehicle already had a fix at that time (re-imports add nothing).
+    public var duplicates: Int
+
+    /// Creates an outcome.
+    public init(inserted: Int = 0, duplicates: Int = 0) {
+        self.inserted = inserted
+        self.duplicates = duplicates
+    }
+}
+
+/// Why storage failed, whatever the backend.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The database file is damaged or is not a database.
+    case corrupt(String)
+    /// Another process holds the database and did not let go in time.
+    case locked(String)
+    /// The disk (or quota) is full; nothing of the failed batch was committed.
+    case diskFull(String)
+    /// A row broke a constraint (a bug in the caller: the pipeline validates first).
+    case constraint(String)
+    /// The database cannot be opened, read or written.
+    case io(String)
+
+    /// One line for the CLI and logs.
+    public var description: String {
+        switch self {
+        case .corrupt(let detail): "the database is corrupt or not an Orbita database (\(detail))"
+        case .locked(let detail): "the database is locked by another process (\(detail))"
+        case .diskFull(let detail): "the disk is full; nothing of the last batch was written (\(detail))"
+        case .constraint(let detail): "a row was refused by the schema (\(detail))"
+        case .io(let detail): "the database cannot be read or written (\(detail))"
+        }
+    }
+}
+
+/// Where tracks live. The pipeline, import, server and API use only this protocol, so that SQLite (the embedded
+/// default) and PostgreSQL (for fleets that outgrow one machine) are interchangeable.
+///
+/// Contract (checked by the tests every backend runs): a fix is unique per (vehicle, time) and a second insert of it
+/// is counted as a duplicate, not an error; a batch is committed entirely or not at all; tracks come back in time
+/// order; inserting a fix for an unknown vehicle registers it with kind `other`.
+public protocol TrackStore: AnyObject {
+    /// Adds or updates a vehicle.
+    func save(_ vehicle: Vehicle) throws(StoreError)
+    /// One vehicle.
+    func vehicle(id: String) throws(StoreError) -> Vehicle?
+    /// Inserts fixes in one transaction; existing (vehicle, time) pairs are skipped and counted.
+    func insert(_ points: [TrackPoint]) throws(StoreError) -> InsertOutcome
+    /// A vehicle's track between two instants (inclusive), in time order.
+    func track(vehicleID: String, from: UTCInstant?, to: UTCInstant?) throws(StoreError) -> [TrackPoint]
+    /// The last stored fix of every vehicle that has one.
+    func lastPositions() throws(StoreError) -> [TrackPoint]
+    /// The last stored fix of one vehicle at or before an instant (nil: the very last).
+    func lastPoint(vehicleID: String, atOrBefore: UTCInstant?) throws(StoreError) -> TrackPoint?
+    /// Every vehicle with its track summary, by ID.
+    func summaries() throws(StoreError) -> [VehicleSummary]
+}

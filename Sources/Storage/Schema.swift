@@ -1,0 +1,48 @@
+import GRDB
+
+/// The schema as named, append-only migrations of plain SQL (never app types). Constraints live in SQLite.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-vehicles-and-fixes") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE vehicles (
+                        id TEXT PRIMARY KEY NOT NULL CHECK (length(id) BETWEEN 1 AND 64),
+                        name TEXT NOT NULL,
+                        kind TEXT NOT NULL DEFAULT 'other'
+                            CHECK (kind IN ('bus','tram','trolleybus','ambulance','municipal','freight','other')),
+                        registration TEXT
+                    ) STRICT;
+                    CREATE TABLE fixes (
+                        id INTEGER PRIMARY KEY,
+                        vehicle_id TEXT NOT NULL REFERENCES vehicles(id) ON DELETE CASCADE,
+                        time_us INTEGER NOT NULL,
+                        lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+                        lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+                        altitude_m REAL CHECK (altitude_m IS NULL OR altitude_m BETWEEN -1000 AND 100000),
+                        speed_mps REAL CHECK (speed_mps IS NULL OR speed_mps >= 0),
+                        course_deg REAL CHECK (course_deg IS NULL OR (course_deg >= 0 AND course_deg <= 360)),
+                        mode INTEGER NOT NULL CHECK (mode IN (1, 2, 3)),
+                        quality INTEGER NOT NULL CHECK (quality BETWEEN 0 AND 8),
+                        hdop REAL CHECK (hdop IS NULL OR hdop >= 0),
+                        sats_used INTEGER CHECK (sats_used IS NULL OR sats_used >= 0),
+                        view_gps INTEGER NOT NULL DEFAULT 0,
+                        view_glonass INTEGER NOT NULL DEFAULT 0,
+                        view_galileo INTEGER NOT NULL DEFAULT 0,
+                        view_beidou INTEGER NOT NULL DEFAULT 0,
+                        view_qzss INTEGER NOT NULL DEFAULT 0,
+                        view_navic INTEGER NOT NULL DEFAULT 0,
+                        view_sbas INTEGER NOT NULL DEFAULT 0,
+                        datum TEXT NOT NULL DEFAULT 'WGS84'
+                            CHECK (datum IN ('WGS84','WGS72','SGS85','PZ90','USER','OTHER')),
+                        flags INTEGER NOT NULL DEFAULT 0,
+                        source TEXT NOT NULL DEFAULT '',
+                        segment_m REAL CHECK (segment_m IS NULL OR segment_m >= 0),
+                        UNIQUE (vehicle_id, time_us)
+                    ) STRICT;
+                    """)
+        }
+        return migrator
+    }
+}
