@@ -28,6 +28,7 @@ let package = Package(
         .target(name: "NMEA", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .systemLibrary(name: "CProj", pkgConfig: "proj", providers: [.apt(["libproj-dev", "proj-data"])]),
         .target(name: "Geodesy", dependencies: ["CProj", "OrbitaModel"], swiftSettings: strict),
+        .target(name: "Tracking", dependencies: ["Geodesy", "OrbitaModel"], swiftSettings: strict),
         .target(
             name: "Storage", dependencies: ["OrbitaModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
@@ -44,6 +45,8 @@ let package = Package(
         .executableTarget(
             name: "NMEAFuzz", dependencies: ["NMEA", "OrbitaModel"], exclude: ["run.sh"], swiftSettings: strict),
         .testTarget(name: "OrbitaModelTests", dependencies: ["OrbitaModel"], swiftSettings: strict),
+        .testTarget(
+            name: "TrackingTests", dependencies: ["Tracking", "Geodesy", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "GeodesyTests", dependencies: ["Geodesy", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "NMEATests", dependencies: ["NMEA", "OrbitaModel", "OrbitaTesting"], swiftSettings: strict),

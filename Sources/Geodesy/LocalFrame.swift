@@ -10,12 +10,59 @@ public final class LocalFrame {
     /// The target CRS as given.
     public let crs: String
     private let transformer: CoordinateTransformer
+    /// For transverse Mercator frames (UTM, Gauss-Krüger): central scale factor and false easting, which give the
+    /// point scale factor analytically so that planar distances can be turned into ellipsoidal ones cheaply.
+    private let transverseMercator: (scale: Double, falseEasting: Double)?
 
     /// A frame in the given CRS.
     /// - Throws: `ProjError` when PROJ does not know the CRS.
     public init(crs: String) throws(ProjError) {
         self.crs = crs
         transformer = try CoordinateTransformer(source: "EPSG:4326", target: crs)
+        transverseMercator = Self.transverseMercatorParameters(transformer.definition)
+    }
+
+    /// `+proj=utm` or `+proj=tmerc` parameters from a PROJ definition, or nil for other projections.
+    static func transverseMercatorParameters(_ definition: String) -> (scale: Double, falseEasting: Double)? {
+        let steps = definition.split(separator: " ")
+        var values: [Substring: Double] = [:]
+        var projection: Substring? = nil
+        for token in steps.reversed() {  // the last step is the projection
+            if token.hasPrefix("+proj=") && projection == nil && token != "+proj=pipeline"
+                && token != "+proj=axisswap" && token != "+proj=unitconvert"
+            {
+                projection = token.dropFirst(6)
+            }
+            if projection == nil, let equals = token.firstIndex(of: "=") {
+                values[token[token.startIndex..<equals]] = Double(token[token.index(after: equals)...])
+            }
+        }
+        switch projection {
+        case "utm": return (0.9996, 500_000)
+        case "tmerc", "etmerc": return (values["+k"] ?? values["+k_0"] ?? 1, values["+x_0"] ?? 0)
+        default: return nil
+        }
+    }
+
+    /// The ellipsoidal distance between two positions, metres, given with their planar points.
+    ///
+    /// In a transverse Mercator frame the planar distance is divided by the point scale factor at the midpoint
+    /// (agrees with the geodesic to about 1e-6 for vehicle-sized segments inside the zone, at a fraction of the cost
+    /// of `Geodesic`); in any other frame it is the geodesic.
+    public func distanceMeters(from a: Coordinate, _ pa: PlanarPoint, to b: Coordinate, _ pb: PlanarPoint) -> Double {
+        guard let transverseMercator else { return Geodesic.wgs84.distance(from: a, to: b) }
+        let dx = pb.x - pa.x
+        let dy = pb.y - pa.y
+        let planar = (dx * dx + dy * dy).squareRoot()
+        let x = ((pa.x + pb.x) / 2 - transverseMercator.falseEasting) / transverseMercator.scale
+        let latitude = (a.latitude + b.latitude) / 2 * .pi / 180
+        // Gaussian mean radius of WGS 84 at the latitude: sqrt(M N).
+        let e2 = 0.00669437999014
+        let w = 1 - e2 * sin(latitude) * sin(latitude)
+        let r2 = 6_378_137.0 * 6_378_137.0 * (1 - e2) / (w * w)
+        let u = x * x / r2
+        let scale = transverseMercator.scale * (1 + u / 2 + u * u / 24)
+        return planar / scale
     }
 
     /// The UTM zone (WGS 84, EPSG:326zz north / 327zz south) that contains a position, with the Norway and Svalbard

@@ -1,0 +1,191 @@
+import Geodesy
+public import OrbitaModel
+
+/// A fix on its way through the pipeline: the track point it will become and its planar position.
+public struct PipelineFix: Sendable {
+    /// The point as it stands (WGS 84 after the datum stage).
+    public var point: TrackPoint
+    /// Its position in the fleet's frame, once projected.
+    public var planar: PlanarPoint?
+}
+
+/// What a stage decided.
+enum StageOutcome: Equatable {
+    case pass
+    case drop(DropReason)
+}
+
+/// Validity: a position (mode ≥ 2, coordinates in range, not 0°/0°) at a dated time.
+struct ValidityStage {
+    func process(_ fix: Fix, vehicleID: String, source: String) -> Result<PipelineFix, DropReason> {
+        guard fix.mode >= .twoDimensional, let latitude = fix.latitude, let longitude = fix.longitude else {
+            return .failure(.noFix)
+        }
+        guard latitude.isFinite, longitude.isFinite, abs(latitude) <= 90, abs(longitude) <= 180 else {
+            return .failure(.outOfRange)
+        }
+        if latitude == 0 && longitude == 0 { return .failure(.nullIsland) }
+        guard let time = fix.time?.instant else { return .failure(.noDate) }
+        var course = fix.courseDegrees
+        if let value = course, !(0...360).contains(value) { course = nil }
+        let point = TrackPoint(
+            vehicleID: vehicleID, time: time, coordinate: Coordinate(latitude: latitude, longitude: longitude),
+            altitudeMSL: fix.altitudeMSL.flatMap { (-1000...100_000).contains($0) ? $0 : nil },
+            speedMetersPerSecond: fix.speedMetersPerSecond.flatMap { $0 >= 0 && $0.isFinite ? $0 : nil },
+            courseDegrees: course, mode: fix.mode, quality: fix.quality, hdop: fix.hdop.flatMap { $0 >= 0 ? $0 : nil },
+            satellitesUsed: fix.satellitesUsed.flatMap { $0 >= 0 ? $0 : nil }, satellitesInView: fix.satellitesInView,
+            datum: fix.datum, source: source)
+        return .success(PipelineFix(point: point))
+    }
+}
+
+/// Time: not further in the future than the tolerance, not older than the maximum age (relative to the clock).
+struct TimeStage {
+    let futureToleranceMicroseconds: Int64
+    let maximumAgeMicroseconds: Int64?
+
+    func process(_ fix: inout PipelineFix, now: UTCInstant) -> StageOutcome {
+        let time = fix.point.time.microsecondsSinceEpoch
+        if time > now.microsecondsSinceEpoch + futureToleranceMicroseconds { return .drop(.future) }
+        if let maximumAgeMicroseconds, time < now.microsecondsSinceEpoch - maximumAgeMicroseconds {
+            return .drop(.tooOld)
+        }
+        return .pass
+    }
+}
+
+/// Accuracy: HDOP and satellites used, when the receiver reports them.
+struct AccuracyStage {
+    let maximumHDOP: Double
+    let minimumSatellites: Int
+
+    func process(_ fix: inout PipelineFix) -> StageOutcome {
+        if let hdop = fix.point.hdop, hdop > maximumHDOP { return .drop(.poorHDOP) }
+        if let used = fix.point.satellitesUsed, used > 0, used < minimumSatellites { return .drop(.fewSatellites) }
+        return .pass
+    }
+}
+
+/// Datum: positions in another datum (DTM) are converted to WGS 84 with the operations `DatumConverter` pins.
+struct DatumStage {
+    let converter: DatumConverter
+
+    func process(_ fix: inout PipelineFix) -> StageOutcome {
+        guard fix.point.datum != .wgs84 else { return .pass }
+        guard let converted = try? converter.toWGS84(fix.point.coordinate, from: fix.point.datum) else {
+            return .drop(.unsupportedDatum)
+        }
+        fix.point.coordinate = converted
+        fix.point.flags.insert(.datumConverted)
+        return .pass
+    }
+}
+
+/// Order: a second fix at the same time is a duplicate; a fix older than the last accepted one is late (stored,
+/// flagged, and kept out of the live state).
+struct OrderStage {
+    func process(_ fix: inout PipelineFix, state: VehicleState) -> StageOutcome {
+        guard let last = state.last else { return .pass }
+        if fix.point.time == last.time { return .drop(.duplicate) }
+        if fix.point.time < last.time { fix.point.flags.insert(.late) }
+        return .pass
+    }
+}
+
+/// Projection into the fleet's metric frame.
+struct ProjectionStage {
+    let frame: LocalFrame
+
+    func process(_ fix: inout PipelineFix) -> StageOutcome {
+        guard let planar = try? frame.project(fix.point.coordinate) else { return .drop(.unprojectable) }
+        fix.planar = planar
+        return .pass
+    }
+}
+
+/// Outlier: the speed implied by the move from the last accepted fix must be possible; after `resetCount` outliers
+/// in a row the track restarts at the next fix.
+struct OutlierStage {
+    let maximumSpeed: Double
+    let minimumDistance: Double
+    let resetCount: Int
+
+    func process(_ fix: inout PipelineFix, state: inout VehicleState) -> StageOutcome {
+        guard let last = state.last, let from = state.lastPlanar, let to = fix.planar else { return .pass }
+        let dx = to.x - from.x
+        let dy = to.y - from.y
+        let distance = (dx * dx + dy * dy).squareRoot()
+        guard distance > minimumDistance else {
+            state.consecutiveOutliers = 0
+            return .pass
+        }
+        let seconds = Double(fix.point.time.microsecondsSinceEpoch - last.time.microsecondsSinceEpoch) / 1e6
+        if distance / max(seconds, 0.001) > maximumSpeed {
+            if state.consecutiveOutliers < resetCount {
+                state.consecutiveOutliers += 1
+                return .drop(.outlier)
+            }
+        }
+        state.consecutiveOutliers = 0
+        return .pass
+    }
+}
+
+/// Parking hold: while a vehicle is stopped, positions that drift within a radius of where it parked are held
+/// there, so a parked bus does not crawl across the map (or the odometer).
+struct ParkingHoldStage {
+    let radius: Double
+    let stoppedSpeed: Double
+
+    func process(_ fix: inout PipelineFix, state: VehicleState) -> StageOutcome {
+        guard radius > 0, state.motion == .stopped, let parked = state.parkedAt, let planar = fix.planar,
+            (fix.point.speedMetersPerSecond ?? 0) < stoppedSpeed
+        else { return .pass }
+        let dx = planar.x - parked.planar.x
+        let dy = planar.y - parked.planar.y
+        if dx * dx + dy * dy <= radius * radius {
+            fix.point.coordinate = parked.coordinate
+            fix.planar = parked.planar
+            fix.point.flags.insert(.held)
+        }
+        return .pass
+    }
+}
+
+/// Motion: odometer (ellipsoidal distance between accepted fixes) and moving/stopped with hysteresis.
+struct MotionStage {
+    let frame: LocalFrame
+    let stoppedSpeed: Double
+    let stopAfterMicroseconds: Int64
+
+    func process(_ fix: inout PipelineFix, state: inout VehicleState) {
+        guard let planar = fix.planar else { return }
+        if let last = state.last, let lastPlanar = state.lastPlanar {
+            let segment =
+                fix.point.flags.contains(.held) && last.flags.contains(.held)
+                ? 0 : frame.distanceMeters(from: last.coordinate, lastPlanar, to: fix.point.coordinate, planar)
+            fix.point.segmentMeters = segment
+            state.odometerMeters += segment
+        } else {
+            fix.point.segmentMeters = 0
+        }
+        let speed = fix.point.speedMetersPerSecond ?? 0
+        if speed >= stoppedSpeed {
+            state.motion = .moving
+            state.slowSince = nil
+            state.parkedAt = nil
+        } else if state.motion == .moving {
+            let since = state.slowSince ?? fix.point.time
+            state.slowSince = since
+            if fix.point.time.microsecondsSinceEpoch - since.microsecondsSinceEpoch >= stopAfterMicroseconds {
+                state.motion = .stopped
+                state.parkedAt = (fix.point.coordinate, planar)
+            }
+        } else if state.parkedAt == nil {
+            state.parkedAt = (fix.point.coordinate, planar)
+        }
+        state.last = fix.point
+        state.lastPlanar = planar
+        state.accepted += 1
+    }
+}
