@@ -28,14 +28,18 @@ let package = Package(
         .target(name: "NMEA", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .systemLibrary(name: "CProj", pkgConfig: "proj", providers: [.apt(["libproj-dev", "proj-data"])]),
         .target(name: "Geodesy", dependencies: ["CProj", "OrbitaModel"], swiftSettings: strict),
+        .target(name: "GPX", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .target(name: "Tracking", dependencies: ["Geodesy", "OrbitaModel"], swiftSettings: strict),
+        .target(
+            name: "TrackImport", dependencies: ["OrbitaModel", "NMEA", "GPX", "Geodesy", "Tracking"],
+            swiftSettings: strict),
         .target(
             name: "Storage", dependencies: ["OrbitaModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
             name: "OrbitaCommands",
             dependencies: [
-                "OrbitaModel", "NMEA",
+                "OrbitaModel", "NMEA", "TrackImport", "Storage", "Tracking", "Geodesy", "GPX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

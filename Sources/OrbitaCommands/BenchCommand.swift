@@ -1,6 +1,7 @@
 import ArgumentParser
 import NMEA
 import OrbitaModel
+import TrackImport
 
 /// `orbita bench`: throughput measurements (never part of the test suite).
 struct BenchCommand: ParsableCommand {

@@ -6,7 +6,9 @@ public struct OrbitaCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "orbita",
         abstract: "Orbita: a GLONASS/GPS fleet tracking backend.",
-        subcommands: [DecodeCommand.self, BenchCommand.self]
+        subcommands: [
+            DecodeCommand.self, ImportCommand.self, VehiclesCommand.self, TrackCommand.self, BenchCommand.self,
+        ]
     )
 
     /// Creates the command (ArgumentParser fills it in).

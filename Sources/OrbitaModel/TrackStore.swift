@@ -142,11 +142,14 @@ public struct InsertOutcome: Sendable, Hashable {
     public var inserted: Int
     /// Rows skipped because the vehicle already had a fix at that time (re-imports add nothing).
     public var duplicates: Int
+    /// The positions in the batch of the skipped rows, ascending.
+    public var skippedIndices: [Int]
 
     /// Creates an outcome.
-    public init(inserted: Int = 0, duplicates: Int = 0) {
+    public init(inserted: Int = 0, duplicates: Int = 0, skippedIndices: [Int] = []) {
         self.inserted = inserted
         self.duplicates = duplicates
+        self.skippedIndices = skippedIndices
     }
 }
 

@@ -97,7 +97,7 @@ public final class SQLiteTrackStore: TrackStore {
                     ON CONFLICT (vehicle_id, time_us) DO NOTHING
                     """)
             // `ON CONFLICT … DO NOTHING`, not `INSERT OR IGNORE`: OR IGNORE would also swallow CHECK violations.
-            for point in points {
+            for (index, point) in points.enumerated() {
                 if !known.contains(point.vehicleID) {
                     try addVehicle.execute(arguments: [point.vehicleID, point.vehicleID])
                     known.insert(point.vehicleID)
@@ -114,6 +114,7 @@ public final class SQLiteTrackStore: TrackStore {
                     outcome.inserted += 1
                 } else {
                     outcome.duplicates += 1
+                    outcome.skippedIndices.append(index)
                 }
             }
             return outcome

@@ -139,7 +139,7 @@ struct ParkingHoldStage {
 
     func process(_ fix: inout PipelineFix, state: VehicleState) -> StageOutcome {
         guard radius > 0, state.motion == .stopped, let parked = state.parkedAt, let planar = fix.planar,
-            (fix.point.speedMetersPerSecond ?? 0) < stoppedSpeed
+            speed(of: fix, after: state) < stoppedSpeed
         else { return .pass }
         let dx = planar.x - parked.planar.x
         let dy = planar.y - parked.planar.y
@@ -150,6 +150,17 @@ struct ParkingHoldStage {
         }
         return .pass
     }
+}
+
+/// The fix's speed as reported, or implied by the move from the last accepted fix when the source has none (GPX).
+func speed(of fix: PipelineFix, after state: VehicleState) -> Double {
+    if let reported = fix.point.speedMetersPerSecond { return reported }
+    guard let last = state.last, let from = state.lastPlanar, let to = fix.planar else { return 0 }
+    let seconds = Double(fix.point.time.microsecondsSinceEpoch - last.time.microsecondsSinceEpoch) / 1e6
+    guard seconds > 0 else { return 0 }
+    let dx = to.x - from.x
+    let dy = to.y - from.y
+    return (dx * dx + dy * dy).squareRoot() / seconds
 }
 
 /// Motion: odometer (ellipsoidal distance between accepted fixes) and moving/stopped with hysteresis.
@@ -169,7 +180,7 @@ struct MotionStage {
         } else {
             fix.point.segmentMeters = 0
         }
-        let speed = fix.point.speedMetersPerSecond ?? 0
+        let speed = speed(of: fix, after: state)
         if speed >= stoppedSpeed {
             state.motion = .moving
             state.slowSince = nil

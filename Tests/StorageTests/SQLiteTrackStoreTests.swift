@@ -35,9 +35,10 @@ struct SQLiteTrackStoreTests {
         let store = try SQLiteTrackStore()
         let batch = (0..<100).map { point("bus-1", $0) }
         #expect(try store.insert(batch) == InsertOutcome(inserted: 100, duplicates: 0))
-        #expect(try store.insert(batch) == InsertOutcome(inserted: 0, duplicates: 100))
+        #expect(try store.insert(batch) == InsertOutcome(inserted: 0, duplicates: 100, skippedIndices: Array(0..<100)))
         #expect(
-            try store.insert([point("bus-1", 100), point("bus-1", 5)]) == InsertOutcome(inserted: 1, duplicates: 1))
+            try store.insert([point("bus-1", 100), point("bus-1", 5)])
+                == InsertOutcome(inserted: 1, duplicates: 1, skippedIndices: [1]))
     }
 
     @Test func tracksComeBackInTimeOrderWithinInclusiveBounds() throws {

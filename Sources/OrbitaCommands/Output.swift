@@ -1,0 +1,42 @@
+import Glibc
+
+/// Buffered writes to a file descriptor.
+struct OutputBuffer {
+    private var bytes: [UInt8] = []
+    private let fd: Int32
+
+    /// A buffer for a file descriptor (1: standard output).
+    init(fd: Int32 = 1) {
+        self.fd = fd
+        bytes.reserveCapacity(1 << 16)
+    }
+
+    /// Appends text, flushing every 64 KiB.
+    mutating func write(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+        if bytes.count >= 1 << 16 { flush() }
+    }
+
+    /// Writes out what is buffered.
+    mutating func flush() {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { raw in
+                Glibc.write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            offset += written
+        }
+        bytes.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Writes one line to standard error.
+func printError(_ line: String) {
+    var out = OutputBuffer(fd: 2)
+    out.write(line + "\n")
+    out.flush()
+}

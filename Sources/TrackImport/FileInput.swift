@@ -1,0 +1,49 @@
+import Glibc
+
+/// Reads files or standard input in chunks with POSIX calls (no whole-file copies, works on pipes).
+public enum FileInput {
+    /// An error opening or reading an input.
+    public struct ReadError: Error, CustomStringConvertible {
+        /// The path as given.
+        public let path: String
+        /// The system's reason.
+        public let reason: String
+        /// `cannot read PATH: REASON`.
+        public var description: String { "cannot read \(path): \(reason)" }
+    }
+
+    /// Calls `body` with successive chunks of the file (`-` is standard input).
+    public static func forEachChunk(
+        of path: String, chunkSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws(ReadError) {
+        let fd = path == "-" ? 0 : open(path, O_RDONLY)
+        guard fd >= 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
+        defer { if fd != 0 { close(fd) } }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(fd, buffer.baseAddress, chunkSize)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ReadError(path: path, reason: String(cString: strerror(errno)))
+            }
+            if count == 0 { return }
+            body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+    }
+
+    /// The size of a regular file in bytes, or nil (pipes, missing files).
+    public static func size(of path: String) -> Int? {
+        guard path != "-" else { return nil }
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int(info.st_size)
+    }
+
+    /// Reads a whole file into memory.
+    public static func readAll(_ path: String) throws(ReadError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        try forEachChunk(of: path) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+}

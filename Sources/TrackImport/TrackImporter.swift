@@ -1,0 +1,255 @@
+import Foundation
+import GPX
+public import Geodesy
+import NMEA
+public import OrbitaModel
+public import Tracking
+
+/// Imports logged tracks (NMEA logs, GPX 1.0/1.1) through the same position pipeline live data uses, into a store.
+///
+/// Formats are detected from content. Fixes are processed in file order and inserted in batches, each batch one
+/// transaction: a kill loses at most the batch in flight, and importing again completes the job (fixes already
+/// stored are counted as duplicates, never added twice). A vehicle already in the store resumes from its last fix,
+/// so older data is stored as `late` and never moves its live state. A corrupt file is reported and the batch goes
+/// on with the next one.
+public final class TrackImporter {
+    /// Why an import could not go on at all.
+    public enum ImportError: Error, CustomStringConvertible {
+        /// The store refused a batch (full disk, corrupt or locked database).
+        case store(StoreError)
+        /// The fleet's frame could not be built (unknown CRS).
+        case frame(ProjError)
+
+        /// One line for the CLI.
+        public var description: String {
+            switch self {
+            case .store(let error): error.description
+            case .frame(let error): "cannot build the local frame: \(error)"
+            }
+        }
+    }
+
+    private let store: any TrackStore
+    private let configuration: TrackingConfiguration
+    private let crs: String?
+    private let clock: any PipelineClock
+    private let batchSize: Int
+    private var pipeline: PositionPipeline?
+    private var batch: [TrackPoint] = []
+    private var resumed: Set<String> = []
+    private var kinds: [String: VehicleKind] = [:]
+    private var started = ContinuousClock.now
+    private var bytesBefore = 0
+    private var fixesDone = 0
+    /// Counts per vehicle.
+    public private(set) var vehicles: [String: VehicleImportCounts] = [:]
+    /// One report per file, in the order imported.
+    public private(set) var files: [FileImportReport] = []
+    /// Called about every 100 ms while importing.
+    public var onProgress: ((ImportProgress) -> Void)?
+    /// Total bytes of the files of this run, for progress (set by the caller when known).
+    public var bytesTotal: Int?
+    private var lastProgress = ContinuousClock.now
+
+    /// Creates an importer.
+    /// - Parameters:
+    ///   - store: where tracks go.
+    ///   - configuration: pipeline thresholds.
+    ///   - crs: the fleet's metric frame; nil picks the UTM zone of the first position.
+    ///   - clock: "now" for the time stage.
+    ///   - batchSize: fixes per transaction.
+    public init(
+        store: any TrackStore, configuration: TrackingConfiguration = TrackingConfiguration(), crs: String? = nil,
+        clock: any PipelineClock = SystemClock(), batchSize: Int = 10_000
+    ) {
+        self.store = store
+        self.configuration = configuration
+        self.crs = crs
+        self.clock = clock
+        self.batchSize = max(1, batchSize)
+    }
+
+    /// Imports one file.
+    /// - Parameters:
+    ///   - path: the file (`-` for standard input, read as NMEA).
+    ///   - vehicle: the vehicle for data that names none (default: the file name without its extension).
+    ///   - kind: the kind to record for every vehicle of the file.
+    /// - Returns: the file's report (also appended to `files`).
+    /// - Throws: `ImportError` only when the import cannot go on (storage failure, bad CRS).
+    @discardableResult
+    public func importFile(_ path: String, vehicle: String? = nil, kind: VehicleKind? = nil) throws(ImportError)
+        -> FileImportReport
+    {
+        let fallback = vehicle ?? Self.vehicleName(forFile: path)
+        var report = FileImportReport(path: path, format: "nmea")
+        var prefix: [UInt8] = []
+        do {
+            try FileInput.forEachChunk(of: path, chunkSize: 4096) { chunk in
+                if prefix.isEmpty { prefix = Array(chunk) }
+            }
+        } catch {
+            report.error = error.description
+            files.append(report)
+            return report
+        }
+        if path != "-" && GPXReader.looksLikeGPX(prefix) {
+            report.format = "gpx"
+            try importGPX(path, fallback: fallback, kind: kind, report: &report)
+        } else {
+            try importNMEA(path, fallback: fallback, kind: kind, report: &report)
+        }
+        try flush()
+        bytesBefore += report.bytes
+        files.append(report)
+        return report
+    }
+
+    /// Writes what is still buffered (call once after the last file; `importFile` already does per file).
+    public func finish() throws(ImportError) { try flush() }
+
+    private func importNMEA(_ path: String, fallback: String, kind: VehicleKind?, report: inout FileImportReport)
+        throws(ImportError)
+    {
+        let decoder = NMEADecoder(device: nil)
+        var failure: ImportError?
+        var bytes = 0
+        var fixes = 0
+        let handle: (Fix) -> Void = { [unowned self] fix in
+            guard failure == nil else { return }
+            fixes += 1
+            do throws(ImportError) {
+                try self.process(fix, vehicleID: fix.device ?? fallback, kind: kind, source: "import:\(path)")
+            } catch {
+                failure = error
+            }
+        }
+        do {
+            try FileInput.forEachChunk(of: path) { chunk in
+                bytes += chunk.count
+                decoder.decode(chunk, emit: handle)
+                self.reportProgress(bytes: bytes, file: path)
+            }
+        } catch {
+            report.error = error.description
+        }
+        decoder.finish(emit: handle)
+        if let failure { throw failure }
+        report.bytes = bytes
+        report.fixes = fixes
+        report.rejects = decoder.statistics.rejects
+    }
+
+    private func importGPX(_ path: String, fallback: String, kind: VehicleKind?, report: inout FileImportReport)
+        throws(ImportError)
+    {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileInput.readAll(path)
+        } catch {
+            report.error = error.description
+            return
+        }
+        report.bytes = bytes.count
+        let result = GPXReader().read(Data(bytes))
+        if result.badPoints > 0 { report.rejects["bad_point"] = result.badPoints }
+        if let error = result.error { report.error = "line \(error.line): \(error.message)" }
+        for fix in result.fixes {
+            try process(fix, vehicleID: fallback, kind: kind, source: "import:\(path)")
+        }
+        report.fixes = result.fixes.count
+        reportProgress(bytes: bytes.count, file: path)
+    }
+
+    private func process(_ fix: Fix, vehicleID: String, kind: VehicleKind?, source: String) throws(ImportError) {
+        fixesDone += 1
+        vehicles[vehicleID, default: VehicleImportCounts()].decoded += 1
+        guard let pipeline = try pipeline(for: fix) else {
+            vehicles[vehicleID]?.dropped[.noFix, default: 0] += 1
+            return
+        }
+        if !resumed.contains(vehicleID) {
+            resumed.insert(vehicleID)
+            do {
+                if let kind { try store.save(Vehicle(id: vehicleID, kind: kind)) }
+                if let last = try store.lastPoint(vehicleID: vehicleID, atOrBefore: nil) {
+                    try? pipeline.resume(vehicleID: vehicleID, from: last)
+                }
+            } catch {
+                throw .store(error)
+            }
+        }
+        switch pipeline.process(fix, vehicleID: vehicleID, source: source) {
+        case .accepted(let point):
+            batch.append(point)
+        case .late(let point):
+            batch.append(point)
+        case .dropped(let reason):
+            vehicles[vehicleID]?.dropped[reason, default: 0] += 1
+        }
+        if batch.count >= batchSize { try flush() }
+    }
+
+    /// The pipeline, built at the first fix with a position (its UTM zone, unless a CRS was given).
+    private func pipeline(for fix: Fix) throws(ImportError) -> PositionPipeline? {
+        if let pipeline { return pipeline }
+        guard let latitude = fix.latitude, let longitude = fix.longitude, fix.hasPosition,
+            abs(latitude) <= 90, abs(longitude) <= 180, latitude != 0 || longitude != 0
+        else { return nil }
+        do throws(ProjError) {
+            let frame: LocalFrame
+            if let crs {
+                frame = try LocalFrame(crs: crs)
+            } else {
+                frame = try LocalFrame.utm(around: Coordinate(latitude: latitude, longitude: longitude))
+            }
+            let created = try PositionPipeline(configuration: configuration, frame: frame, clock: clock)
+            pipeline = created
+            return created
+        } catch {
+            throw .frame(error)
+        }
+    }
+
+    private func flush() throws(ImportError) {
+        guard !batch.isEmpty else { return }
+        let points = batch
+        batch.removeAll(keepingCapacity: true)
+        let outcome: InsertOutcome
+        do {
+            outcome = try store.insert(points)
+        } catch {
+            throw .store(error)
+        }
+        var skipped = outcome.skippedIndices[...]
+        for (index, point) in points.enumerated() {
+            if skipped.first == index {
+                skipped.removeFirst()
+                vehicles[point.vehicleID, default: VehicleImportCounts()].duplicates += 1
+            } else {
+                vehicles[point.vehicleID, default: VehicleImportCounts()].stored += 1
+                if point.flags.contains(.late) { vehicles[point.vehicleID]?.late += 1 }
+                if point.flags.contains(.held) { vehicles[point.vehicleID]?.held += 1 }
+            }
+        }
+    }
+
+    private func reportProgress(bytes: Int, file: String) {
+        guard let onProgress else { return }
+        let now = ContinuousClock.now
+        guard now - lastProgress >= .milliseconds(100) else { return }
+        lastProgress = now
+        let elapsed = now - started
+        onProgress(
+            ImportProgress(
+                bytesDone: bytesBefore + bytes, bytesTotal: bytesTotal, fixes: fixesDone,
+                elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                file: file))
+    }
+
+    /// The vehicle ID for a file that names none: its name without folders and extension.
+    public static func vehicleName(forFile path: String) -> String {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name }
+        return String(name[..<dot])
+    }
+}
