@@ -51,6 +51,13 @@ let package = Package(
         .testTarget(name: "OrbitaModelTests", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .testTarget(
             name: "TrackingTests", dependencies: ["Tracking", "Geodesy", "OrbitaModel"], swiftSettings: strict),
+        .testTarget(name: "GPXTests", dependencies: ["GPX", "OrbitaModel", "OrbitaTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "TrackImportTests",
+            dependencies: [
+                "TrackImport", "Storage", "Tracking", "OrbitaModel", "OrbitaTesting", "Geodesy", "NMEA", "GPX",
+            ],
+            swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "GeodesyTests", dependencies: ["Geodesy", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "NMEATests", dependencies: ["NMEA", "OrbitaModel", "OrbitaTesting"], swiftSettings: strict),

@@ -32,12 +32,17 @@ public struct GPXReader {
         let parser = XMLParser(data: data)
         parser.delegate = delegate
         parser.shouldProcessNamespaces = false
-        if !parser.parse() {
-            delegate.result.error = (
-                parser.lineNumber, parser.parserError.map { String(describing: $0) } ?? "XML parse error"
-            )
+        let finished = parser.parse()
+        // On Linux `parse()` can return true after an error; the error itself is what counts.
+        if delegate.result.error == nil, !finished || parser.parserError != nil {
+            delegate.result.error = (parser.lineNumber, Self.message(parser.parserError))
         }
         return delegate.result
+    }
+
+    static func message(_ error: (any Error)?) -> String {
+        guard let error else { return "malformed XML" }
+        return "malformed XML (XMLParser error \((error as NSError).code))"
     }
 
     /// True when the bytes look like a GPX document (an XML document whose root element is `gpx`).
@@ -76,6 +81,11 @@ public struct GPXReader {
         }
 
         func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
+
+        func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
+            if result.error == nil { result.error = (parser.lineNumber, GPXReader.message(parseError)) }
+            parser.abortParsing()
+        }
 
         func parser(
             _ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?
