@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "NMEATests", dependencies: ["NMEA", "OrbitaModel", "OrbitaTesting"], swiftSettings: strict),
         .testTarget(
             name: "OrbitaCommandsTests",
-            dependencies: ["OrbitaCommands", "NMEA", "OrbitaModel", "OrbitaTesting"],
+            dependencies: ["OrbitaCommands", "NMEA", "OrbitaModel", "OrbitaTesting", "Storage"],
             swiftSettings: strict
         ),
     ]

@@ -86,10 +86,11 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "The metric frame (e.g. EPSG:32637); default: the UTM zone of the first position.")
     var crs: String?
     @Flag(help: "No progress output.") var quiet = false
+    @Option(help: "Fixes per transaction.") var batchSize = 10_000
 
     func run() throws {
         let store = try database.open()
-        let importer = TrackImporter(store: store, crs: crs)
+        let importer = TrackImporter(store: store, crs: crs, batchSize: batchSize)
         let total = files.compactMap(FileInput.size(of:)).reduce(0, +)
         importer.bytesTotal = total > 0 ? total : nil
         let progress = ProgressReporter(enabled: !quiet)

@@ -1,0 +1,101 @@
+import Foundation
+import Glibc
+import OrbitaModel
+import OrbitaTesting
+import Storage
+import Testing
+
+@Suite("orbita import, vehicles, track (the binary)", .serialized)
+struct ImportCommandTests {
+    static func folder() -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("orbita-cli-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func importsListsAndExports() throws {
+        let db = Self.folder().appendingPathComponent("fleet.sqlite").path
+        let result = try OrbitaProcess.run([
+            "import", "fixtures/nmea/demo-fleet.nmea", "--db", db, "--kind", "bus", "--quiet",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("file fixtures/nmea/demo-fleet.nmea: nmea, 9143 bytes, 12 fixes decoded"))
+        #expect(result.stdout.hasSuffix("total           12       12      0           0     0     0        -\n"))
+        let vehicles = try OrbitaProcess.run(["vehicles", "--db", db])
+        #expect(vehicles.status == 0)
+        let lines = vehicles.stdout.split(separator: "\n")
+        #expect(lines.count == 4)  // header + 3 vehicles
+        #expect(lines[1].hasPrefix("35100000000000  35100000000000  bus   4      2024-06-09T08:00:00.000Z"))
+        let csv = try OrbitaProcess.run(["track", "35100000000000", "--db", db, "--format", "csv"])
+        #expect(csv.stdout.split(separator: "\n").count == 5)
+        #expect(
+            csv.stdout.hasPrefix(
+                "time,lat,lon,altitude_m,speed_mps,course_deg,hdop,sats,flags\n2024-06-09T08:00:00.000Z,55.941576667,37.713137333,"
+            ))
+        let missing = try OrbitaProcess.run(["track", "nobody", "--db", db])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no vehicle nobody"))
+    }
+
+    @Test func anUnreadableFileFailsTheRunButNotTheBatch() throws {
+        let db = Self.folder().appendingPathComponent("fleet.sqlite").path
+        let result = try OrbitaProcess.run([
+            "import", "/nonexistent.nmea", "fixtures/nmea/demo-fleet.nmea", "--db", db, "--quiet",
+        ])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("orbita import: /nonexistent.nmea: cannot read /nonexistent.nmea"))
+        #expect(result.stdout.contains("12 fixes decoded"))
+    }
+
+    @Test func aDatabaseThatIsNotOneIsAClearError() throws {
+        let path = Self.folder().appendingPathComponent("not.sqlite").path
+        try Data(repeating: 7, count: 10_000).write(to: URL(fileURLWithPath: path))
+        let result = try OrbitaProcess.run(["vehicles", "--db", path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("the database is corrupt or not an Orbita database"))
+    }
+
+    /// Kills the importer with SIGKILL at random moments; every time the database must pass `integrity_check`, and
+    /// importing again must end with exactly what a clean import stores.
+    @Test func surviveSIGKILLAndCompleteOnTheNextRun() throws {
+        let folder = Self.folder()
+        let log = folder.appendingPathComponent("fleet.nmea").path
+        let generated = try OrbitaProcess.run([
+            "bench", "generate", "--lines", "400000", "--vehicles", "25", "--seed", "3",
+        ])
+        try generated.stdout.write(toFile: log, atomically: true, encoding: .utf8)
+        let clean = folder.appendingPathComponent("clean.sqlite").path
+        #expect(try OrbitaProcess.run(["import", log, "--db", clean, "--quiet"]).status == 0)
+        let killed = folder.appendingPathComponent("killed.sqlite").path
+        var generator = SystemRandomNumberGenerator()
+        var kills = 0
+        for _ in 0..<6 {
+            let process = Process()
+            process.executableURL = OrbitaProcess.binary
+            process.arguments = ["import", log, "--db", killed, "--quiet", "--batch-size", "500"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32.random(in: 100_000...900_000, using: &generator))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            process.waitUntilExit()
+            let store = try SQLiteTrackStore(path: killed)
+            #expect(try store.integrityCheck() == ["ok"])
+        }
+        #expect(kills >= 3, "the importer finished before most kills; make the log longer")
+        let final = try OrbitaProcess.run(["import", log, "--db", killed, "--quiet"])
+        #expect(final.status == 0)
+        let expected = try SQLiteTrackStore(path: clean)
+        let actual = try SQLiteTrackStore(path: killed)
+        let expectedSummaries = try expected.summaries()
+        #expect(expectedSummaries.count == 25)
+        #expect(try actual.summaries().map(\.fixCount) == expectedSummaries.map(\.fixCount))
+        for summary in expectedSummaries {
+            let times = try expected.track(vehicleID: summary.vehicle.id, from: nil, to: nil).map(\.time)
+            #expect(try actual.track(vehicleID: summary.vehicle.id, from: nil, to: nil).map(\.time) == times)
+        }
+    }
+}
