@@ -1,14 +1,18 @@
 import ArgumentParser
+import Geodesy
+import Glibc
 import NMEA
 import OrbitaModel
+import Storage
 import TrackImport
+import Tracking
 
 /// `orbita bench`: throughput measurements (never part of the test suite).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Orbita's throughput.",
-        subcommands: [GenerateLog.self, DecodeBench.self]
+        subcommands: [GenerateLog.self, DecodeBench.self, PipelineBench.self, ImportBench.self]
     )
 
     /// `orbita bench generate`: writes the deterministic fleet log the benchmarks use.
@@ -69,6 +73,101 @@ struct BenchCommand: ParsableCommand {
                     + "sentences_per_s=\(Int(Double(statistics.sentences) / median)) "
                     + "MB_per_s=\(FixJSON.fixed(megabytes / median, decimals: 1)) "
                     + "rejects=\(statistics.rejects.values.reduce(0, +)) checksum=\(Int(checksum) % 1000)")
+        }
+    }
+
+    /// `orbita bench pipeline`: the position pipeline alone (projection on), on fixes decoded beforehand.
+    struct PipelineBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pipeline", abstract: "Run decoded fixes through the position pipeline and report fixes/s.")
+
+        @Argument(help: "An NMEA log (see `orbita bench generate`).") var file: String
+        @Option(help: "Runs; the median is reported.") var runs = 5
+
+        func run() throws {
+            let decoder = NMEADecoder()
+            var fixes: [Fix] = []
+            do {
+                try FileInput.forEachChunk(of: file) { chunk in decoder.decode(chunk) { fixes.append($0) } }
+            } catch {
+                printError("orbita bench pipeline: \(error.description)")
+                throw ExitCode(1)
+            }
+            decoder.finish { fixes.append($0) }
+            guard let first = fixes.first(where: \.hasPosition), let lat = first.latitude, let lon = first.longitude
+            else {
+                printError("orbita bench pipeline: \(file) has no positions")
+                throw ExitCode(1)
+            }
+            var timings: [Double] = []
+            var accepted = 0
+            for _ in 0..<max(1, runs) {
+                let frame = try LocalFrame.utm(around: Coordinate(latitude: lat, longitude: lon))
+                let pipeline = try PositionPipeline(frame: frame)
+                var points: [TrackPoint] = []
+                points.reserveCapacity(10_000)
+                accepted = 0
+                let clock = ContinuousClock()
+                let started = clock.now
+                for fix in fixes {
+                    _ = pipeline.process(
+                        fix, vehicleID: fix.device ?? "anonymous", source: "bench", appendingTo: &points)
+                    if points.count >= 10_000 {  // what import does with a batch: hand it over and start again
+                        accepted += points.count
+                        points.removeAll(keepingCapacity: true)
+                    }
+                }
+                accepted += points.count
+                timings.append(Self.seconds(clock.now - started))
+            }
+            let median = timings.sorted()[timings.count / 2]
+            let frame = try LocalFrame.utm(around: Coordinate(latitude: lat, longitude: lon))
+            let clock = ContinuousClock()
+            let started = clock.now
+            var sum = 0.0
+            for fix in fixes where fix.hasPosition {
+                if let point = try? frame.project(
+                    Coordinate(latitude: fix.latitude ?? 0, longitude: fix.longitude ?? 0))
+                {
+                    sum += point.x
+                }
+            }
+            let projectionSeconds = Self.seconds(clock.now - started)
+            print(
+                "bench=projection points=\(fixes.count) points_per_s=\(Int(Double(fixes.count) / projectionSeconds)) sum=\(Int(sum) % 10)"
+            )
+            print(
+                "bench=pipeline fixes=\(fixes.count) accepted=\(accepted) seconds=\(FixJSON.fixed(median, decimals: 4)) "
+                    + "fixes_per_s=\(Int(Double(fixes.count) / median))")
+        }
+
+        static func seconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
+    }
+
+    /// `orbita bench import`: end to end, from the file to committed rows in a new SQLite database.
+    struct ImportBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import", abstract: "Import a file into a new database and report committed fixes/s.")
+
+        @Argument(help: "An NMEA log (see `orbita bench generate`).") var file: String
+        @Option(help: "The scratch database (deleted first).") var db = "/tmp/orbita-bench/import-bench.sqlite"
+
+        func run() throws {
+            for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
+            let store = try SQLiteTrackStore(path: db)
+            let importer = TrackImporter(store: store)
+            let clock = ContinuousClock()
+            let started = clock.now
+            try importer.importFile(file)
+            try importer.finish()
+            let seconds = PipelineBench.seconds(clock.now - started)
+            let stored = importer.vehicles.values.reduce(0) { $0 + $1.stored }
+            print(
+                "bench=import fixes_stored=\(stored) seconds=\(FixJSON.fixed(seconds, decimals: 3)) "
+                    + "fixes_per_s=\(Int(Double(stored) / seconds))")
+            for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
         }
     }
 }

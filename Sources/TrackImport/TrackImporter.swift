@@ -178,12 +178,9 @@ public final class TrackImporter {
                 throw .store(error)
             }
         }
-        switch pipeline.process(fix, vehicleID: vehicleID, source: source) {
-        case .accepted(let point):
-            batch.append(point)
-        case .late(let point):
-            batch.append(point)
-        case .dropped(let reason):
+        if case .dropped(let reason) = pipeline.process(
+            fix, vehicleID: vehicleID, source: source, appendingTo: &batch)
+        {
             vehicles[vehicleID]?.dropped[reason, default: 0] += 1
         }
         if batch.count >= batchSize { try flush() }

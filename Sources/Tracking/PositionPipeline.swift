@@ -40,8 +40,35 @@ public final class PositionPipeline {
     private let outlier: OutlierStage
     private let parkingHold: ParkingHoldStage
     private let motion: MotionStage
+    /// One vehicle's state, boxed so that processing a fix updates it in place instead of copying it.
+    private final class StateBox {
+        @exclusivity(unchecked) var state = VehicleState()
+    }
+
+    @exclusivity(unchecked) private var boxes: [String: StateBox] = [:]
+    @exclusivity(unchecked) private var recentID = ""
+    @exclusivity(unchecked) private var recentBox: StateBox?
+
     /// Per-vehicle state, by vehicle ID.
-    public private(set) var states: [String: VehicleState] = [:]
+    public var states: [String: VehicleState] { boxes.mapValues(\.state) }
+
+    /// One vehicle's state.
+    public func state(of vehicleID: String) -> VehicleState? { boxes[vehicleID]?.state }
+
+    @inline(__always)
+    private func box(_ vehicleID: String) -> StateBox {
+        if let recentBox, recentID == vehicleID { return recentBox }
+        let box: StateBox
+        if let known = boxes[vehicleID] {
+            box = known
+        } else {
+            box = StateBox()
+            boxes[vehicleID] = box
+        }
+        recentID = vehicleID
+        recentBox = box
+        return box
+    }
 
     /// Creates a pipeline.
     /// - Throws: `ProjError` if the datum operations cannot be built.
@@ -71,26 +98,50 @@ public final class PositionPipeline {
 
     /// Starts a vehicle's state from its last stored fix (after a restart, or before importing newer data).
     public func resume(vehicleID: String, from last: TrackPoint) throws(ProjError) {
-        var state = states[vehicleID] ?? VehicleState()
-        state.last = last
-        state.lastPlanar = try frame.project(last.coordinate)
-        states[vehicleID] = state
+        let box = box(vehicleID)
+        box.state.lastPlanar = try frame.project(last.coordinate)
+        box.state.last = last
     }
 
     /// Runs one fix through every stage.
     public func process(_ fix: Fix, vehicleID: String, source: String) -> PipelineOutcome {
-        var state = states[vehicleID] ?? VehicleState()
-        let outcome = run(fix, vehicleID: vehicleID, source: source, state: &state)
-        switch outcome {
-        case .dropped(let reason): state.drops[reason, default: 0] += 1
-        case .late: state.late += 1
-        case .accepted: break
+        var points: [TrackPoint] = []
+        switch process(fix, vehicleID: vehicleID, source: source, appendingTo: &points) {
+        case .accepted: return .accepted(points[0])
+        case .late: return .late(points[0])
+        case .dropped(let reason): return .dropped(reason)
         }
-        states[vehicleID] = state
-        return outcome
     }
 
-    private func run(_ fix: Fix, vehicleID: String, source: String, state: inout VehicleState) -> PipelineOutcome {
+    /// What the pipeline decided, without the point (which `process(_:vehicleID:source:appendingTo:)` appends).
+    public enum Decision: Sendable, Equatable {
+        /// Accepted in time order.
+        case accepted
+        /// Older than the vehicle's last accepted fix; stored as late.
+        case late
+        /// Dropped.
+        case dropped(DropReason)
+    }
+
+    /// Runs one fix through every stage and appends the point to store, if any, to `points` (no copies of the
+    /// point on the way: the fast path for import and ingest).
+    public func process(_ fix: Fix, vehicleID: String, source: String, appendingTo points: inout [TrackPoint])
+        -> Decision
+    {
+        let box = box(vehicleID)
+        let decision = run(fix, vehicleID: vehicleID, source: source, state: &box.state, points: &points)
+        switch decision {
+        case .dropped(let reason): box.state.drops[reason, default: 0] += 1
+        case .late: box.state.late += 1
+        case .accepted: break
+        }
+        return decision
+    }
+
+    @inline(__always)
+    private func run(
+        _ fix: Fix, vehicleID: String, source: String, state: inout VehicleState, points: inout [TrackPoint]
+    ) -> Decision {
         var candidate: PipelineFix
         switch validity.process(fix, vehicleID: vehicleID, source: source) {
         case .success(let valid): candidate = valid
@@ -100,16 +151,20 @@ public final class PositionPipeline {
         if case .drop(let reason) = accuracy.process(&candidate) { return .dropped(reason) }
         if case .drop(let reason) = datum.process(&candidate) { return .dropped(reason) }
         if case .drop(let reason) = order.process(&candidate, state: state) { return .dropped(reason) }
-        if candidate.point.flags.contains(.late) { return .late(candidate.point) }
+        if candidate.point.flags.contains(.late) {
+            points.append(candidate.point)
+            return .late
+        }
         if case .drop(let reason) = projection.process(&candidate) { return .dropped(reason) }
         if case .drop(let reason) = outlier.process(&candidate, state: &state) { return .dropped(reason) }
         _ = parkingHold.process(&candidate, state: state)
         motion.process(&candidate, state: &state)
-        return .accepted(candidate.point)
+        points.append(candidate.point)
+        return .accepted
     }
 
     /// Drops by reason over every vehicle.
     public var dropTotals: [DropReason: Int] {
-        states.values.reduce(into: [:]) { totals, state in totals.merge(state.drops, uniquingKeysWith: +) }
+        boxes.values.reduce(into: [:]) { totals, box in totals.merge(box.state.drops, uniquingKeysWith: +) }
     }
 }
