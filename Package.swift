@@ -34,7 +34,11 @@ let package = Package(
             name: "TrackImport", dependencies: ["OrbitaModel", "NMEA", "GPX", "Geodesy", "Tracking"],
             swiftSettings: strict),
         .target(
-            name: "Storage", dependencies: ["OrbitaModel", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "Storage",
+            dependencies: [
+                "OrbitaModel", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict),
         .target(
             name: "OrbitaCommands",

@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Orbita's throughput.",
-        subcommands: [GenerateLog.self, DecodeBench.self, PipelineBench.self, ImportBench.self]
+        subcommands: [GenerateLog.self, DecodeBench.self, PipelineBench.self, ImportBench.self, StoreBench.self]
     )
 
     /// `orbita bench generate`: writes the deterministic fleet log the benchmarks use.
@@ -167,6 +167,47 @@ struct BenchCommand: ParsableCommand {
             print(
                 "bench=import fixes_stored=\(stored) seconds=\(FixJSON.fixed(seconds, decimals: 3)) "
                     + "fixes_per_s=\(Int(Double(stored) / seconds))")
+            for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
+        }
+    }
+
+    /// `orbita bench store`: batches of fixes into a new database, storage alone (the rows `sqlite-limit` writes).
+    struct StoreBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "store", abstract: "Insert fixes in batches of 10,000 into a new database; report rows/s.")
+
+        @Option(help: "Rows.") var rows = 2_000_000
+        @Option(help: "Vehicles the rows are spread over (interleaved, as a fleet sends them).") var vehicles = 1000
+        @Option(help: "The scratch database (deleted first).") var db = "/tmp/orbita-bench/store-bench.sqlite"
+
+        func run() throws {
+            for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
+            let store = try SQLiteTrackStore(path: db)
+            let base: Int64 = 1_717_920_000_000_000
+            let names = (0..<vehicles).map { "35\(100_000_000_000 + $0)" }
+            var points: [TrackPoint] = []
+            points.reserveCapacity(rows)
+            for row in 0..<rows {
+                let vehicle = row % vehicles
+                points.append(
+                    TrackPoint(
+                        vehicleID: names[vehicle],
+                        time: UTCInstant(microsecondsSinceEpoch: base + Int64(row / vehicles) * 1_000_000),
+                        coordinate: Coordinate(latitude: 55.75 + Double(vehicle) * 1e-4, longitude: 37.6),
+                        altitudeMSL: 150, speedMetersPerSecond: 10, courseDegrees: 90, mode: .threeDimensional,
+                        hdop: 0.9, satellitesUsed: 12, source: "bench", segmentMeters: 10))
+            }
+            let clock = ContinuousClock()
+            let started = clock.now
+            var offset = 0
+            while offset < rows {
+                _ = try store.insert(Array(points[offset..<min(offset + 10_000, rows)]))
+                offset += 10_000
+            }
+            let seconds = PipelineBench.seconds(clock.now - started)
+            print(
+                "bench=store rows=\(rows) seconds=\(FixJSON.fixed(seconds, decimals: 3)) rows_per_s=\(Int(Double(rows) / seconds))"
+            )
             for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
         }
     }

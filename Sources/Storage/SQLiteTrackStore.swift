@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 public import OrbitaModel
 
 /// The embedded store: SQLite through GRDB, in WAL mode with one writer; readers never block the writer.
@@ -22,6 +23,8 @@ public final class SQLiteTrackStore: TrackStore {
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // 64 MiB of page cache per connection: a fleet's interleaved inserts touch many index pages per batch.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
             if let maximumSizeBytes {
                 let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
                 try db.execute(sql: "PRAGMA max_page_count = \(max(1, maximumSizeBytes / pageSize))")
@@ -85,31 +88,61 @@ public final class SQLiteTrackStore: TrackStore {
         guard !points.isEmpty else { return InsertOutcome() }
         return try write { db in
             var outcome = InsertOutcome()
-            var known: Set<String> = []
+            var keys: [String: Int64] = [:]
             let addVehicle = try db.cachedStatement(
                 sql: "INSERT INTO vehicles (id, name, kind) VALUES (?, ?, 'other') ON CONFLICT (id) DO NOTHING")
+            let findVehicle = try db.cachedStatement(sql: "SELECT key FROM vehicles WHERE id = ?")
+            // `ON CONFLICT … DO NOTHING`, not `INSERT OR IGNORE`: OR IGNORE would also swallow CHECK violations.
             let addFix = try db.cachedStatement(
                 sql: """
-                    INSERT INTO fixes (vehicle_id, time_us, lat, lon, altitude_m, speed_mps, course_deg,
+                    INSERT INTO fixes (vehicle_key, time_us, lat, lon, altitude_m, speed_mps, course_deg,
                         mode, quality, hdop, sats_used, view_gps, view_glonass, view_galileo, view_beidou,
                         view_qzss, view_navic, view_sbas, datum, flags, source, segment_m)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (vehicle_id, time_us) DO NOTHING
+                    ON CONFLICT (vehicle_key, time_us) DO NOTHING
                     """)
-            // `ON CONFLICT … DO NOTHING`, not `INSERT OR IGNORE`: OR IGNORE would also swallow CHECK violations.
+            let row = RowBinder(addFix.sqliteStatement)
             for (index, point) in points.enumerated() {
-                if !known.contains(point.vehicleID) {
+                let key: Int64
+                if let known = keys[point.vehicleID] {
+                    key = known
+                } else {
                     try addVehicle.execute(arguments: [point.vehicleID, point.vehicleID])
-                    known.insert(point.vehicleID)
+                    guard let found = try Int64.fetchOne(findVehicle, arguments: [point.vehicleID]) else {
+                        throw StoreError.io("vehicle \(point.vehicleID) vanished during insert")
+                    }
+                    keys[point.vehicleID] = found
+                    key = found
                 }
+                // Bound directly with SQLite's C API: this loop is the import's hot path.
+                row.reset()
+                row.bind(1, key)
+                row.bind(2, point.time.microsecondsSinceEpoch)
+                row.bind(3, point.coordinate.latitude)
+                row.bind(4, point.coordinate.longitude)
+                row.bind(5, point.altitudeMSL)
+                row.bind(6, point.speedMetersPerSecond)
+                row.bind(7, point.courseDegrees)
+                row.bind(8, Int64(point.mode.rawValue))
+                row.bind(9, Int64(point.quality.rawValue))
+                row.bind(10, point.hdop)
+                row.bind(11, point.satellitesUsed.map(Int64.init))
                 let view = point.satellitesInView
-                try addFix.execute(arguments: [
-                    point.vehicleID, point.time.microsecondsSinceEpoch, point.coordinate.latitude,
-                    point.coordinate.longitude, point.altitudeMSL, point.speedMetersPerSecond, point.courseDegrees,
-                    point.mode.rawValue, point.quality.rawValue, point.hdop, point.satellitesUsed, view[.gps],
-                    view[.glonass], view[.galileo], view[.beidou], view[.qzss], view[.navic], view[.sbas],
-                    point.datum.name, point.flags.rawValue, point.source, point.segmentMeters,
-                ])
+                row.bind(12, Int64(view[.gps]))
+                row.bind(13, Int64(view[.glonass]))
+                row.bind(14, Int64(view[.galileo]))
+                row.bind(15, Int64(view[.beidou]))
+                row.bind(16, Int64(view[.qzss]))
+                row.bind(17, Int64(view[.navic]))
+                row.bind(18, Int64(view[.sbas]))
+                row.bind(19, point.datum.name)
+                row.bind(20, Int64(point.flags.rawValue))
+                row.bind(21, point.source)
+                row.bind(22, point.segmentMeters)
+                let code = row.step()
+                guard code == SQLITE_DONE else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage)
+                }
                 if db.changesCount == 1 {
                     outcome.inserted += 1
                 } else {
@@ -117,6 +150,7 @@ public final class SQLiteTrackStore: TrackStore {
                     outcome.skippedIndices.append(index)
                 }
             }
+            row.reset()
             return outcome
         }
     }
@@ -126,7 +160,10 @@ public final class SQLiteTrackStore: TrackStore {
         try read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM fixes WHERE vehicle_id = ? AND time_us BETWEEN ? AND ? ORDER BY time_us",
+                sql: """
+                    SELECT f.*, v.id AS vehicle_id FROM fixes f JOIN vehicles v ON v.key = f.vehicle_key
+                    WHERE v.id = ? AND f.time_us BETWEEN ? AND ? ORDER BY f.time_us
+                    """,
                 arguments: [
                     vehicleID, from?.microsecondsSinceEpoch ?? Int64.min, to?.microsecondsSinceEpoch ?? Int64.max,
                 ]
@@ -140,8 +177,9 @@ public final class SQLiteTrackStore: TrackStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT f.* FROM vehicles v JOIN fixes f ON f.id = (
-                        SELECT id FROM fixes WHERE vehicle_id = v.id ORDER BY time_us DESC LIMIT 1)
+                    SELECT f.*, v.id AS vehicle_id FROM vehicles v JOIN fixes f
+                        ON f.vehicle_key = v.key AND f.time_us = (
+                            SELECT max(time_us) FROM fixes WHERE vehicle_key = v.key)
                     ORDER BY v.id
                     """
             ).map(Self.trackPoint)
@@ -153,7 +191,10 @@ public final class SQLiteTrackStore: TrackStore {
         try read { db in
             try Row.fetchOne(
                 db,
-                sql: "SELECT * FROM fixes WHERE vehicle_id = ? AND time_us <= ? ORDER BY time_us DESC LIMIT 1",
+                sql: """
+                    SELECT f.*, v.id AS vehicle_id FROM fixes f JOIN vehicles v ON v.key = f.vehicle_key
+                    WHERE v.id = ? AND f.time_us <= ? ORDER BY f.time_us DESC LIMIT 1
+                    """,
                 arguments: [vehicleID, atOrBefore?.microsecondsSinceEpoch ?? Int64.max]
             ).map(Self.trackPoint)
         }
@@ -165,9 +206,9 @@ public final class SQLiteTrackStore: TrackStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT v.*, count(f.id) AS fix_count, min(f.time_us) AS first_us, max(f.time_us) AS last_us,
-                        coalesce(sum(f.segment_m), 0) AS distance_m
-                    FROM vehicles v LEFT JOIN fixes f ON f.vehicle_id = v.id
+                    SELECT v.*, count(f.time_us) AS fix_count, min(f.time_us) AS first_us,
+                        max(f.time_us) AS last_us, coalesce(sum(f.segment_m), 0) AS distance_m
+                    FROM vehicles v LEFT JOIN fixes f ON f.vehicle_key = v.key
                     GROUP BY v.id ORDER BY v.id
                     """
             ).map { row in
@@ -236,4 +277,37 @@ public final class SQLiteTrackStore: TrackStore {
         default: return .io(detail)
         }
     }
+}
+
+/// Binds values to a prepared statement with SQLite's C API (no boxing of arguments).
+private struct RowBinder {
+    let statement: OpaquePointer
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    init(_ statement: OpaquePointer) { self.statement = statement }
+
+    func reset() {
+        sqlite3_reset(statement)
+    }
+
+    func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(statement, index, value) }
+
+    func bind(_ index: Int32, _ value: Int64?) {
+        if let value { sqlite3_bind_int64(statement, index, value) } else { sqlite3_bind_null(statement, index) }
+    }
+
+    func bind(_ index: Int32, _ value: Double?) {
+        if let value { sqlite3_bind_double(statement, index, value) } else { sqlite3_bind_null(statement, index) }
+    }
+
+    func bind(_ index: Int32, _ value: String) {
+        var text = value
+        text.withUTF8 { buffer in
+            _ = sqlite3_bind_text(
+                statement, index, UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: CChar.self),
+                Int32(buffer.count), Self.transient)
+        }
+    }
+
+    func step() -> Int32 { sqlite3_step(statement) }
 }
