@@ -96,17 +96,26 @@ func frameSentence(
     if cursor < end && cursor.pointee == UInt8(ascii: "*") {
         var hex = cursor + 1
         if !options.strict {
-            // Some t55 trackers write `…,A * 72`: the spaces around `*` are not part of the checksum.
+            // Some t55 trackers write `…,A * 72`: spaces after `*` are skipped (see below for those before it).
             while hex < end && hex.pointee == UInt8(ascii: " ") { hex += 1 }
-            while bodyEnd > addressStart && (bodyEnd - 1).pointee == UInt8(ascii: " ") {
-                bodyEnd -= 1
-                checksum ^= UInt8(ascii: " ")
-            }
         }
         guard end - hex >= 2, let high = hexValue(hex[0]), let low = hexValue(hex[1]) else {
             throw .malformedChecksum
         }
         let expected = high << 4 | low
+        if expected != checksum && !options.strict {
+            // …and the spaces before `*` were not part of their checksum: try again without them.
+            var trimmedEnd = bodyEnd
+            var trimmed = checksum
+            while trimmedEnd > addressStart && (trimmedEnd - 1).pointee == UInt8(ascii: " ") {
+                trimmedEnd -= 1
+                trimmed ^= UInt8(ascii: " ")
+            }
+            if trimmedEnd != bodyEnd && trimmed == expected {
+                bodyEnd = trimmedEnd
+                checksum = trimmed
+            }
+        }
         guard expected == checksum else { throw .checksumMismatch(expected: expected, actual: checksum) }
         hadChecksum = true
         cursor = hex + 2
