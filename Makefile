@@ -39,6 +39,7 @@ format:
 ## bench: decode throughput next to the anchors (checksum-scan limit, gpsdecode) on the same generated log
 bench: release
 	Benchmarks/nmea-decode.sh
+	Benchmarks/track-import.sh
 
 ## fuzz: libFuzzer on the framer and decoder (FUZZ_SECONDS, default 600)
 fuzz:
