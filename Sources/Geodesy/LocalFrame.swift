@@ -24,14 +24,15 @@ public final class LocalFrame {
 
     /// `+proj=utm` or `+proj=tmerc` parameters from a PROJ definition, or nil for other projections.
     static func transverseMercatorParameters(_ definition: String) -> (scale: Double, falseEasting: Double)? {
-        let steps = definition.split(separator: " ")
+        // PROJ writes definitions with or without `+` (`proj_pj_info` gives `proj=pipeline step proj=utm …`).
+        let tokens = definition.split(separator: " ").map { $0.hasPrefix("+") ? $0.dropFirst() : $0 }
         var values: [Substring: Double] = [:]
         var projection: Substring? = nil
-        for token in steps.reversed() {  // the last step is the projection
-            if token.hasPrefix("+proj=") && projection == nil && token != "+proj=pipeline"
-                && token != "+proj=axisswap" && token != "+proj=unitconvert"
+        for token in tokens.reversed() {  // the last step is the projection
+            if token.hasPrefix("proj=") && projection == nil && token != "proj=pipeline"
+                && token != "proj=axisswap" && token != "proj=unitconvert"
             {
-                projection = token.dropFirst(6)
+                projection = token.dropFirst(5)
             }
             if projection == nil, let equals = token.firstIndex(of: "=") {
                 values[token[token.startIndex..<equals]] = Double(token[token.index(after: equals)...])
@@ -39,10 +40,13 @@ public final class LocalFrame {
         }
         switch projection {
         case "utm": return (0.9996, 500_000)
-        case "tmerc", "etmerc": return (values["+k"] ?? values["+k_0"] ?? 1, values["+x_0"] ?? 0)
+        case "tmerc", "etmerc": return (values["k"] ?? values["k_0"] ?? 1, values["x_0"] ?? 0)
         default: return nil
         }
     }
+
+    /// True when distances use the transverse Mercator shortcut (UTM and Gauss-Krüger frames).
+    public var hasAnalyticScale: Bool { transverseMercator != nil }
 
     /// The ellipsoidal distance between two positions, metres, given with their planar points.
     ///

@@ -8,6 +8,9 @@ public import OrbitaModel
 /// committed data. Not shared across processes for writing: one Orbita process writes a database at a time.
 public final class SQLiteTrackStore: TrackStore {
     private let writer: any DatabaseWriter
+    /// Vehicle keys by ID, learned by inserts (vehicles are never deleted or re-keyed); cleared when a batch fails,
+    /// since its new vehicles were rolled back with it.
+    private var vehicleKeys: [String: Int64] = [:]
     /// The database file, or `:memory:`.
     public let path: String
 
@@ -86,9 +89,19 @@ public final class SQLiteTrackStore: TrackStore {
     /// Inserts fixes in one transaction; existing (vehicle, time) pairs are skipped and counted.
     public func insert(_ points: [TrackPoint]) throws(StoreError) -> InsertOutcome {
         guard !points.isEmpty else { return InsertOutcome() }
-        return try write { db in
+        var keys = vehicleKeys
+        defer { vehicleKeys = keys }
+        do {
+            return try insert(points, keys: &keys)
+        } catch {
+            keys = [:]
+            throw error
+        }
+    }
+
+    private func insert(_ points: [TrackPoint], keys: inout [String: Int64]) throws(StoreError) -> InsertOutcome {
+        try write { db in
             var outcome = InsertOutcome()
-            var keys: [String: Int64] = [:]
             let addVehicle = try db.cachedStatement(
                 sql: "INSERT INTO vehicles (id, name, kind) VALUES (?, ?, 'other') ON CONFLICT (id) DO NOTHING")
             let findVehicle = try db.cachedStatement(sql: "SELECT key FROM vehicles WHERE id = ?")
@@ -135,7 +148,7 @@ public final class SQLiteTrackStore: TrackStore {
                 row.bind(16, Int64(view[.qzss]))
                 row.bind(17, Int64(view[.navic]))
                 row.bind(18, Int64(view[.sbas]))
-                row.bind(19, point.datum.name)
+                row.bind(19, Int64(Self.datumCode(point.datum)))
                 row.bind(20, Int64(point.flags.rawValue))
                 row.bind(21, point.source)
                 row.bind(22, point.segmentMeters)
@@ -223,6 +236,28 @@ public final class SQLiteTrackStore: TrackStore {
 
     // MARK: - Rows
 
+    static func datumCode(_ datum: Datum) -> Int {
+        switch datum {
+        case .wgs84: 0
+        case .wgs72: 1
+        case .sgs85: 2
+        case .pz90: 3
+        case .userDefined: 4
+        case .other: 5
+        }
+    }
+
+    static func datum(code: Int) -> Datum {
+        switch code {
+        case 0: .wgs84
+        case 1: .wgs72
+        case 2: .sgs85
+        case 3: .pz90
+        case 4: .userDefined
+        default: .other
+        }
+    }
+
     private static func vehicle(_ row: Row) -> Vehicle {
         Vehicle(
             id: row["id"], name: row["name"], kind: VehicleKind(rawValue: row["kind"]) ?? .other,
@@ -244,7 +279,7 @@ public final class SQLiteTrackStore: TrackStore {
             speedMetersPerSecond: row["speed_mps"], courseDegrees: row["course_deg"],
             mode: FixMode(rawValue: row["mode"]) ?? .twoDimensional,
             quality: FixQuality(rawValue: row["quality"]) ?? .autonomous, hdop: row["hdop"],
-            satellitesUsed: row["sats_used"], satellitesInView: view, datum: Datum(name: row["datum"]) ?? .other,
+            satellitesUsed: row["sats_used"], satellitesInView: view, datum: Self.datum(code: row["datum"]),
             flags: FixFlags(rawValue: row["flags"]), source: row["source"], segmentMeters: row["segment_m"])
     }
 

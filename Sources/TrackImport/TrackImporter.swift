@@ -7,8 +7,8 @@ public import Tracking
 
 /// Imports logged tracks (NMEA logs, GPX 1.0/1.1) through the same position pipeline live data uses, into a store.
 ///
-/// Formats are detected from content. Fixes are processed in file order and inserted in batches, each batch one
-/// transaction: a kill loses at most the batch in flight, and importing again completes the job (fixes already
+/// Formats are detected from content. Fixes are processed in file order and inserted in batches (by a writer
+/// thread, while decoding goes on), each batch one transaction: a kill loses at most the batch in flight, and importing again completes the job (fixes already
 /// stored are counted as duplicates, never added twice). A vehicle already in the store resumes from its last fix,
 /// so older data is stored as `late` and never moves its live state. A corrupt file is reported and the batch goes
 /// on with the next one.
@@ -36,6 +36,7 @@ public final class TrackImporter {
     private let batchSize: Int
     private var pipeline: PositionPipeline?
     private var batch: [TrackPoint] = []
+    private let writer: BatchWriter
     private var resumed: Set<String> = []
     private var kinds: [String: VehicleKind] = [:]
     private var started = ContinuousClock.now
@@ -67,6 +68,7 @@ public final class TrackImporter {
         self.crs = crs
         self.clock = clock
         self.batchSize = max(1, batchSize)
+        self.writer = BatchWriter(store: store)
     }
 
     /// Imports one file.
@@ -98,14 +100,14 @@ public final class TrackImporter {
         } else {
             try importNMEA(path, fallback: fallback, kind: kind, report: &report)
         }
-        try flush()
+        try flush(wait: true)
         bytesBefore += report.bytes
         files.append(report)
         return report
     }
 
     /// Writes what is still buffered (call once after the last file; `importFile` already does per file).
-    public func finish() throws(ImportError) { try flush() }
+    public func finish() throws(ImportError) { try flush(wait: true) }
 
     private func importNMEA(_ path: String, fallback: String, kind: VehicleKind?, report: inout FileImportReport)
         throws(ImportError)
@@ -207,25 +209,32 @@ public final class TrackImporter {
         }
     }
 
-    private func flush() throws(ImportError) {
-        guard !batch.isEmpty else { return }
-        let points = batch
-        batch.removeAll(keepingCapacity: true)
-        let outcome: InsertOutcome
+    /// Hands the batch to the writer; with `wait`, also waits until everything queued is committed (end of a file).
+    private func flush(wait: Bool = false) throws(ImportError) {
         do {
-            outcome = try store.insert(points)
+            if !batch.isEmpty {
+                let points = batch
+                batch.removeAll(keepingCapacity: true)
+                count(try writer.submit(points))
+            }
+            if wait { count(try writer.drain()) }
         } catch {
             throw .store(error)
         }
-        var skipped = outcome.skippedIndices[...]
-        for (index, point) in points.enumerated() {
-            if skipped.first == index {
-                skipped.removeFirst()
-                vehicles[point.vehicleID, default: VehicleImportCounts()].duplicates += 1
-            } else {
-                vehicles[point.vehicleID, default: VehicleImportCounts()].stored += 1
-                if point.flags.contains(.late) { vehicles[point.vehicleID]?.late += 1 }
-                if point.flags.contains(.held) { vehicles[point.vehicleID]?.held += 1 }
+    }
+
+    private func count(_ written: [([TrackPoint], InsertOutcome)]) {
+        for (points, outcome) in written {
+            var skipped = outcome.skippedIndices[...]
+            for (index, point) in points.enumerated() {
+                if skipped.first == index {
+                    skipped.removeFirst()
+                    vehicles[point.vehicleID, default: VehicleImportCounts()].duplicates += 1
+                } else {
+                    vehicles[point.vehicleID, default: VehicleImportCounts()].stored += 1
+                    if point.flags.contains(.late) { vehicles[point.vehicleID]?.late += 1 }
+                    if point.flags.contains(.held) { vehicles[point.vehicleID]?.held += 1 }
+                }
             }
         }
     }

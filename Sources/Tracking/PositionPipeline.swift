@@ -49,6 +49,21 @@ public final class PositionPipeline {
     @exclusivity(unchecked) private var recentID = ""
     @exclusivity(unchecked) private var recentBox: StateBox?
 
+    @exclusivity(unchecked) private var cachedNow: UTCInstant?
+    @exclusivity(unchecked) private var fixesSinceClockRead = 0
+
+    /// The clock, read at most every 256 fixes: "too old" may be judged against a clock a few hundred fixes stale
+    /// (lenient); "future" is always confirmed with a fresh reading before a fix is dropped.
+    @inline(__always)
+    private func now(refresh: Bool = false) -> UTCInstant {
+        fixesSinceClockRead += 1
+        if refresh || fixesSinceClockRead >= 256 || cachedNow == nil {
+            fixesSinceClockRead = 0
+            cachedNow = clock.now
+        }
+        return cachedNow ?? clock.now
+    }
+
     /// Per-vehicle state, by vehicle ID.
     public var states: [String: VehicleState] { boxes.mapValues(\.state) }
 
@@ -147,7 +162,11 @@ public final class PositionPipeline {
         case .success(let valid): candidate = valid
         case .failure(let reason): return .dropped(reason)
         }
-        if case .drop(let reason) = time.process(&candidate, now: clock.now) { return .dropped(reason) }
+        if case .drop(let reason) = time.process(&candidate, now: now()),
+            reason != .future || time.process(&candidate, now: now(refresh: true)) != .pass
+        {
+            return .dropped(reason)
+        }
         if case .drop(let reason) = accuracy.process(&candidate) { return .dropped(reason) }
         if case .drop(let reason) = datum.process(&candidate) { return .dropped(reason) }
         if case .drop(let reason) = order.process(&candidate, state: state) { return .dropped(reason) }

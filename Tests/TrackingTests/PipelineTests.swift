@@ -109,8 +109,15 @@ struct PipelineTests {
         #expect(abs(odometer - expected) / expected < 1e-6, "\(odometer) vs \(expected)")
     }
 
-    @Test func planarDistancesMatchGeodesicsAcrossTheZone() throws {
-        let frame = try LocalFrame(crs: "EPSG:32637")
+    @Test func utmAndGaussKrugerFramesUseTheAnalyticScale() throws {
+        #expect(try LocalFrame(crs: "EPSG:32637").hasAnalyticScale)
+        #expect(try LocalFrame(crs: "EPSG:20907").hasAnalyticScale)
+        #expect(try !LocalFrame(crs: "EPSG:3857").hasAnalyticScale)
+    }
+
+    @Test(arguments: ["EPSG:32637", "EPSG:20907"])
+    func planarDistancesMatchGeodesicsAcrossTheZone(crs: String) throws {
+        let frame = try LocalFrame(crs: crs)
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2000 {
             let a = Coordinate(
@@ -143,6 +150,21 @@ struct PipelineTests {
         let away = try #require(p.process(fix(50, lat: 55.7510, speed: 10), vehicleID: "v", source: "t").point)
         #expect(!away.flags.contains(.held))
         #expect(p.states["v"]?.motion == .moving)
+    }
+
+    final class MovableClock: PipelineClock {
+        var now: UTCInstant
+        init(_ now: UTCInstant) { self.now = now }
+    }
+
+    @Test func aFixIsNeverCalledFutureByAStaleClockReading() throws {
+        let clock = MovableClock(start)
+        let p = try PositionPipeline(frame: LocalFrame(crs: "EPSG:32637"), clock: clock)
+        #expect(p.process(fix(0), vehicleID: "v", source: "t").point != nil)
+        clock.now = UTCInstant(microsecondsSinceEpoch: start.microsecondsSinceEpoch + 86_400_000_000)
+        // Against the reading taken with the first fix this one is a day ahead; against the clock it is 100 s ahead.
+        #expect(p.process(fix(86_500), vehicleID: "v", source: "t").point != nil)
+        #expect(reason(p.process(fix(87_400), vehicleID: "v", source: "t")) == .future)
     }
 
     @Test func vehiclesHaveSeparateStates() throws {
