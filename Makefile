@@ -21,9 +21,13 @@ build: deps
 release: deps
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product orbita
 
-## demo: build and decode the bundled fleet log (a live server and simulator come with later issues)
+## demo: build, decode the bundled fleet log, import it into a demo database and list its vehicles
+## (a live server with a simulated fleet and a map come with later issues)
 demo: build
 	$(SWIFT) run --skip-build orbita decode fixtures/nmea/demo-fleet.nmea
+	rm -f .build/demo.sqlite .build/demo.sqlite-wal .build/demo.sqlite-shm
+	$(SWIFT) run --skip-build orbita import fixtures/nmea/demo-fleet.nmea --db .build/demo.sqlite --kind bus --quiet
+	$(SWIFT) run --skip-build orbita vehicles --db .build/demo.sqlite
 
 ## test: lint, build with strict import checks, run the whole suite
 test: deps lint

@@ -26,34 +26,10 @@ public enum TrackExport {
     public static func decimal(_ value: Double, decimals: Int) -> String { number(value, decimals: decimals) }
 
     static func number(_ value: Double, decimals: Int) -> String {
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let scaled = (abs(value) * scale).rounded()
-        guard value.isFinite, scaled < 9e18 else { return "0" }
-        let integer = UInt64(scaled)
-        let divisor = UInt64(scale)
-        var fraction = String(integer % divisor)
-        if fraction.count < decimals { fraction = String(repeating: "0", count: decimals - fraction.count) + fraction }
-        return (value < 0 && integer != 0 ? "-" : "") + String(integer / divisor) + (decimals > 0 ? "." + fraction : "")
+        value.isFinite ? TextFormat.fixed(value, decimals: decimals) : "0"
     }
 
-    private static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    private static func jsonString(_ text: String) -> String { TextFormat.jsonString(text) }
 
     private static func xml(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
