@@ -62,7 +62,10 @@ let package = Package(
                 "TrackImport", "Storage", "Tracking", "OrbitaModel", "OrbitaTesting", "Geodesy", "NMEA", "GPX",
             ],
             swiftSettings: strict),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "OrbitaModel"], swiftSettings: strict),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage", "OrbitaModel", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
         .testTarget(name: "GeodesyTests", dependencies: ["Geodesy", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "NMEATests", dependencies: ["NMEA", "OrbitaModel", "OrbitaTesting"], swiftSettings: strict),
         .testTarget(

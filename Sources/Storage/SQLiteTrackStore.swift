@@ -19,11 +19,12 @@ public final class SQLiteTrackStore: TrackStore {
     ///   - path: the database file.
     ///   - maximumSizeBytes: a cap on the file's size (SQLite `max_page_count`); writes past it fail with
     ///     `StoreError.diskFull` as a full disk would.
+    ///   - busyTimeoutSeconds: how long to wait for another process's lock before `StoreError.locked`.
     /// - Throws: `StoreError` when the file cannot be opened, is not a database, or is locked.
-    public init(path: String, maximumSizeBytes: Int? = nil) throws(StoreError) {
+    public init(path: String, maximumSizeBytes: Int? = nil, busyTimeoutSeconds: Double = 5) throws(StoreError) {
         self.path = path
         var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
+        configuration.busyMode = .timeout(busyTimeoutSeconds)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // 64 MiB of page cache per connection: a fleet's interleaved inserts touch many index pages per batch.

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import OrbitaModel
 import Storage
 import Testing
@@ -125,6 +126,29 @@ struct SQLiteTrackStoreTests {
         let reopened = try SQLiteTrackStore(path: path)
         #expect(try reopened.integrityCheck() == ["ok"])
         #expect(try reopened.track(vehicleID: "bus-1", from: nil, to: nil).count == committed)
+    }
+
+    @Test func aDatabaseLockedByAnotherProcessIsAClearErrorAndLosesNothing() throws {
+        let path = temporaryPath("locked.sqlite")
+        let store = try SQLiteTrackStore(path: path, busyTimeoutSeconds: 0.2)
+        _ = try store.insert([point("bus-1", 0)])
+        let other = try DatabaseQueue(path: path)  // another writer, as another process would be
+        try other.inTransaction(.exclusive) { db in
+            try db.execute(sql: "UPDATE vehicles SET name = 'held' WHERE id = 'bus-1'")
+            do throws(StoreError) {
+                _ = try store.insert([point("bus-1", 1)])
+                Issue.record("inserted while another connection held the write lock")
+            } catch {
+                guard case .locked = error else {
+                    Issue.record("\(error)")
+                    return .rollback
+                }
+                #expect(error.description.hasPrefix("the database is locked by another process"))
+            }
+            return .rollback
+        }
+        #expect(try store.insert([point("bus-1", 1)]).inserted == 1)
+        #expect(try store.track(vehicleID: "bus-1", from: nil, to: nil).count == 2)
     }
 
     @Test func aReaderDoesNotBlockTheWriter() throws {
