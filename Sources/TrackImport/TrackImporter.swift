@@ -37,13 +37,27 @@ public final class TrackImporter {
     private var pipeline: PositionPipeline?
     private var batch: [TrackPoint] = []
     private let writer: BatchWriter
-    private var resumed: Set<String> = []
+    /// Per-vehicle counts, boxed so that a fix costs one dictionary lookup.
+    private final class VehicleEntry {
+        var counts = VehicleImportCounts()
+        /// Whether its state was resumed from the store (done once, when the pipeline exists).
+        var resumed = false
+    }
+
+    private var entries: [String: VehicleEntry] = [:]
     private var kinds: [String: VehicleKind] = [:]
     private var started = ContinuousClock.now
     private var bytesBefore = 0
     private var fixesDone = 0
     /// Counts per vehicle.
-    public private(set) var vehicles: [String: VehicleImportCounts] = [:]
+    public var vehicles: [String: VehicleImportCounts] { entries.mapValues(\.counts) }
+
+    private func entry(_ vehicleID: String) -> VehicleEntry {
+        if let known = entries[vehicleID] { return known }
+        let created = VehicleEntry()
+        entries[vehicleID] = created
+        return created
+    }
     /// One report per file, in the order imported.
     public private(set) var files: [FileImportReport] = []
     /// Called about every 100 ms while importing.
@@ -116,11 +130,12 @@ public final class TrackImporter {
         var failure: ImportError?
         var bytes = 0
         var fixes = 0
+        let source = "import:\(path)"
         let handle: (Fix) -> Void = { [unowned self] fix in
             guard failure == nil else { return }
             fixes += 1
             do throws(ImportError) {
-                try self.process(fix, vehicleID: fix.device ?? fallback, kind: kind, source: "import:\(path)")
+                try self.process(fix, vehicleID: fix.device ?? fallback, kind: kind, source: source)
             } catch {
                 failure = error
             }
@@ -155,8 +170,9 @@ public final class TrackImporter {
         let result = GPXReader().read(Data(bytes))
         if result.badPoints > 0 { report.rejects["bad_point"] = result.badPoints }
         if let error = result.error { report.error = "line \(error.line): \(error.message)" }
+        let source = "import:\(path)"
         for fix in result.fixes {
-            try process(fix, vehicleID: fallback, kind: kind, source: "import:\(path)")
+            try process(fix, vehicleID: fallback, kind: kind, source: source)
         }
         report.fixes = result.fixes.count
         reportProgress(bytes: bytes.count, file: path)
@@ -164,13 +180,14 @@ public final class TrackImporter {
 
     private func process(_ fix: Fix, vehicleID: String, kind: VehicleKind?, source: String) throws(ImportError) {
         fixesDone += 1
-        vehicles[vehicleID, default: VehicleImportCounts()].decoded += 1
+        let vehicle = entry(vehicleID)
+        vehicle.counts.decoded += 1
         guard let pipeline = try pipeline(for: fix) else {
-            vehicles[vehicleID]?.dropped[.noFix, default: 0] += 1
+            vehicle.counts.dropped[.noFix, default: 0] += 1
             return
         }
-        if !resumed.contains(vehicleID) {
-            resumed.insert(vehicleID)
+        if !vehicle.resumed {
+            vehicle.resumed = true
             do {
                 if let kind { try store.save(Vehicle(id: vehicleID, kind: kind)) }
                 if let last = try store.lastPoint(vehicleID: vehicleID, atOrBefore: nil) {
@@ -183,7 +200,7 @@ public final class TrackImporter {
         if case .dropped(let reason) = pipeline.process(
             fix, vehicleID: vehicleID, source: source, appendingTo: &batch)
         {
-            vehicles[vehicleID]?.dropped[reason, default: 0] += 1
+            vehicle.counts.dropped[reason, default: 0] += 1
         }
         if batch.count >= batchSize { try flush() }
     }
@@ -227,13 +244,14 @@ public final class TrackImporter {
         for (points, outcome) in written {
             var skipped = outcome.skippedIndices[...]
             for (index, point) in points.enumerated() {
+                let vehicle = entry(point.vehicleID)
                 if skipped.first == index {
                     skipped.removeFirst()
-                    vehicles[point.vehicleID, default: VehicleImportCounts()].duplicates += 1
+                    vehicle.counts.duplicates += 1
                 } else {
-                    vehicles[point.vehicleID, default: VehicleImportCounts()].stored += 1
-                    if point.flags.contains(.late) { vehicles[point.vehicleID]?.late += 1 }
-                    if point.flags.contains(.held) { vehicles[point.vehicleID]?.held += 1 }
+                    vehicle.counts.stored += 1
+                    if point.flags.contains(.late) { vehicle.counts.late += 1 }
+                    if point.flags.contains(.held) { vehicle.counts.held += 1 }
                 }
             }
         }
