@@ -35,12 +35,6 @@ struct Field {
         return String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self)
     }
 
-    /// The single character of a one-byte field, nil when empty; throws when longer.
-    func character() -> UInt8?? {
-        if count == 0 { return .some(nil) }
-        return count == 1 ? .some(self[0]) : nil
-    }
-
     /// A non-negative or negative decimal integer, nil if empty or malformed.
     func integer() -> Int? {
         guard count > 0, count <= 18 else { return nil }

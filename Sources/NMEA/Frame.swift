@@ -30,12 +30,6 @@ struct Frame {
     }
 }
 
-/// Packs a three-letter formatter for `switch`.
-@inline(__always) func formatterCode(_ text: StaticString) -> UInt32 {
-    let p = text.utf8Start
-    return UInt32(p[0]) << 16 | UInt32(p[1]) << 8 | UInt32(p[2])
-}
-
 @inline(__always) func isUpperOrDigit(_ byte: UInt8) -> Bool {
     (byte &- UInt8(ascii: "A")) < 26 || (byte &- UInt8(ascii: "0")) < 10
 }

@@ -121,19 +121,6 @@ public enum Datum: Sendable, Hashable {
         }
     }
 
-    /// The datum with a `name` as printed, or nil.
-    public init?(name: String) {
-        switch name {
-        case "WGS84": self = .wgs84
-        case "WGS72": self = .wgs72
-        case "SGS85": self = .sgs85
-        case "PZ90": self = .pz90
-        case "USER": self = .userDefined
-        case "OTHER": self = .other
-        default: return nil
-        }
-    }
-
     /// The name printed in JSON (gpsd's spelling where gpsd has one).
     public var name: String {
         switch self {
