@@ -32,6 +32,18 @@ public enum FileInput {
         }
     }
 
+    /// The first bytes of a file (up to `count`), read once; nil for standard input, which cannot be read twice.
+    public static func prefix(of path: String, count: Int = 4096) throws(ReadError) -> [UInt8]? {
+        guard path != "-" else { return nil }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let read = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, count) }
+        guard read >= 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
+        return Array(bytes.prefix(read))
+    }
+
     /// The size of a regular file in bytes, or nil (pipes, missing files).
     public static func size(of path: String) -> Int? {
         guard path != "-" else { return nil }

@@ -98,17 +98,15 @@ public final class TrackImporter {
     {
         let fallback = vehicle ?? Self.vehicleName(forFile: path)
         var report = FileImportReport(path: path, format: "nmea")
-        var prefix: [UInt8] = []
+        let prefix: [UInt8]?
         do {
-            try FileInput.forEachChunk(of: path, chunkSize: 4096) { chunk in
-                if prefix.isEmpty { prefix = Array(chunk) }
-            }
+            prefix = try FileInput.prefix(of: path)
         } catch {
             report.error = error.description
             files.append(report)
             return report
         }
-        if path != "-" && GPXReader.looksLikeGPX(prefix) {
+        if let prefix, GPXReader.looksLikeGPX(prefix) {
             report.format = "gpx"
             try importGPX(path, fallback: fallback, kind: kind, report: &report)
         } else {
@@ -270,8 +268,9 @@ public final class TrackImporter {
                 file: file))
     }
 
-    /// The vehicle ID for a file that names none: its name without folders and extension.
+    /// The vehicle ID for a file that names none: its name without folders and extension (`stdin` for `-`).
     public static func vehicleName(forFile path: String) -> String {
+        if path == "-" { return "stdin" }
         let name = path.split(separator: "/").last.map(String.init) ?? path
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name }
         return String(name[..<dot])

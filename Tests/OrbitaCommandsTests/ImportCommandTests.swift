@@ -37,6 +37,14 @@ struct ImportCommandTests {
         #expect(missing.stderr.contains("no vehicle nobody"))
     }
 
+    @Test func importsStandardInputWithoutLosingItsStart() throws {
+        let db = Self.folder().appendingPathComponent("stdin.sqlite").path
+        let log = try Data(contentsOf: Corpus.fixture("nmea/demo-fleet.nmea"))
+        let result = try OrbitaProcess.run(["import", "-", "--db", db, "--quiet"], stdin: log)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("file -: nmea, 9143 bytes, 12 fixes decoded"))
+    }
+
     @Test func anUnreadableFileFailsTheRunButNotTheBatch() throws {
         let db = Self.folder().appendingPathComponent("fleet.sqlite").path
         let result = try OrbitaProcess.run([
