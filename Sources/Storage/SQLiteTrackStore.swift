@@ -37,6 +37,7 @@ public final class SQLiteTrackStore: TrackStore {
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
             try Schema.migrator.migrate(pool)
+            try pool.read(Schema.validate)
             writer = pool
         } catch {
             throw Self.storeError(error)
@@ -303,6 +304,7 @@ public final class SQLiteTrackStore: TrackStore {
     }
 
     static func storeError(_ error: any Error) -> StoreError {
+        if let mismatch = error as? SchemaMismatch { return .corrupt(mismatch.description) }
         guard let error = error as? DatabaseError else { return .io(String(describing: error)) }
         let detail = "\(error.resultCode): \(error.message ?? "")"
         switch error.resultCode.primaryResultCode {

@@ -55,4 +55,27 @@ enum Schema {
         }
         return migrator
     }
+
+    /// Checks that the tables have the columns this version reads, so that a database whose schema differs (another
+    /// program's, or one written by a pre-release build) is refused with a clear error instead of failing later.
+    static func validate(_ db: Database) throws {
+        let expected: [String: Set<String>] = [
+            "vehicles": ["key", "id", "name", "kind", "registration"],
+            "fixes": ["vehicle_key", "time_us", "lat", "lon", "mode", "quality", "datum", "flags", "segment_m"],
+        ]
+        for (table, columns) in expected {
+            let present = Set(try db.columns(in: table).map(\.name))
+            let missing = columns.subtracting(present)
+            guard missing.isEmpty else {
+                throw SchemaMismatch(table: table, missing: missing.sorted())
+            }
+        }
+    }
+}
+
+/// A table lacks columns this version of Orbita reads.
+struct SchemaMismatch: Error, CustomStringConvertible {
+    let table: String
+    let missing: [String]
+    var description: String { "table \(table) lacks \(missing.joined(separator: ", ")): not this Orbita's schema" }
 }

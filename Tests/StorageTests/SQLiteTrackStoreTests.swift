@@ -106,6 +106,26 @@ struct SQLiteTrackStoreTests {
         }
     }
 
+    @Test func aDatabaseWithAnotherSchemaUnderOurMigrationIsRefusedClearly() throws {
+        let path = temporaryPath("other.sqlite")
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                    INSERT INTO grdb_migrations VALUES ('v1-vehicles-and-fixes');
+                    CREATE TABLE vehicles (id TEXT PRIMARY KEY);
+                    CREATE TABLE fixes (vehicle_id TEXT, time_us INTEGER);
+                    """)
+        }
+        do {
+            _ = try SQLiteTrackStore(path: path)
+            Issue.record("opened a database with another schema")
+        } catch {
+            #expect(error.description.contains("not this Orbita's schema"), "\(error)")
+        }
+    }
+
     @Test func aFullDiskFailsTheBatchAndKeepsWhatWasCommitted() throws {
         let path = temporaryPath("small.sqlite")
         let store = try SQLiteTrackStore(path: path, maximumSizeBytes: 256 * 1024)
