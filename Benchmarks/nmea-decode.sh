@@ -5,13 +5,7 @@
 # The file is `orbita bench generate --lines 2000000 --vehicles 1000 --seed 1` (deterministic).
 # usage: Benchmarks/nmea-decode.sh            (run `make release` first; `make bench` does both)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-orbita=.build/release/orbita
-[ -x "$orbita" ] || { echo "build first: make release" >&2; exit 1; }
-work=${ORBITA_BENCH_DIR:-/tmp/orbita-bench}
-mkdir -p "$work"
-file="$work/orbita-fleet-2m.nmea"
-[ -s "$file" ] || "$orbita" bench generate --lines 2000000 --vehicles 1000 --seed 1 > "$file"
+source "$(dirname "$0")/fleet-log.sh"
 echo "file: $file ($(wc -c < "$file") bytes, $(wc -l < "$file") lines)"
 
 ours() { "$orbita" bench decode "$file" --runs 5 | sed -n 's/.*sentences_per_s=\([0-9]*\).*/\1/p'; }

@@ -6,13 +6,7 @@
 #   - ../shared/bench/sqlite-limit ROWS: C, one prepared INSERT of 8-column rows, same batches, same row count
 # usage: Benchmarks/track-import.sh     (run `make release` first; `make bench` runs this too)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-orbita=.build/release/orbita
-[ -x "$orbita" ] || { echo "build first: make release" >&2; exit 1; }
-work=${ORBITA_BENCH_DIR:-/tmp/orbita-bench}
-mkdir -p "$work"
-file="$work/orbita-fleet-2m.nmea"
-[ -s "$file" ] || "$orbita" bench generate --lines 2000000 --vehicles 1000 --seed 1 > "$file"
+source "$(dirname "$0")/fleet-log.sh"
 
 pipeline=$("$orbita" bench pipeline "$file" --runs 5 | grep '^bench=pipeline')
 echo "$pipeline"
