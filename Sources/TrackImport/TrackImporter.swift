@@ -45,6 +45,8 @@ public final class TrackImporter {
     }
 
     private var entries: [String: VehicleEntry] = [:]
+    /// The last stored fix of every vehicle, read once when the import starts (one query, not one per vehicle).
+    private var lastStored: [String: TrackPoint]?
     private var kinds: [String: VehicleKind] = [:]
     private var started = ContinuousClock.now
     private var bytesBefore = 0
@@ -188,7 +190,11 @@ public final class TrackImporter {
             vehicle.resumed = true
             do {
                 if let kind { try store.save(Vehicle(id: vehicleID, kind: kind)) }
-                if let last = try store.lastPoint(vehicleID: vehicleID, atOrBefore: nil) {
+                if lastStored == nil {
+                    lastStored = Dictionary(
+                        try store.lastPositions().map { ($0.vehicleID, $0) }, uniquingKeysWith: { first, _ in first })
+                }
+                if let last = lastStored?[vehicleID] {
                     try? pipeline.resume(vehicleID: vehicleID, from: last)
                 }
             } catch {
