@@ -38,7 +38,7 @@ public enum FuzzHarness {
         return nil
     }
 
-    /// The fast GSV reader must agree with the full decoder whenever it answers.
+    /// The fast GSV and GSA readers must agree with the full decoder whenever they answer.
     private static func compareGSVReaders(_ data: UnsafeRawBufferPointer) -> String? {
         let bytes = data.bindMemory(to: UInt8.self)
         guard let base = bytes.baseAddress, bytes.count > 0 else { return nil }
@@ -51,14 +51,22 @@ public enum FuzzHarness {
             if line.pointee == UInt8(ascii: "$"),
                 let (frame, _) = try? frameSentence(
                     from: line, to: lineEnd, hasStart: true, options: .lenient, commaBuffer: commaBuffer),
-                frame.formatter == SentenceDecoding.gsv, !frame.isProprietary,
-                let fast = GSVScanner.scan(frame)
+                !frame.isProprietary
             {
-                var fields = FieldCursor(frame)
-                guard let full = try? SentenceDecoding.decodeGSV(&fields) else {
-                    return "the fast GSV reader accepted what the full decoder rejects"
+                if frame.formatter == SentenceDecoding.gsv, let fast = GSVScanner.scan(frame) {
+                    var fields = FieldCursor(frame)
+                    guard let full = try? SentenceDecoding.decodeGSV(&fields) else {
+                        return "the fast GSV reader accepted what the full decoder rejects"
+                    }
+                    if full.numbers != fast.numbers { return "the GSV readers disagree on satellite numbers" }
                 }
-                if full.numbers != fast.numbers { return "the GSV readers disagree on satellite numbers" }
+                if frame.formatter == SentenceDecoding.gsa, let fast = GSAScanner.scan(frame) {
+                    var fields = FieldCursor(frame)
+                    guard let full = try? SentenceDecoding.decodeGSA(&fields) else {
+                        return "the fast GSA reader accepted what the full decoder rejects"
+                    }
+                    if full != fast { return "the GSA readers disagree" }
+                }
             }
             line = lineEnd + 1
         }

@@ -254,7 +254,12 @@ public final class NMEADecoder {
                 state.assembler.add(gsv, talker: frame.talker)
                 return
             case SentenceDecoding.gsa:
-                let gsa = try SentenceDecoding.decodeGSA(&fields)
+                var gsa: GSA
+                if let scanned = GSAScanner.scan(frame) {
+                    gsa = scanned
+                } else {
+                    gsa = try SentenceDecoding.decodeGSA(&fields)
+                }
                 statistics.sentences += 1
                 state.assembler.add(gsa, talker: frame.talker)
                 return
