@@ -48,9 +48,9 @@ struct EpochAssembler {
         case .gsa(let gsa): add(gsa, talker: talker)
         case .gsv(let gsv): add(gsv, talker: talker)
         case .zda(let zda): add(zda)
-        case .dtm(let dtm): datum = dtm.localDatum
+        case .dtm(let dtm): add(dtm)
         case .gst(let gst): return add(gst)
-        case .gbs(let gbs): return begin(gbs.time)
+        case .gbs(let gbs): return add(gbs)
         case .txt, .identity, .ignored, .proprietary: break
         }
         return nil

@@ -58,5 +58,4 @@ struct SatelliteSet {
         return counts
     }
 
-    var isEmpty: Bool { (bits.0 | bits.1 | bits.2 | bits.3 | bits.4 | bits.5 | bits.6) == 0 }
 }

@@ -60,8 +60,7 @@ struct BenchCommand: ParsableCommand {
                     decoder.finish { fix in checksum += fix.latitude ?? 0 }
                 }
                 let elapsed = clock.now - started
-                timings.append(
-                    Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                timings.append(elapsed.secondsValue)
                 statistics = decoder.statistics
             }
             let median = timings.sorted()[timings.count / 2]
@@ -118,7 +117,7 @@ struct BenchCommand: ParsableCommand {
                     }
                 }
                 accepted += points.count
-                timings.append(Self.seconds(clock.now - started))
+                timings.append((clock.now - started).secondsValue)
             }
             let median = timings.sorted()[timings.count / 2]
             let frame = try LocalFrame.utm(around: Coordinate(latitude: lat, longitude: lon))
@@ -132,7 +131,7 @@ struct BenchCommand: ParsableCommand {
                     sum += point.x
                 }
             }
-            let projectionSeconds = Self.seconds(clock.now - started)
+            let projectionSeconds = (clock.now - started).secondsValue
             print(
                 "bench=projection points=\(fixes.count) points_per_s=\(Int(Double(fixes.count) / projectionSeconds)) sum=\(Int(sum) % 10)"
             )
@@ -141,9 +140,6 @@ struct BenchCommand: ParsableCommand {
                     + "fixes_per_s=\(Int(Double(fixes.count) / median))")
         }
 
-        static func seconds(_ duration: Duration) -> Double {
-            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        }
     }
 
     /// `orbita bench import`: end to end, from the file to committed rows in a new SQLite database.
@@ -162,7 +158,7 @@ struct BenchCommand: ParsableCommand {
             let started = clock.now
             try importer.importFile(file)
             try importer.finish()
-            let seconds = PipelineBench.seconds(clock.now - started)
+            let seconds = (clock.now - started).secondsValue
             let stored = importer.vehicles.values.reduce(0) { $0 + $1.stored }
             print(
                 "bench=import fixes_stored=\(stored) seconds=\(FixJSON.fixed(seconds, decimals: 3)) "
@@ -204,7 +200,7 @@ struct BenchCommand: ParsableCommand {
                 _ = try store.insert(Array(points[offset..<min(offset + 10_000, rows)]))
                 offset += 10_000
             }
-            let seconds = PipelineBench.seconds(clock.now - started)
+            let seconds = (clock.now - started).secondsValue
             print(
                 "bench=store rows=\(rows) seconds=\(FixJSON.fixed(seconds, decimals: 3)) rows_per_s=\(Int(Double(rows) / seconds))"
             )

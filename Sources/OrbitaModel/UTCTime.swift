@@ -171,3 +171,8 @@ private func pad(_ value: Int, _ width: Int) -> String {
     let digits = String(value)
     return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
 }
+
+extension Duration {
+    /// The duration in seconds, as a `Double` (for rates in logs, progress and benchmarks).
+    public var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -270,7 +270,7 @@ public final class TrackImporter {
         onProgress(
             ImportProgress(
                 bytesDone: bytesBefore + bytes, bytesTotal: bytesTotal, fixes: fixesDone,
-                elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                elapsedSeconds: elapsed.secondsValue,
                 file: file))
     }
 
