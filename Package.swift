@@ -29,21 +29,23 @@ let package = Package(
         .systemLibrary(name: "CProj", pkgConfig: "proj", providers: [.apt(["libproj-dev", "proj-data"])]),
         .target(name: "Geodesy", dependencies: ["CProj", "OrbitaModel"], swiftSettings: strict),
         .target(name: "GPX", dependencies: ["OrbitaModel"], swiftSettings: strict),
-        .target(name: "Tracking", dependencies: ["Geodesy", "OrbitaModel"], swiftSettings: strict),
+        .target(name: "Geofencing", dependencies: ["OrbitaModel"], swiftSettings: strict),
+        .target(name: "GeoJSON", dependencies: ["OrbitaModel"], swiftSettings: strict),
+        .target(name: "Tracking", dependencies: ["Geodesy", "Geofencing", "OrbitaModel"], swiftSettings: strict),
         .target(
             name: "TrackImport", dependencies: ["OrbitaModel", "NMEA", "GPX", "Geodesy", "Tracking"],
             swiftSettings: strict),
         .target(
             name: "Storage",
             dependencies: [
-                "OrbitaModel", .product(name: "GRDB", package: "GRDB.swift"),
+                "OrbitaModel", "GeoJSON", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
         .target(
             name: "OrbitaCommands",
             dependencies: [
-                "OrbitaModel", "NMEA", "TrackImport", "Storage", "Tracking", "Geodesy", "GPX",
+                "OrbitaModel", "NMEA", "TrackImport", "Storage", "Tracking", "Geodesy", "GPX", "GeoJSON", "Geofencing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -54,7 +56,9 @@ let package = Package(
             name: "NMEAFuzz", dependencies: ["NMEA", "OrbitaModel"], exclude: ["run.sh"], swiftSettings: strict),
         .testTarget(name: "OrbitaModelTests", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .testTarget(
-            name: "TrackingTests", dependencies: ["Tracking", "Geodesy", "OrbitaModel"], swiftSettings: strict),
+            name: "TrackingTests",
+            dependencies: ["Tracking", "Geodesy", "Geofencing", "OrbitaModel", "OrbitaTesting"],
+            swiftSettings: strict),
         .testTarget(name: "GPXTests", dependencies: ["GPX", "OrbitaModel", "OrbitaTesting"], swiftSettings: strict),
         .testTarget(
             name: "TrackImportTests",
@@ -66,6 +70,10 @@ let package = Package(
             name: "StorageTests",
             dependencies: ["Storage", "OrbitaModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
+        .testTarget(
+            name: "GeofencingTests", dependencies: ["Geofencing", "Geodesy", "OrbitaModel", "OrbitaTesting"],
+            swiftSettings: strict),
+        .testTarget(name: "GeoJSONTests", dependencies: ["GeoJSON", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "GeodesyTests", dependencies: ["Geodesy", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "NMEATests", dependencies: ["NMEA", "OrbitaModel", "OrbitaTesting"], swiftSettings: strict),
         .testTarget(

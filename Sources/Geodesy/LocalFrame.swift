@@ -69,6 +69,27 @@ public final class LocalFrame {
         return planar / scale
     }
 
+    /// Planar metres per ground metre at a position (the point scale factor; 0.9996–1.001 inside a UTM zone).
+    /// Analytic in transverse Mercator frames; elsewhere measured between two nearby projected points.
+    public func scale(at coordinate: Coordinate) -> Double {
+        if let transverseMercator, let planar = try? project(coordinate) {
+            let x = (planar.x - transverseMercator.falseEasting) / transverseMercator.scale
+            let latitude = coordinate.latitude * .pi / 180
+            let e2 = 0.00669437999014
+            let w = 1 - e2 * sin(latitude) * sin(latitude)
+            let r2 = 6_378_137.0 * 6_378_137.0 * (1 - e2) / (w * w)
+            let u = x * x / r2
+            return transverseMercator.scale * (1 + u / 2 + u * u / 24)
+        }
+        let step = 1e-4
+        let other = Coordinate(
+            latitude: coordinate.latitude + (coordinate.latitude > 89 ? -step : step), longitude: coordinate.longitude)
+        guard let a = try? project(coordinate), let b = try? project(other) else { return 1 }
+        let ground = Geodesic.wgs84.distance(from: coordinate, to: other)
+        let planar = ((b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y)).squareRoot()
+        return ground > 0 && planar > 0 ? planar / ground : 1
+    }
+
     /// The UTM zone (WGS 84, EPSG:326zz north / 327zz south) that contains a position, with the Norway and Svalbard
     /// exceptions.
     public static func utmCRS(for coordinate: Coordinate) -> String {

@@ -96,6 +96,7 @@ enum ImportSummaryText {
             String(totals.held), String(totals.dropped.values.reduce(0, +)), reasons(totals.dropped),
         ])
         lines.append(TextTable.render(rows))
+        lines.append("events: \(importer.eventsStored) new (see `orbita events`)")
         return lines.joined(separator: "\n")
     }
 

@@ -7,7 +7,8 @@ public struct OrbitaCommand: AsyncParsableCommand {
         commandName: "orbita",
         abstract: "Orbita: a GLONASS/GPS fleet tracking backend.",
         subcommands: [
-            DecodeCommand.self, ImportCommand.self, VehiclesCommand.self, TrackCommand.self, BenchCommand.self,
+            DecodeCommand.self, ImportCommand.self, VehiclesCommand.self, TrackCommand.self, GeofenceCommand.self,
+            RouteCommand.self, EventsCommand.self, BenchCommand.self,
         ]
     )
 

@@ -136,6 +136,13 @@ public struct VehicleSummary: Sendable, Hashable {
     }
 }
 
+extension TrackStore {
+    /// Inserts fixes in one transaction; existing (vehicle, time) pairs are skipped and counted.
+    public func insert(_ points: [TrackPoint]) throws(StoreError) -> InsertOutcome {
+        try insert(points, events: [])
+    }
+}
+
 /// What one batch insert did.
 public struct InsertOutcome: Sendable, Hashable {
     /// Rows added.
@@ -144,12 +151,15 @@ public struct InsertOutcome: Sendable, Hashable {
     public var duplicates: Int
     /// The positions in the batch of the skipped rows, ascending.
     public var skippedIndices: [Int]
+    /// Events added (events already stored are not counted).
+    public var eventsInserted: Int
 
     /// Creates an outcome.
-    public init(inserted: Int = 0, duplicates: Int = 0, skippedIndices: [Int] = []) {
+    public init(inserted: Int = 0, duplicates: Int = 0, skippedIndices: [Int] = [], eventsInserted: Int = 0) {
         self.inserted = inserted
         self.duplicates = duplicates
         self.skippedIndices = skippedIndices
+        self.eventsInserted = eventsInserted
     }
 }
 
@@ -189,8 +199,9 @@ public protocol TrackStore: AnyObject {
     func save(_ vehicle: Vehicle) throws(StoreError)
     /// One vehicle.
     func vehicle(id: String) throws(StoreError) -> Vehicle?
-    /// Inserts fixes in one transaction; existing (vehicle, time) pairs are skipped and counted.
-    func insert(_ points: [TrackPoint]) throws(StoreError) -> InsertOutcome
+    /// Inserts fixes and the events they raised in one transaction; existing (vehicle, time) fixes and existing
+    /// events (same vehicle, kind, subject and time) are skipped and counted.
+    func insert(_ points: [TrackPoint], events: [VehicleEvent]) throws(StoreError) -> InsertOutcome
     /// A vehicle's track between two instants (inclusive), in time order.
     func track(vehicleID: String, from: UTCInstant?, to: UTCInstant?) throws(StoreError) -> [TrackPoint]
     /// The last stored fix of every vehicle that has one.

@@ -93,9 +93,9 @@ public final class SQLiteTrackStore: TrackStore {
         }
     }
 
-    /// Inserts fixes in one transaction; existing (vehicle, time) pairs are skipped and counted.
-    public func insert(_ points: [TrackPoint]) throws(StoreError) -> InsertOutcome {
-        guard !points.isEmpty else { return InsertOutcome() }
+    /// Inserts fixes and events in one transaction; existing fixes and events are skipped and counted.
+    public func insert(_ points: [TrackPoint], events: [VehicleEvent]) throws(StoreError) -> InsertOutcome {
+        guard !points.isEmpty || !events.isEmpty else { return InsertOutcome() }
         var keys = vehicleKeys
         var sources = sourceKeys
         defer {
@@ -103,7 +103,7 @@ public final class SQLiteTrackStore: TrackStore {
             sourceKeys = sources
         }
         do {
-            return try insert(points, keys: &keys, sources: &sources)
+            return try insert(points, events: events, keys: &keys, sources: &sources)
         } catch {
             keys = [:]
             sources = [:]
@@ -112,13 +112,22 @@ public final class SQLiteTrackStore: TrackStore {
     }
 
     private func insert(
-        _ points: [TrackPoint], keys: inout [String: Int64], sources: inout [String: Int64]
+        _ points: [TrackPoint], events: [VehicleEvent], keys: inout [String: Int64], sources: inout [String: Int64]
     ) throws(StoreError) -> InsertOutcome {
         try write { db in
             var outcome = InsertOutcome()
             let addVehicle = try db.cachedStatement(
                 sql: "INSERT INTO vehicles (id, name, kind) VALUES (?, ?, 'other') ON CONFLICT (id) DO NOTHING")
             let findVehicle = try db.cachedStatement(sql: "SELECT key FROM vehicles WHERE id = ?")
+            /// Registers a vehicle first seen in this batch and remembers its key.
+            func vehicleKey(_ id: String) throws -> Int64 {
+                try addVehicle.execute(arguments: [id, id])
+                guard let found = try Int64.fetchOne(findVehicle, arguments: [id]) else {
+                    throw StoreError.io("vehicle \(id) vanished during insert")
+                }
+                keys[id] = found
+                return found
+            }
             let addSource = try db.cachedStatement(
                 sql: "INSERT INTO sources (name) VALUES (?) ON CONFLICT (name) DO NOTHING")
             let findSource = try db.cachedStatement(sql: "SELECT key FROM sources WHERE name = ?")
@@ -135,17 +144,7 @@ public final class SQLiteTrackStore: TrackStore {
                     """)
             let row = RowBinder(addFix.sqliteStatement)
             for (index, point) in points.enumerated() {
-                let key: Int64
-                if let known = keys[point.vehicleID] {
-                    key = known
-                } else {
-                    try addVehicle.execute(arguments: [point.vehicleID, point.vehicleID])
-                    guard let found = try Int64.fetchOne(findVehicle, arguments: [point.vehicleID]) else {
-                        throw StoreError.io("vehicle \(point.vehicleID) vanished during insert")
-                    }
-                    keys[point.vehicleID] = found
-                    key = found
-                }
+                let key = try keys[point.vehicleID] ?? vehicleKey(point.vehicleID)
                 let sourceKey: Int64
                 if let lastSource, lastSource.name == point.source {
                     sourceKey = lastSource.key
@@ -197,6 +196,10 @@ public final class SQLiteTrackStore: TrackStore {
                 }
             }
             row.reset()
+            for event in events {
+                let key = try keys[event.vehicleID] ?? vehicleKey(event.vehicleID)
+                if try Self.insert(event, vehicleKey: key, db) { outcome.eventsInserted += 1 }
+            }
             return outcome
         }
     }
@@ -321,7 +324,7 @@ public final class SQLiteTrackStore: TrackStore {
 
     // MARK: - Access and errors
 
-    private func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try writer.read(body)
         } catch {
@@ -329,7 +332,7 @@ public final class SQLiteTrackStore: TrackStore {
         }
     }
 
-    private func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try writer.write(body)
         } catch {

@@ -98,6 +98,61 @@ enum Schema {
                     ALTER TABLE fixes_v2 RENAME TO fixes;
                     """)
         }
+        // Geofences, routes and their assignments hold GeoJSON text (lon/lat, as the CLI takes and gives it); events
+        // are unique per (vehicle, kind, subject, time) so that importing the same data twice stores them once.
+        migrator.registerMigration("v3-zones-and-events") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE geofences (
+                        key INTEGER PRIMARY KEY,
+                        name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 200),
+                        geometry TEXT NOT NULL CHECK (json_valid(geometry)),
+                        vehicles TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(vehicles)),
+                        kinds TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(kinds)),
+                        speed_limit_kmh REAL CHECK (speed_limit_kmh IS NULL OR speed_limit_kmh > 0),
+                        dwell_s REAL CHECK (dwell_s IS NULL OR dwell_s > 0)
+                    ) STRICT;
+                    CREATE TABLE routes (
+                        key INTEGER PRIMARY KEY,
+                        name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 200),
+                        geometry TEXT NOT NULL CHECK (json_valid(geometry)),
+                        corridor_m REAL NOT NULL DEFAULT 50 CHECK (corridor_m > 0 AND corridor_m <= 10000),
+                        checkpoints TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(checkpoints))
+                    ) STRICT;
+                    CREATE TABLE route_assignments (
+                        id INTEGER PRIMARY KEY,
+                        vehicle_key INTEGER NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
+                        route_key INTEGER NOT NULL REFERENCES routes(key) ON DELETE CASCADE,
+                        from_us INTEGER,
+                        to_us INTEGER,
+                        CHECK (from_us IS NULL OR to_us IS NULL OR from_us <= to_us)
+                    ) STRICT;
+                    CREATE INDEX route_assignments_by_vehicle ON route_assignments(vehicle_key, from_us);
+                    CREATE TABLE route_exemptions (
+                        id INTEGER PRIMARY KEY,
+                        vehicle_key INTEGER NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
+                        from_us INTEGER NOT NULL,
+                        to_us INTEGER NOT NULL CHECK (from_us <= to_us),
+                        reason TEXT NOT NULL DEFAULT ''
+                    ) STRICT;
+                    CREATE TABLE events (
+                        id INTEGER PRIMARY KEY,
+                        vehicle_key INTEGER NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
+                        kind TEXT NOT NULL CHECK (kind IN ('geofenceEnter','geofenceExit','geofenceCross',
+                            'geofenceDwell','overspeed','routeDeviation','routeReturn','wrongDirection',
+                            'checkpointArrive','checkpointMissed')),
+                        time_us INTEGER NOT NULL,
+                        lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+                        lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+                        fix_time_us INTEGER NOT NULL,
+                        subject TEXT NOT NULL DEFAULT '',
+                        details TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details)),
+                        acknowledged_us INTEGER,
+                        UNIQUE (vehicle_key, kind, subject, time_us)
+                    ) STRICT;
+                    CREATE INDEX events_by_time ON events(time_us);
+                    """)
+        }
         return migrator
     }
 

@@ -5,7 +5,7 @@ import OrbitaModel
 /// Writes batches to a store on a thread of its own, so that decoding and the pipeline go on while SQLite commits:
 /// import then takes about as long as its slower half instead of the sum of both.
 ///
-/// Batches are written in order, one transaction each, at most two waiting (memory stays bounded). After a failed
+/// Batches (fixes with the events they raised) are written in order, one transaction each, at most two waiting (memory stays bounded). After a failed
 /// batch nothing more is written and the error is reported by the next `submit` or by `drain`.
 final class BatchWriter: @unchecked Sendable {
     // @unchecked: `store` is used only on `queue`; `lock` guards `finished` and `failure`.
@@ -21,7 +21,9 @@ final class BatchWriter: @unchecked Sendable {
     /// Queues a batch; blocks while two are already waiting.
     /// - Returns: the batches written since the last call, in order, with their outcomes.
     /// - Throws: the error of a batch that failed.
-    func submit(_ points: [TrackPoint]) throws(StoreError) -> [([TrackPoint], InsertOutcome)] {
+    func submit(_ points: [TrackPoint], events: [VehicleEvent] = []) throws(StoreError) -> [(
+        [TrackPoint], InsertOutcome
+    )] {
         let done = try collect()
         slots.wait()
         queue.async { [self] in
@@ -31,7 +33,7 @@ final class BatchWriter: @unchecked Sendable {
             lock.unlock()
             guard !failed else { return }
             do throws(StoreError) {
-                let outcome = try store.insert(points)
+                let outcome = try store.insert(points, events: events)
                 lock.lock()
                 finished.append((points, outcome))
                 lock.unlock()

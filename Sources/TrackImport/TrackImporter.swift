@@ -36,7 +36,13 @@ public final class TrackImporter {
     private let batchSize: Int
     private var pipeline: PositionPipeline?
     private var batch: [TrackPoint] = []
+    private var batchEvents: [VehicleEvent] = []
     private let writer: BatchWriter
+    private let eventConfiguration: EventConfiguration
+    /// Geofence and route events, built with the pipeline from the zones in the store (nil: the store has none).
+    private var engine: EventEngine?
+    /// Per vehicle, the earliest late fix stored by this import: its events are replayed in order at the end.
+    private var earliestLate: [String: UTCInstant] = [:]
     /// Per-vehicle counts, boxed so that a fix costs one dictionary lookup.
     private final class VehicleEntry {
         var counts = VehicleImportCounts()
@@ -51,6 +57,8 @@ public final class TrackImporter {
     private var started = ContinuousClock.now
     private var bytesBefore = 0
     private var fixesDone = 0
+    /// Geofence and route events stored by this import (events already in the database are not counted).
+    public private(set) var eventsStored = 0
     /// Counts per vehicle.
     public var vehicles: [String: VehicleImportCounts] { entries.mapValues(\.counts) }
 
@@ -75,11 +83,14 @@ public final class TrackImporter {
     ///   - crs: the fleet's metric frame; nil picks the UTM zone of the first position.
     ///   - clock: "now" for the time stage.
     ///   - batchSize: fixes per transaction.
+    ///   - events: event engine thresholds.
     public init(
         store: any TrackStore, configuration: TrackingConfiguration = TrackingConfiguration(), crs: String? = nil,
-        clock: any PipelineClock = SystemClock(), batchSize: Int = 10_000
+        clock: any PipelineClock = SystemClock(), batchSize: Int = 10_000,
+        events: EventConfiguration = EventConfiguration()
     ) {
         self.store = store
+        self.eventConfiguration = events
         self.configuration = configuration
         self.crs = crs
         self.clock = clock
@@ -120,8 +131,35 @@ public final class TrackImporter {
         return report
     }
 
-    /// Writes what is still buffered (call once after the last file; `importFile` already does per file).
-    public func finish() throws(ImportError) { try flush(wait: true) }
+    /// Writes what is still buffered and replays the events of vehicles that received late fixes (call once after the
+    /// last file).
+    public func finish() throws(ImportError) {
+        try flush(wait: true)
+        try replayLateVehicles()
+    }
+
+    /// Late fixes were stored out of order: run each such vehicle's stored track through the engine again, in time
+    /// order from the fix before the earliest late one, so that they raise the events live data would have raised.
+    /// Events already stored are skipped by the store.
+    private func replayLateVehicles() throws(ImportError) {
+        guard let engine, !earliestLate.isEmpty else { return }
+        for (vehicleID, earliest) in earliestLate.sorted(by: { $0.key < $1.key }) {
+            do throws(StoreError) {
+                let before = try store.lastPoint(
+                    vehicleID: vehicleID,
+                    atOrBefore: UTCInstant(microsecondsSinceEpoch: earliest.microsecondsSinceEpoch - 1))
+                let track = try store.track(vehicleID: vehicleID, from: earliest, to: nil)
+                engine.reset(vehicleID: vehicleID)
+                if let before { engine.prime(with: before) }
+                var events: [VehicleEvent] = []
+                for point in track { engine.evaluate(point, appendingTo: &events) }
+                eventsStored += try store.insert([], events: events).eventsInserted
+            } catch {
+                throw .store(error)
+            }
+        }
+        earliestLate = [:]
+    }
 
     private func importNMEA(_ path: String, fallback: String, kind: VehicleKind?, report: inout FileImportReport)
         throws(ImportError)
@@ -196,15 +234,18 @@ public final class TrackImporter {
                 }
                 if let last = lastStored?[vehicleID] {
                     try? pipeline.resume(vehicleID: vehicleID, from: last)
+                    engine?.prime(with: last)
                 }
+                if let kind { engine?.kinds[vehicleID] = kind }
             } catch {
                 throw .store(error)
             }
         }
-        if case .dropped(let reason) = pipeline.process(
-            fix, vehicleID: vehicleID, source: source, appendingTo: &batch)
-        {
-            vehicle.counts.dropped[reason, default: 0] += 1
+        switch pipeline.process(fix, vehicleID: vehicleID, source: source, appendingTo: &batch) {
+        case .accepted:
+            if let engine { engine.evaluate(batch[batch.count - 1], appendingTo: &batchEvents) }
+        case .late: break
+        case .dropped(let reason): vehicle.counts.dropped[reason, default: 0] += 1
         }
         if batch.count >= batchSize { try flush() }
     }
@@ -224,19 +265,45 @@ public final class TrackImporter {
             }
             let created = try PositionPipeline(configuration: configuration, frame: frame, clock: clock)
             pipeline = created
-            return created
         } catch {
             throw .frame(error)
+        }
+        try buildEngine()
+        return pipeline
+    }
+
+    /// The event engine over the store's geofences and routes, in a frame of its own (same CRS as the pipeline's).
+    private func buildEngine() throws(ImportError) {
+        guard let zoneStore = store as? any ZoneStore, let frameCRS = pipeline?.frame.crs else { return }
+        do {
+            let fences = try zoneStore.geofences()
+            let routes = try zoneStore.routes()
+            guard !fences.isEmpty || !routes.isEmpty else { return }
+            let frame = try LocalFrame(crs: frameCRS)
+            let zones = try ZoneSet(
+                frame: frame, fences: fences, routes: routes, assignments: try zoneStore.assignments(),
+                exemptions: try zoneStore.exemptions())
+            let engine = EventEngine(zones: zones, frame: frame, configuration: eventConfiguration)
+            for summary in try store.summaries() { engine.kinds[summary.vehicle.id] = summary.vehicle.kind }
+            self.engine = engine
+        } catch let error as StoreError {
+            throw .store(error)
+        } catch let error as ProjError {
+            throw .frame(error)
+        } catch {
+            throw .store(.io(String(describing: error)))
         }
     }
 
     /// Hands the batch to the writer; with `wait`, also waits until everything queued is committed (end of a file).
     private func flush(wait: Bool = false) throws(ImportError) {
         do {
-            if !batch.isEmpty {
+            if !batch.isEmpty || !batchEvents.isEmpty {
                 let points = batch
+                let events = batchEvents
                 batch.removeAll(keepingCapacity: true)
-                count(try writer.submit(points))
+                batchEvents.removeAll(keepingCapacity: true)
+                count(try writer.submit(points, events: events))
             }
             if wait { count(try writer.drain()) }
         } catch {
@@ -246,6 +313,7 @@ public final class TrackImporter {
 
     private func count(_ written: [([TrackPoint], InsertOutcome)]) {
         for (points, outcome) in written {
+            eventsStored += outcome.eventsInserted
             var skipped = outcome.skippedIndices[...]
             for (index, point) in points.enumerated() {
                 let vehicle = entry(point.vehicleID)
@@ -254,7 +322,12 @@ public final class TrackImporter {
                     vehicle.counts.duplicates += 1
                 } else {
                     vehicle.counts.stored += 1
-                    if point.flags.contains(.late) { vehicle.counts.late += 1 }
+                    if point.flags.contains(.late) {
+                        vehicle.counts.late += 1
+                        if engine != nil, earliestLate[point.vehicleID].map({ point.time < $0 }) ?? true {
+                            earliestLate[point.vehicleID] = point.time
+                        }
+                    }
                     if point.flags.contains(.held) { vehicle.counts.held += 1 }
                 }
             }

@@ -122,7 +122,7 @@ struct SQLiteTrackStoreTests {
             try db.execute(
                 sql: """
                     CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
-                    INSERT INTO grdb_migrations VALUES ('v1-vehicles-and-fixes'), ('v2-fix-sources');
+                    INSERT INTO grdb_migrations VALUES ('v1-vehicles-and-fixes'), ('v2-fix-sources'), ('v3-zones-and-events');
                     CREATE TABLE vehicles (id TEXT PRIMARY KEY);
                     CREATE TABLE fixes (vehicle_id TEXT, time_us INTEGER);
                     """)
@@ -186,7 +186,7 @@ struct SQLiteTrackStoreTests {
 
     @Test func aFullDiskFailsTheBatchAndKeepsWhatWasCommitted() throws {
         let path = temporaryPath("small.sqlite")
-        let store = try SQLiteTrackStore(path: path, maximumSizeBytes: 256 * 1024)
+        let store = try SQLiteTrackStore(path: path, maximumSizeBytes: 1024 * 1024)
         var committed = 0
         var fullAt: Int? = nil
         for batch in 0..<200 {

@@ -1,0 +1,417 @@
+import ArgumentParser
+import Foundation
+import GeoJSON
+import OrbitaModel
+import Storage
+import TrackImport
+
+/// `orbita geofence add|list|remove`.
+struct GeofenceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "geofence", abstract: "Add, list and remove geofences (GeoJSON, longitude before latitude).",
+        subcommands: [Add.self, List.self, Remove.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a geofence, or replace the one with the same name.",
+            discussion: """
+                --geojson takes a Polygon or MultiPolygon (holes allowed), a Point with a "radius_m" property \
+                (a circle), or a LineString with a "corridor_m" half-width (or give --corridor).
+                """)
+
+        @Argument(help: "A unique name.") var name: String
+        @Option(help: "A GeoJSON file (Feature, FeatureCollection or geometry).") var geojson: String?
+        @Option(help: "A circle: LAT,LON,RADIUS_M.") var circle: String?
+        @Option(help: "Half-width in metres for a LineString given with --geojson.") var corridor: Double?
+        @Option(help: "Only these vehicle IDs (comma-separated).") var vehicles: String?
+        @Option(help: "Only these kinds (comma-separated: bus, tram, ambulance, …).") var kinds: String?
+        @Option(help: "Speed limit inside, km/h (overspeed events).") var speedLimit: Double?
+        @Option(help: "Raise geofenceDwell after this many seconds inside.") var dwell: Double?
+        @OptionGroup var database: DatabaseOption
+
+        func validate() throws {
+            guard (geojson == nil) != (circle == nil) else {
+                throw ValidationError("give exactly one of --geojson FILE and --circle LAT,LON,RADIUS_M")
+            }
+            if let speedLimit, !(speedLimit > 0) { throw ValidationError("--speed-limit must be positive") }
+            if let dwell, !(dwell > 0) { throw ValidationError("--dwell must be positive") }
+        }
+
+        func run() throws {
+            let shape: GeoShape
+            if let circle {
+                let parts = circle.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+                guard parts.count == 3, let lat = parts[0], let lon = parts[1], let radius = parts[2],
+                    abs(lat) <= 90, abs(lon) <= 180, radius > 0, radius.isFinite
+                else {
+                    printError("orbita geofence add: --circle wants LAT,LON,RADIUS_M (e.g. 55.7558,37.6173,500)")
+                    throw ExitCode(1)
+                }
+                shape = .circle(center: Coordinate(latitude: lat, longitude: lon), radiusMeters: radius)
+            } else {
+                shape = try readShape(geojson ?? "", corridor: corridor)
+            }
+            var kindList: [VehicleKind] = []
+            for name in list(kinds) {
+                guard let kind = VehicleKind(rawValue: name) else {
+                    printError(
+                        "orbita geofence add: unknown kind \(name) (\(VehicleKind.allCases.map(\.rawValue).joined(separator: ", ")))"
+                    )
+                    throw ExitCode(1)
+                }
+                kindList.append(kind)
+            }
+            let store = try database.open()
+            let fence = Geofence(
+                name: name, shape: shape, vehicleIDs: list(vehicles), kinds: kindList, speedLimitKmh: speedLimit,
+                dwellSeconds: dwell)
+            do {
+                try store.save(fence)
+            } catch {
+                printError("orbita geofence add: \(error)")
+                throw ExitCode(1)
+            }
+            print("geofence \(name) saved")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the geofences as a GeoJSON FeatureCollection.")
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let store = try database.open()
+            let fences: [Geofence]
+            do {
+                fences = try store.geofences()
+            } catch {
+                printError("orbita geofence list: \(error)")
+                throw ExitCode(1)
+            }
+            let features = fences.map { fence -> [String: Any] in
+                var properties: [String: Any] = ["name": fence.name]
+                if !fence.vehicleIDs.isEmpty { properties["vehicles"] = fence.vehicleIDs }
+                if !fence.kinds.isEmpty { properties["kinds"] = fence.kinds.map(\.rawValue) }
+                if let limit = fence.speedLimitKmh { properties["speed_limit_kmh"] = limit }
+                if let dwell = fence.dwellSeconds { properties["dwell_s"] = dwell }
+                return GeoJSON.feature(fence.shape, properties: properties)
+            }
+            print(GeoJSON.text(["type": "FeatureCollection", "features": features]))
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a geofence (its past events stay).")
+        @Argument(help: "The geofence's name.") var name: String
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let store = try database.open()
+            do {
+                guard try store.removeGeofence(named: name) else {
+                    printError("orbita geofence remove: no geofence named \(name)")
+                    throw ExitCode(1)
+                }
+            } catch let error as StoreError {
+                printError("orbita geofence remove: \(error)")
+                throw ExitCode(1)
+            }
+            print("geofence \(name) removed")
+        }
+    }
+}
+
+/// `orbita route add|assign|exempt|list|remove`.
+struct RouteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "route", abstract: "Routes with corridors and checkpoints, and which vehicle drives which.",
+        subcommands: [Add.self, Assign.self, Exempt.self, List.self, Remove.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a route, or replace the one with the same name (its assignments stay).")
+        @Argument(help: "A unique name.") var name: String
+        @Option(help: "A GeoJSON file with one LineString, drawn from the start terminal to the end.")
+        var geojson: String?
+        @Option(help: "A GTFS feed folder (with --shape).") var gtfs: String?
+        @Option(help: "The shape_id in the feed's shapes.txt.") var shape: String?
+        @Option(help: "Corridor half-width, metres.") var corridor: Double = 50
+        @Option(help: "Checkpoints: GeoJSON Points in route order (properties name, radius_m).")
+        var checkpoints: String?
+        @OptionGroup var database: DatabaseOption
+
+        func validate() throws {
+            guard (geojson == nil) != (gtfs == nil) else {
+                throw ValidationError("give exactly one of --geojson FILE and --gtfs DIR --shape ID")
+            }
+            if gtfs != nil, shape == nil { throw ValidationError("--gtfs needs --shape ID") }
+            guard corridor > 0, corridor <= 10_000 else { throw ValidationError("--corridor must be 0–10000 m") }
+        }
+
+        func run() throws {
+            var line: [Coordinate]
+            if let gtfs, let shape {
+                do {
+                    guard let found = try GTFS.shapes(inFeed: gtfs)[shape] else {
+                        printError("orbita route add: no shape \(shape) in \(gtfs)/shapes.txt")
+                        throw ExitCode(1)
+                    }
+                    line = found
+                } catch let error as GTFS.ReadError {
+                    printError("orbita route add: \(error)")
+                    throw ExitCode(1)
+                }
+            } else {
+                do {
+                    line = try GeoJSON.routeLine(in: try readFile(geojson ?? ""))
+                } catch let error as GeoJSON.ParseError {
+                    printError("orbita route add: \(geojson ?? ""): \(error)")
+                    throw ExitCode(1)
+                }
+            }
+            guard line.count >= 2 else {
+                printError("orbita route add: a route needs at least two points")
+                throw ExitCode(1)
+            }
+            var stops: [Checkpoint] = []
+            if let checkpoints {
+                do {
+                    stops = try GeoJSON.checkpoints(in: try readFile(checkpoints))
+                } catch let error as GeoJSON.ParseError {
+                    printError("orbita route add: \(checkpoints): \(error)")
+                    throw ExitCode(1)
+                }
+            }
+            let store = try database.open()
+            do {
+                try store.save(Route(name: name, line: line, corridorMeters: corridor, checkpoints: stops))
+            } catch {
+                printError("orbita route add: \(error)")
+                throw ExitCode(1)
+            }
+            print("route \(name) saved: \(line.count) points, \(stops.count) checkpoints, corridor \(corridor) m")
+        }
+    }
+
+    struct Assign: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Assign a route to a vehicle for a period.")
+        @Argument(help: "The vehicle ID.") var vehicle: String
+        @Argument(help: "The route's name.") var route: String
+        @Option(help: "From (ISO 8601 UTC or a date; default: always).") var from: InstantArgument?
+        @Option(help: "To (ISO 8601 UTC or a date; default: open).") var to: InstantArgument?
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let store = try database.open()
+            do {
+                try store.assign(
+                    RouteAssignment(vehicleID: vehicle, route: route, from: from?.instant, to: to?.instant))
+            } catch {
+                printError("orbita route assign: \(error)")
+                throw ExitCode(1)
+            }
+            print("route \(route) assigned to \(vehicle)")
+        }
+    }
+
+    struct Exempt: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve a detour or silence a vehicle: no route judgement between two instants.")
+        @Argument(help: "The vehicle ID.") var vehicle: String
+        @Option(help: "From (ISO 8601 UTC).") var from: InstantArgument
+        @Option(help: "To (ISO 8601 UTC).") var to: InstantArgument
+        @Option(help: "Why (shown to dispatchers).") var reason = "approved detour"
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            guard from.instant <= to.instant else {
+                printError("orbita route exempt: --from must not be after --to")
+                throw ExitCode(1)
+            }
+            let store = try database.open()
+            do {
+                try store.exempt(
+                    RouteExemption(vehicleID: vehicle, from: from.instant, to: to.instant, reason: reason))
+            } catch {
+                printError("orbita route exempt: \(error)")
+                throw ExitCode(1)
+            }
+            print("\(vehicle) exempt from route judgement \(from.instant.iso8601) – \(to.instant.iso8601)")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print routes as a GeoJSON FeatureCollection (assignments in the properties).")
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let store = try database.open()
+            do {
+                let assignments = try store.assignments()
+                let features = try store.routes().map { route -> [String: Any] in
+                    [
+                        "type": "Feature",
+                        "geometry": [
+                            "type": "LineString", "coordinates": route.line.map { [$0.longitude, $0.latitude] },
+                        ],
+                        "properties": [
+                            "name": route.name, "corridor_m": route.corridorMeters,
+                            "checkpoints": route.checkpoints.map { checkpoint -> [String: Any] in
+                                [
+                                    "name": checkpoint.name, "radius_m": checkpoint.radiusMeters,
+                                    "coordinates": [checkpoint.coordinate.longitude, checkpoint.coordinate.latitude],
+                                ]
+                            },
+                            "assignments": assignments.filter { $0.route == route.name }.map { assignment in
+                                [
+                                    "vehicle": assignment.vehicleID, "from": assignment.from?.iso8601 ?? NSNull(),
+                                    "to": assignment.to?.iso8601 ?? NSNull(),
+                                ] as [String: Any]
+                            },
+                        ] as [String: Any],
+                    ]
+                }
+                print(GeoJSON.text(["type": "FeatureCollection", "features": features]))
+            } catch {
+                printError("orbita route list: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a route and its assignments.")
+        @Argument(help: "The route's name.") var name: String
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let store = try database.open()
+            do {
+                guard try store.removeRoute(named: name) else {
+                    printError("orbita route remove: no route named \(name)")
+                    throw ExitCode(1)
+                }
+            } catch let error as StoreError {
+                printError("orbita route remove: \(error)")
+                throw ExitCode(1)
+            }
+            print("route \(name) removed")
+        }
+    }
+}
+
+/// `orbita events`: stored geofence and route events.
+struct EventsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events", abstract: "Print stored events, oldest first, as a table or JSON lines.")
+
+    @OptionGroup var database: DatabaseOption
+    @Option(help: "Only this vehicle.") var vehicle: String?
+    @Option(help: "Only this kind (geofenceEnter, routeDeviation, …); repeatable.") var kind: [EventKindArgument] = []
+    @Option(help: "From (ISO 8601 UTC or a date).") var since: InstantArgument?
+    @Option(help: "Until (ISO 8601 UTC or a date).") var until: InstantArgument?
+    @Option(help: "At most this many.") var limit: Int?
+    @Option(help: "table or json.") var format = "table"
+
+    func validate() throws {
+        guard format == "table" || format == "json" else { throw ValidationError("--format is table or json") }
+    }
+
+    func run() throws {
+        let store = try database.open()
+        let events: [VehicleEvent]
+        do {
+            events = try store.events(
+                EventQuery(
+                    vehicleID: vehicle, kinds: kind.map(\.kind), since: since?.instant, until: until?.instant,
+                    limit: limit))
+        } catch {
+            printError("orbita events: \(error)")
+            throw ExitCode(1)
+        }
+        var output = OutputBuffer()
+        if format == "json" {
+            for event in events { output.write(EventJSON.line(event) + "\n") }
+        } else {
+            var rows = [["time", "vehicle", "kind", "subject", "lat", "lon", "details"]]
+            for event in events {
+                rows.append([
+                    event.time.iso8601, event.vehicleID, event.kind.rawValue, event.subject,
+                    TrackExport.decimal(event.coordinate.latitude, decimals: 6),
+                    TrackExport.decimal(event.coordinate.longitude, decimals: 6), EventJSON.details(event),
+                ])
+            }
+            output.write(TextTable.render(rows) + "\n")
+        }
+        output.flush()
+    }
+}
+
+/// An event kind on the command line.
+struct EventKindArgument: ExpressibleByArgument {
+    let kind: EventKind
+    init?(argument: String) {
+        guard let kind = EventKind(rawValue: argument) else { return nil }
+        self.kind = kind
+    }
+    static var allValueStrings: [String] { EventKind.allCases.map(\.rawValue) }
+}
+
+/// Events as JSON lines: `kind`, `vehicle`, `time` (ISO 8601 UTC), `lat`, `lon`, then the kind's fields.
+enum EventJSON {
+    static func fields(_ event: VehicleEvent) -> [(String, String)] {
+        var fields: [(String, String)] = []
+        func number(_ value: Double?, _ name: String, decimals: Int = 1) {
+            if let value { fields.append((name, TrackExport.decimal(value, decimals: decimals))) }
+        }
+        if let value = event.geofence { fields.append(("geofence", FixJSON.quoted(value))) }
+        if let value = event.route { fields.append(("route", FixJSON.quoted(value))) }
+        if let value = event.checkpoint { fields.append(("checkpoint", FixJSON.quoted(value))) }
+        number(event.distanceMeters, "distanceM")
+        number(event.progressMeters, "progressM")
+        number(event.skippedMeters, "skippedM")
+        number(event.durationSeconds, "durationS")
+        number(event.speedKmh, "speedKmh")
+        number(event.limitKmh, "limitKmh")
+        return fields
+    }
+
+    static func line(_ event: VehicleEvent) -> String {
+        var parts = [
+            ("kind", FixJSON.quoted(event.kind.rawValue)), ("vehicle", FixJSON.quoted(event.vehicleID)),
+            ("time", FixJSON.quoted(event.time.iso8601)),
+            ("lat", TrackExport.decimal(event.coordinate.latitude, decimals: 7)),
+            ("lon", TrackExport.decimal(event.coordinate.longitude, decimals: 7)),
+            ("fixTime", FixJSON.quoted(event.fixTime.iso8601)),
+        ]
+        parts += fields(event)
+        return "{" + parts.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+    }
+
+    static func details(_ event: VehicleEvent) -> String {
+        fields(event).filter { !["geofence", "route", "checkpoint"].contains($0.0) }.map { "\($0.0)=\($0.1)" }
+            .joined(separator: " ")
+    }
+}
+
+private func list(_ text: String?) -> [String] {
+    (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}
+
+private func readFile(_ path: String) throws -> Data {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        printError("orbita: cannot read \(path)")
+        throw ExitCode(1)
+    }
+    return data
+}
+
+private func readShape(_ path: String, corridor: Double?) throws -> GeoShape {
+    do {
+        return try GeoJSON.shape(in: try readFile(path), defaultHalfWidth: corridor)
+    } catch let error as GeoJSON.ParseError {
+        printError("orbita geofence add: \(path): \(error)")
+        throw ExitCode(1)
+    }
+}

@@ -1,0 +1,53 @@
+/// Thresholds of the event engine. Route defaults are those of ../shared/notes/ROUTE-DEVIATION.md.
+public struct EventConfiguration: Sendable, Hashable {
+    // MARK: Geofences
+
+    /// A fix this far inside (outside) a fence confirms an enter (exit) at once, metres.
+    public var fenceMarginMeters: Double = 10
+    /// Otherwise a transition needs this many consecutive fixes on the new side…
+    public var fencePersistFixes: Int = 2
+    /// …or this long on the new side, seconds.
+    public var fencePersistSeconds: Double = 20
+    /// Fixes further apart than this are not joined for `geofenceCross`, seconds.
+    public var crossMaximumGapSeconds: Double = 600
+    /// Overspeed ends (and may fire again) once the speed is this far below the limit, km/h.
+    public var overspeedResetKmh: Double = 5
+
+    // MARK: Routes
+
+    /// Fixes with a larger HDOP are not judged against the route.
+    public var routeMaximumHDOP: Double = 5
+    /// Fixes with fewer satellites used are not judged.
+    public var routeMinimumSatellites: Int = 4
+    /// Widening for poor fixes: width = max(corridor, 3 × metresPerHDOP × HDOP + 10), capped.
+    public var routeMetersPerHDOP: Double = 5
+    /// Cap of the widened corridor, metres.
+    public var routeMaximumWidthMeters: Double = 200
+    /// Leave: at least this many consecutive judged fixes outside…
+    public var leaveFixes: Int = 3
+    /// …and this long outside, seconds…
+    public var leaveSeconds: Double = 30
+    /// …and this far driven outside, metres.
+    public var leaveMeters: Double = 100
+    /// Return: this many consecutive fixes within the inner threshold.
+    public var returnFixes: Int = 2
+    /// The inner threshold as a fraction of the corridor.
+    public var returnWidthFraction: Double = 0.6
+    /// No judgement within this distance of either terminal, metres.
+    public var terminalMeters: Double = 300
+    /// A gap longer than this restarts the counters (nothing is decided from one fix after it), seconds.
+    public var maximumGapSeconds: Double = 120
+    /// Fastest plausible speed along the route, for the forward search window, m/s.
+    public var maximumRouteSpeed: Double = 25
+    /// How far back along the route the search window reaches, metres.
+    public var backwardToleranceMeters: Double = 50
+    /// Course is compared with the route only at or above this speed, m/s (10 km/h).
+    public var directionMinimumSpeed: Double = 2.78
+    /// Course this far from the route's bearing counts as the wrong direction, degrees…
+    public var wrongDirectionDegrees: Double = 120
+    /// …for this many consecutive fixes.
+    public var wrongDirectionFixes: Int = 3
+
+    /// The defaults.
+    public init() {}
+}

@@ -1,0 +1,265 @@
+import Geofencing
+import OrbitaModel
+
+/// One vehicle on one assigned route: progress by linear referencing and the deviation state machine of
+/// ../shared/notes/ROUTE-DEVIATION.md.
+///
+/// - Progress `along` (metres from the start) is searched only in a window `[along − 50 m, along + v_max·Δt + 100 m]`,
+///   so an out-and-back route never snaps to its opposite leg; the first fix searches the whole line, preferring a
+///   segment whose bearing matches the course when moving.
+/// - Only good fixes are judged (HDOP ≤ 5, ≥ 4 satellites); a gap over 120 s restarts the counters.
+/// - The corridor widens for poor fixes: max(corridor, 3 × 5 m × HDOP + 10 m), at most 200 m.
+/// - Leave: ≥ 3 consecutive judged fixes outside AND ≥ 30 s AND ≥ 100 m driven outside → `routeDeviation`, dated at
+///   the first fix outside. Return: 2 consecutive fixes within 0.6 × the corridor → `routeReturn` with the route length
+///   skipped and the duration; checkpoints skipped meanwhile → `checkpointMissed`.
+/// - Nothing is judged within 300 m of either terminal, before the trip has left the start terminal, after it reached
+///   the end terminal, or while the vehicle is exempt (approved detour, silenced).
+/// - Course more than 120° from the route's bearing at ≥ 10 km/h for 3 fixes → `wrongDirection` (once, until the
+///   course agrees again).
+struct RouteTracker {
+    let route: ZoneSet.CompiledRoute
+    let assignment: RouteAssignment
+    let configuration: EventConfiguration
+
+    enum Status { case onRoute, offRoute }
+
+    var status = Status.onRoute
+    /// Progress along the route, metres (nil until the first judged fix), and when it was last on the route.
+    var along: Double?
+    var alongTime: UTCInstant?
+    var lastJudged: (time: UTCInstant, planar: PlanarPoint)?
+    var tripStarted = false
+    var tripFinished = false
+    /// Candidate leave: first fix outside, progress there, count, metres driven outside.
+    var leave: (first: TrackPoint, along: Double, count: Int, driven: Double, maxDistance: Double)?
+    /// The confirmed deviation.
+    var deviation: (first: TrackPoint, along: Double, maxDistance: Double)?
+    var returning: (first: TrackPoint, along: Double, count: Int)?
+    var wrongCount = 0
+    var wrongReported = false
+    var nextCheckpoint = 0
+
+    init(route: ZoneSet.CompiledRoute, assignment: RouteAssignment, configuration: EventConfiguration) {
+        self.route = route
+        self.assignment = assignment
+        self.configuration = configuration
+    }
+
+    private func distance(_ a: PlanarPoint, _ b: PlanarPoint) -> Double {
+        ((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)).squareRoot()
+    }
+
+    mutating func evaluate(_ point: TrackPoint, _ planar: PlanarPoint, exempt: Bool, events: inout [VehicleEvent]) {
+        let line = route.line
+        guard line.points.count >= 2 else { return }
+        if let hdop = point.hdop, hdop > configuration.routeMaximumHDOP { return }
+        if let satellites = point.satellitesUsed, satellites < configuration.routeMinimumSatellites { return }
+        let time = point.time
+        if let last = lastJudged {
+            let seconds = Double(time.microsecondsSinceEpoch - last.time.microsecondsSinceEpoch) / 1e6
+            if seconds > configuration.maximumGapSeconds {
+                // Nothing is decided across a gap: counters start again.
+                leave = nil
+                returning = nil
+                wrongCount = 0
+            }
+        }
+        let driven = lastJudged.map { distance($0.planar, planar) } ?? 0
+        lastJudged = (time, planar)
+
+        let width = max(
+            route.route.corridorMeters,
+            min(configuration.routeMaximumWidthMeters, 3 * configuration.routeMetersPerHDOP * (point.hdop ?? 1) + 10))
+        guard let projection = project(planar, point: point, width: width) else { return }
+        let inside = projection.distance <= width
+        let nearTerminal =
+            distance(planar, line.points[0]) <= configuration.terminalMeters
+            || distance(planar, line.points[line.points.count - 1]) <= configuration.terminalMeters
+
+        // Trip boundaries: started once past the start terminal on the route, finished at the end terminal.
+        if inside, !tripStarted, projection.along > configuration.terminalMeters, !nearTerminal { tripStarted = true }
+        if inside, tripStarted, projection.along >= line.length - configuration.terminalMeters { tripFinished = true }
+        let judged = tripStarted && !tripFinished && !nearTerminal && !exempt
+
+        switch status {
+        case .onRoute:
+            if inside {
+                along = projection.along
+                alongTime = time
+                leave = nil
+                checkDirection(point, segment: projection.segment, events: &events)
+                checkCheckpoints(point, planar, events: &events)
+            } else if judged {
+                var candidate = leave ?? (point, along ?? projection.along, 0, 0, 0)
+                candidate.count += 1
+                if candidate.count > 1 { candidate.driven += driven }
+                candidate.maxDistance = max(candidate.maxDistance, projection.distance)
+                let outsideSeconds =
+                    Double(time.microsecondsSinceEpoch - candidate.first.time.microsecondsSinceEpoch) / 1e6
+                if candidate.count >= configuration.leaveFixes, outsideSeconds >= configuration.leaveSeconds,
+                    candidate.driven >= configuration.leaveMeters
+                {
+                    var event = VehicleEvent(
+                        kind: .routeDeviation, vehicleID: point.vehicleID, time: candidate.first.time,
+                        coordinate: candidate.first.coordinate, fixTime: candidate.first.time,
+                        route: route.route.name)
+                    event.distanceMeters = candidate.maxDistance
+                    event.progressMeters = candidate.along
+                    events.append(event)
+                    deviation = (candidate.first, candidate.along, candidate.maxDistance)
+                    status = .offRoute
+                    leave = nil
+                    returning = nil
+                } else {
+                    leave = candidate
+                }
+            } else {
+                leave = nil
+            }
+        case .offRoute:
+            if exempt {
+                // An approved detour ends the deviation without a return event being owed.
+                status = .onRoute
+                deviation = nil
+                returning = nil
+                return
+            }
+            if projection.distance <= width * configuration.returnWidthFraction {
+                var candidate = returning ?? (point, projection.along, 0)
+                candidate.count += 1
+                if candidate.count >= configuration.returnFixes, let deviation {
+                    var event = VehicleEvent(
+                        kind: .routeReturn, vehicleID: point.vehicleID, time: candidate.first.time,
+                        coordinate: candidate.first.coordinate, fixTime: candidate.first.time, route: route.route.name)
+                    event.progressMeters = candidate.along
+                    event.skippedMeters = max(0, candidate.along - deviation.along)
+                    event.durationSeconds =
+                        Double(
+                            candidate.first.time.microsecondsSinceEpoch - deviation.first.time.microsecondsSinceEpoch)
+                        / 1e6
+                    event.distanceMeters = deviation.maxDistance
+                    events.append(event)
+                    missCheckpoints(upTo: candidate.along, at: candidate.first, events: &events)
+                    status = .onRoute
+                    self.deviation = nil
+                    returning = nil
+                    along = projection.along
+                    alongTime = time
+                    if projection.along >= line.length - configuration.terminalMeters { tripFinished = true }
+                } else {
+                    returning = candidate
+                }
+            } else {
+                returning = nil
+                if !inside, var deviation {
+                    deviation.maxDistance = max(deviation.maxDistance, projection.distance)
+                    self.deviation = deviation
+                }
+            }
+        }
+    }
+
+    /// The closest point of the route in the search window (the whole route for the first fix).
+    private mutating func project(_ planar: PlanarPoint, point: TrackPoint, width: Double)
+        -> Polyline.Projection?
+    {
+        let line = route.line
+        guard let current = along, let since = alongTime else {
+            let first = firstProjection(planar, point: point, width: width)
+            // Checkpoints behind where the vehicle first appears are not owed.
+            if let first {
+                while nextCheckpoint < route.checkpoints.count,
+                    route.checkpoints[nextCheckpoint].along + route.checkpoints[nextCheckpoint].checkpoint.radiusMeters
+                        < first.along
+                {
+                    nextCheckpoint += 1
+                }
+            }
+            return first
+        }
+        // The vehicle can be at most v_max × (time since it was last on the route) further along.
+        let elapsed = Double(point.time.microsecondsSinceEpoch - since.microsecondsSinceEpoch) / 1e6
+        let upper = current + configuration.maximumRouteSpeed * max(0, elapsed) + 100
+        let window = max(0, current - configuration.backwardToleranceMeters)...min(line.length, max(upper, current))
+        return line.project(planar, window: window, radius: .infinity)
+    }
+
+    private func firstProjection(_ planar: PlanarPoint, point: TrackPoint, width: Double) -> Polyline.Projection? {
+        let line = route.line
+        guard let nearest = line.project(planar) else { return nil }
+        guard let course = point.courseDegrees, let speed = point.speedMetersPerSecond,
+            speed >= configuration.directionMinimumSpeed
+        else { return nearest }
+        // Moving: among the segments within the corridor prefer one the vehicle drives along (out-and-back routes).
+        var best: Polyline.Projection?
+        for segment in 0..<line.segmentCount {
+            guard
+                let candidate = line.project(
+                    planar, window: line.cumulative[segment]...line.cumulative[segment + 1], radius: width),
+                candidate.segment == segment,
+                Self.angle(course, line.bearing(ofSegment: segment)) <= 60
+            else { continue }
+            if best.map({ candidate.distance < $0.distance }) ?? true { best = candidate }
+        }
+        return best ?? nearest
+    }
+
+    static func angle(_ a: Double, _ b: Double) -> Double {
+        let difference = abs(a - b).truncatingRemainder(dividingBy: 360)
+        return difference > 180 ? 360 - difference : difference
+    }
+
+    private mutating func checkDirection(_ point: TrackPoint, segment: Int, events: inout [VehicleEvent]) {
+        guard let course = point.courseDegrees, let speed = point.speedMetersPerSecond,
+            speed >= configuration.directionMinimumSpeed
+        else { return }
+        let difference = Self.angle(course, route.line.bearing(ofSegment: segment))
+        if difference > configuration.wrongDirectionDegrees {
+            wrongCount += 1
+            if wrongCount >= configuration.wrongDirectionFixes, !wrongReported {
+                wrongReported = true
+                var event = VehicleEvent(
+                    kind: .wrongDirection, vehicleID: point.vehicleID, time: point.time, coordinate: point.coordinate,
+                    fixTime: point.time, route: route.route.name)
+                event.progressMeters = along
+                events.append(event)
+            }
+        } else if difference <= 60 {
+            wrongCount = 0
+            wrongReported = false
+        }
+    }
+
+    private mutating func checkCheckpoints(_ point: TrackPoint, _ planar: PlanarPoint, events: inout [VehicleEvent]) {
+        while nextCheckpoint < route.checkpoints.count {
+            let next = route.checkpoints[nextCheckpoint]
+            if distance(planar, next.point) <= next.checkpoint.radiusMeters {
+                var event = VehicleEvent(
+                    kind: .checkpointArrive, vehicleID: point.vehicleID, time: point.time,
+                    coordinate: point.coordinate, fixTime: point.time, route: route.route.name,
+                    checkpoint: next.checkpoint.name)
+                event.progressMeters = along
+                events.append(event)
+                nextCheckpoint += 1
+            } else if let along, along > next.along + next.checkpoint.radiusMeters + 20 {
+                missCheckpoints(upTo: along, at: point, events: &events)
+            } else {
+                return
+            }
+        }
+    }
+
+    /// `checkpointMissed` for every checkpoint not reached before `limit` along the route.
+    private mutating func missCheckpoints(upTo limit: Double, at point: TrackPoint, events: inout [VehicleEvent]) {
+        while nextCheckpoint < route.checkpoints.count {
+            let next = route.checkpoints[nextCheckpoint]
+            guard next.along + next.checkpoint.radiusMeters < limit else { return }
+            var event = VehicleEvent(
+                kind: .checkpointMissed, vehicleID: point.vehicleID, time: point.time, coordinate: point.coordinate,
+                fixTime: point.time, route: route.route.name, checkpoint: next.checkpoint.name)
+            event.progressMeters = next.along
+            events.append(event)
+            nextCheckpoint += 1
+        }
+    }
+}
