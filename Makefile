@@ -1,10 +1,12 @@
 # Orbita: the two commands a newcomer needs are `make demo` and `make test`.
 SWIFT ?= swift
 BUILD_FLAGS = --explicit-target-dependency-import-check error
-# Debian packages Orbita builds and runs against (PROJ and SQLite come in with later modules).
+# Debian packages Orbita builds and runs against.
 DEPS = libsqlite3-dev libproj-dev proj-data pkg-config
+# Python modules the tests use as oracles (never by Orbita itself): shapely/GEOS for geofence geometry.
+TEST_PYTHON = shapely numpy
 
-.PHONY: deps build release demo test lint format bench fuzz clean
+.PHONY: deps test-deps build release demo test lint format bench fuzz clean
 
 ## deps: install the Debian packages that are missing (nothing when all are present)
 deps:
@@ -30,7 +32,12 @@ demo: build
 	$(SWIFT) run --skip-build orbita vehicles --db .build/demo.sqlite
 
 ## test: lint, build with strict import checks, run the whole suite
-test: deps lint
+## test-deps: the test oracles (shapely) from PyPI when python3 lacks them
+test-deps: deps
+	@python3 -c 'import shapely, numpy' 2>/dev/null || python3 -m pip install -q $(TEST_PYTHON) \
+	  || python3 -m pip install -q --break-system-packages $(TEST_PYTHON)
+
+test: test-deps lint
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build
 

@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "OrbitaModelTests", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .testTarget(
             name: "TrackingTests",
-            dependencies: ["Tracking", "Geodesy", "Geofencing", "OrbitaModel", "OrbitaTesting"],
+            dependencies: ["Tracking", "Geodesy", "Geofencing", "GeoJSON", "OrbitaModel", "OrbitaTesting"],
             swiftSettings: strict),
         .testTarget(name: "GPXTests", dependencies: ["GPX", "OrbitaModel", "OrbitaTesting"], swiftSettings: strict),
         .testTarget(

@@ -80,7 +80,11 @@ public enum GeoJSON {
     /// The geofence shape of a document's features: polygons and multipolygons together, or one circle (`Point` with
     /// `radius_m`), or one corridor (`LineString` with `corridor_m`, or `defaultHalfWidth` when given).
     public static func shape(in data: Data, defaultHalfWidth: Double? = nil) throws(ParseError) -> GeoShape {
-        let features = try features(in: data)
+        var features = try features(in: data)
+        // Labels and centres that come with exported boundaries (OSM) are not part of a polygon fence.
+        if features.contains(where: { $0.type == "Polygon" || $0.type == "MultiPolygon" }) {
+            features.removeAll { $0.type == "Point" && $0.properties["radius_m"] == nil }
+        }
         var polygons: [[[Coordinate]]] = []
         var other: GeoShape?
         for feature in features {

@@ -95,6 +95,22 @@ public struct Polyline: Sendable {
         return best
     }
 
+    /// The closest point on each segment overlapping `window` that lies within `radius`, in segment order (for a
+    /// caller that chooses among them, e.g. by direction of travel).
+    public func projections(_ p: PlanarPoint, window: ClosedRange<Double>, radius: Double) -> [Projection] {
+        guard points.count >= 2 else { return [] }
+        var found: [Projection] = []
+        for index in segment(at: window.lowerBound)...segment(at: window.upperBound) {
+            if let projection = project(
+                p, window: max(window.lowerBound, cumulative[index])...min(window.upperBound, cumulative[index + 1]),
+                radius: radius), projection.segment == index
+            {
+                found.append(projection)
+            }
+        }
+        return found
+    }
+
     /// Distance from a point to the line, or nil when farther than `radius`.
     public func distance(to p: PlanarPoint, radius: Double) -> Double? {
         project(p, radius: radius).map(\.distance)

@@ -39,6 +39,8 @@ public struct EventConfiguration: Sendable, Hashable {
     public var maximumGapSeconds: Double = 120
     /// Fastest plausible speed along the route, for the forward search window, m/s.
     public var maximumRouteSpeed: Double = 25
+    /// Progress since the last on-route fix may exceed the straight-line distance by at most this factor.
+    public var routeToStraightRatio: Double = 1.5
     /// How far back along the route the search window reaches, metres.
     public var backwardToleranceMeters: Double = 50
     /// Course is compared with the route only at or above this speed, m/s (10 km/h).

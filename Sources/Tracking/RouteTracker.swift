@@ -4,9 +4,10 @@ import OrbitaModel
 /// One vehicle on one assigned route: progress by linear referencing and the deviation state machine of
 /// ../shared/notes/ROUTE-DEVIATION.md.
 ///
-/// - Progress `along` (metres from the start) is searched only in a window `[along − 50 m, along + v_max·Δt + 100 m]`,
-///   so an out-and-back route never snaps to its opposite leg; the first fix searches the whole line, preferring a
-///   segment whose bearing matches the course when moving.
+/// - Progress `along` (metres from the start) is searched only in a window `[along − 50 m, along + v_max·Δt + 100 m]`
+///   (on the route also at most 1.5 × the straight-line distance from the last on-route fix + 150 m), so an
+///   out-and-back route never snaps to its opposite leg; moving vehicles prefer segments they drive along. Until the
+///   trip has started the whole line is searched.
 /// - Only good fixes are judged (HDOP ≤ 5, ≥ 4 satellites); a gap over 120 s restarts the counters.
 /// - The corridor widens for poor fixes: max(corridor, 3 × 5 m × HDOP + 10 m), at most 200 m.
 /// - Leave: ≥ 3 consecutive judged fixes outside AND ≥ 30 s AND ≥ 100 m driven outside → `routeDeviation`, dated at
@@ -27,6 +28,7 @@ struct RouteTracker {
     /// Progress along the route, metres (nil until the first judged fix), and when it was last on the route.
     var along: Double?
     var alongTime: UTCInstant?
+    var alongPlanar: PlanarPoint?
     var lastJudged: (time: UTCInstant, planar: PlanarPoint)?
     var tripStarted = false
     var tripFinished = false
@@ -76,8 +78,9 @@ struct RouteTracker {
             distance(planar, line.points[0]) <= configuration.terminalMeters
             || distance(planar, line.points[line.points.count - 1]) <= configuration.terminalMeters
 
-        // Trip boundaries: started once past the start terminal on the route, finished at the end terminal.
-        if inside, !tripStarted, projection.along > configuration.terminalMeters, !nearTerminal { tripStarted = true }
+        // Trip boundaries: started once the vehicle is on the route past the start terminal (a bus that leaves the
+        // terminal any other way is deadheading, not yet on its trip), finished at the end terminal.
+        if !tripStarted, !nearTerminal, inside, projection.along > configuration.terminalMeters { tripStarted = true }
         if inside, tripStarted, projection.along >= line.length - configuration.terminalMeters { tripFinished = true }
         let judged = tripStarted && !tripFinished && !nearTerminal && !exempt
 
@@ -86,6 +89,7 @@ struct RouteTracker {
             if inside {
                 along = projection.along
                 alongTime = time
+                alongPlanar = planar
                 leave = nil
                 checkDirection(point, segment: projection.segment, events: &events)
                 checkCheckpoints(point, planar, events: &events)
@@ -145,6 +149,7 @@ struct RouteTracker {
                     returning = nil
                     along = projection.along
                     alongTime = time
+                    alongPlanar = planar
                     if projection.along >= line.length - configuration.terminalMeters { tripFinished = true }
                 } else {
                     returning = candidate
@@ -164,7 +169,7 @@ struct RouteTracker {
         -> Polyline.Projection?
     {
         let line = route.line
-        guard let current = along, let since = alongTime else {
+        guard tripStarted, let current = along, let since = alongTime else {
             let first = firstProjection(planar, point: point, width: width)
             // Checkpoints behind where the vehicle first appears are not owed.
             if let first {
@@ -177,10 +182,29 @@ struct RouteTracker {
             }
             return first
         }
-        // The vehicle can be at most v_max × (time since it was last on the route) further along.
+        // The vehicle can be at most v_max × (time since it was last on the route) further along, and the route
+        // between there and here cannot be much longer than the straight line (else it took a shortcut: not on
+        // the route, even where its path comes near a later part of it).
         let elapsed = Double(point.time.microsecondsSinceEpoch - since.microsecondsSinceEpoch) / 1e6
-        let upper = current + configuration.maximumRouteSpeed * max(0, elapsed) + 100
+        // Off the route, the rejoin may be anywhere the vehicle could have reached (a skipped section).
+        let straight = status == .onRoute ? alongPlanar.map { distance($0, planar) } ?? .infinity : .infinity
+        let upper =
+            current
+            + min(
+                configuration.maximumRouteSpeed * max(0, elapsed),
+                configuration.routeToStraightRatio * straight + 50) + 100
         let window = max(0, current - configuration.backwardToleranceMeters)...min(line.length, max(upper, current))
+        // Moving with a known course: among the places within the corridor prefer those the vehicle drives along, so
+        // that a spur or a hairpin of the route (out and back on the same street) does not flip progress to the other
+        // leg. Otherwise, or when none matches, the nearest place.
+        if let course = point.courseDegrees, let speed = point.speedMetersPerSecond,
+            speed >= configuration.directionMinimumSpeed
+        {
+            let matching = line.projections(planar, window: window, radius: width).filter {
+                Self.angle(course, line.bearing(ofSegment: $0.segment)) <= 90
+            }
+            if let best = matching.min(by: { ($0.distance, $0.along) < ($1.distance, $1.along) }) { return best }
+        }
         return line.project(planar, window: window, radius: .infinity)
     }
 
