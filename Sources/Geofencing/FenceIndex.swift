@@ -13,8 +13,12 @@ public final class FenceIndex: Sendable {
     private let origin: PlanarPoint
     private let columns: Int
     private let rows: Int
-    private let cells: [[Int32]]
+    /// Shapes per cell, as one array with offsets (`cellStarts[c]..<cellStarts[c + 1]`).
+    private let cellStarts: [Int32]
+    private let cellShapes: [Int32]
     private let large: [Int32]
+    /// Shapes that are one polygon without holes (the common fence): tested through their ring directly.
+    private let simpleRings: [Ring?]
 
     /// Builds the index.
     public init(shapes: [PlanarShape]) {
@@ -49,8 +53,18 @@ public final class FenceIndex: Sendable {
                 for column in c0...c1 { cells[row * columns + column].append(Int32(index)) }
             }
         }
-        self.cells = cells
+        var starts: [Int32] = [0]
+        starts.reserveCapacity(cells.count + 1)
+        for cell in cells { starts.append(starts[starts.count - 1] + Int32(cell.count)) }
+        cellStarts = starts
+        cellShapes = cells.flatMap(\.self)
         self.large = large
+        simpleRings = shapes.map { shape in
+            if case .polygons(let polygons) = shape, polygons.count == 1, polygons[0].holes.isEmpty {
+                return polygons[0].outer
+            }
+            return nil
+        }
     }
 
     @inline(__always)
@@ -62,17 +76,38 @@ public final class FenceIndex: Sendable {
         let column = Int(((p.x - origin.x) / cell).rounded(.down))
         let row = Int(((p.y - origin.y) / cell).rounded(.down))
         if column >= 0, column < columns, row >= 0, row < rows {
-            for index in cells[row * columns + column] where boxes[Int(index)].contains(p) { body(Int(index)) }
+            let cell = row * columns + column
+            cellShapes.withUnsafeBufferPointer { shapes in
+                boxes.withUnsafeBufferPointer { boxes in
+                    for slot in Int(cellStarts[cell])..<Int(cellStarts[cell + 1]) {
+                        let index = Int(shapes[slot])
+                        if boxes[index].contains(p) { body(index) }
+                    }
+                }
+            }
         }
         for index in large where boxes[Int(index)].contains(p) { body(Int(index)) }
+    }
+
+    /// Whether shape `index` holds the point (boundary included).
+    @inline(__always)
+    public func contains(_ index: Int, _ p: PlanarPoint) -> Bool {
+        if let ring = simpleRings[index] { return ring.locate(p) != .outside }
+        return shapes[index].contains(p)
+    }
+
+    /// Calls `body` with every shape holding the point (membership).
+    @inline(__always)
+    public func forEachContaining(_ p: PlanarPoint, _ body: (Int) -> Void) {
+        forEachCandidate(at: p) { index in
+            if contains(index, p) { body(index) }
+        }
     }
 
     /// Every shape holding the point (membership), in index order.
     public func containing(_ p: PlanarPoint) -> [Int] {
         var found: [Int] = []
-        forEachCandidate(at: p) { index in
-            if shapes[index].contains(p) { found.append(index) }
-        }
+        forEachContaining(p) { found.append($0) }
         return found.sorted()
     }
 
@@ -86,8 +121,10 @@ public final class FenceIndex: Sendable {
         if (c1 - c0 + 1) * (r1 - r0 + 1) <= 4096 {
             for row in r0...r1 {
                 for column in c0...c1 {
-                    for index in cells[row * columns + column] where boxes[Int(index)].intersects(box) {
-                        found.insert(index)
+                    let cell = row * columns + column
+                    for slot in Int(cellStarts[cell])..<Int(cellStarts[cell + 1])
+                    where boxes[Int(cellShapes[slot])].intersects(box) {
+                        found.insert(cellShapes[slot])
                     }
                 }
             }

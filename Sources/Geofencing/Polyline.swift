@@ -61,22 +61,8 @@ public struct Polyline: Sendable {
         var best: Projection?
         var bestSquared = radius.isFinite ? radius * radius : .infinity
         func consider(_ index: Int) {
-            var result = Planar.segmentDistanceSquared(p, points[index], points[index + 1])
             let span = cumulative[index + 1] - cumulative[index]
-            if let window, span > 0 {
-                // Only the part of the segment inside the window counts.
-                let low = max(0, (window.lowerBound - cumulative[index]) / span)
-                let high = min(1, (window.upperBound - cumulative[index]) / span)
-                guard low <= high else { return }
-                if result.t < low || result.t > high {
-                    let t = min(high, max(low, result.t))
-                    let a = points[index]
-                    let b = points[index + 1]
-                    let dx = a.x + t * (b.x - a.x) - p.x
-                    let dy = a.y + t * (b.y - a.y) - p.y
-                    result = (dx * dx + dy * dy, t)
-                }
-            }
+            guard let result = closest(p, onSegment: index, window: window) else { return }
             if result.distanceSquared <= bestSquared {
                 let along = cumulative[index] + result.t * span
                 if result.distanceSquared < bestSquared || best.map({ along < $0.along }) ?? true {
@@ -101,14 +87,35 @@ public struct Polyline: Sendable {
         guard points.count >= 2 else { return [] }
         var found: [Projection] = []
         for index in segment(at: window.lowerBound)...segment(at: window.upperBound) {
-            if let projection = project(
-                p, window: max(window.lowerBound, cumulative[index])...min(window.upperBound, cumulative[index + 1]),
-                radius: radius), projection.segment == index
-            {
-                found.append(projection)
-            }
+            let span = cumulative[index + 1] - cumulative[index]
+            guard let result = closest(p, onSegment: index, window: window), result.distanceSquared <= radius * radius
+            else { continue }
+            found.append(
+                Projection(
+                    distance: result.distanceSquared.squareRoot(), along: cumulative[index] + result.t * span,
+                    segment: index))
         }
         return found
+    }
+
+    /// The closest point of a segment to p, restricted to the part of the segment inside `window` (nil when none is).
+    @inline(__always)
+    private func closest(_ p: PlanarPoint, onSegment index: Int, window: ClosedRange<Double>?) -> (
+        distanceSquared: Double, t: Double
+    )? {
+        let a = points[index]
+        let b = points[index + 1]
+        let result = Planar.segmentDistanceSquared(p, a, b)
+        let span = cumulative[index + 1] - cumulative[index]
+        guard let window, span > 0 else { return result }
+        let low = max(0, (window.lowerBound - cumulative[index]) / span)
+        let high = min(1, (window.upperBound - cumulative[index]) / span)
+        guard low <= high else { return nil }
+        guard result.t < low || result.t > high else { return result }
+        let t = min(high, max(low, result.t))
+        let dx = a.x + t * (b.x - a.x) - p.x
+        let dy = a.y + t * (b.y - a.y) - p.y
+        return (dx * dx + dy * dy, t)
     }
 
     /// Distance from a point to the line, or nil when farther than `radius`.

@@ -7,8 +7,10 @@ public struct Ring: Sendable {
     public let points: [PlanarPoint]
     /// The ring's bounding box.
     public let box: Box
-    /// Edge indices per band (empty for small rings: all edges are read).
-    private let bands: [[Int32]]
+    /// Edge indices per band, as one array with offsets (`bandStarts[b]..<bandStarts[b + 1]`); empty for small rings.
+    private let bandStarts: [Int32]
+    private let bandEdges: [Int32]
+    private let bandCount: Int
     private let bandHeight: Double
 
     /// Rings with more vertices than this get a band index.
@@ -21,11 +23,14 @@ public struct Ring: Sendable {
         self.points = points
         box = Box(around: points)
         guard points.count > Self.indexedAbove, box.maxY > box.minY else {
-            bands = []
+            bandStarts = []
+            bandEdges = []
+            bandCount = 0
             bandHeight = 0
             return
         }
-        let count = max(1, points.count / 4)
+        // About one band per edge: a point's band holds the two or three edges at its height.
+        let count = max(1, points.count)
         let height = (box.maxY - box.minY) / Double(count)
         var bands = [[Int32]](repeating: [], count: count)
         for index in points.indices {
@@ -35,7 +40,12 @@ public struct Ring: Sendable {
             let high = Self.band(max(a.y, b.y), minY: box.minY, height: height, count: count)
             for band in low...high { bands[band].append(Int32(index)) }
         }
-        self.bands = bands
+        var starts: [Int32] = [0]
+        starts.reserveCapacity(count + 1)
+        for band in bands { starts.append(starts[starts.count - 1] + Int32(band.count)) }
+        bandStarts = starts
+        bandEdges = bands.flatMap(\.self)
+        bandCount = count
         bandHeight = height
     }
 
@@ -58,22 +68,28 @@ public struct Ring: Sendable {
     public func locate(_ p: PlanarPoint) -> Location {
         guard points.count >= 3, box.contains(p) else { return .outside }
         var inside = false
-        if bands.isEmpty {
-            var a = points[points.count - 1]
-            for b in points {
-                if let location = Self.step(a, b, p, &inside) { return location }
-                a = b
+        return points.withUnsafeBufferPointer { points in
+            if bandCount == 0 {
+                var a = points[points.count - 1]
+                for b in points {
+                    if let location = Self.step(a, b, p, &inside) { return location }
+                    a = b
+                }
+            } else {
+                let band = Self.band(p.y, minY: box.minY, height: bandHeight, count: bandCount)
+                return bandEdges.withUnsafeBufferPointer { edges in
+                    let last = points.count - 1
+                    for slot in Int(bandStarts[band])..<Int(bandStarts[band + 1]) {
+                        let i = Int(edges[slot])
+                        if let location = Self.step(points[i], points[i == last ? 0 : i + 1], p, &inside) {
+                            return location
+                        }
+                    }
+                    return inside ? .inside : .outside
+                }
             }
-        } else {
-            let band = Self.band(p.y, minY: box.minY, height: bandHeight, count: bands.count)
-            for index in bands[band] {
-                let i = Int(index)
-                let a = points[i]
-                let b = points[i + 1 == points.count ? 0 : i + 1]
-                if let location = Self.step(a, b, p, &inside) { return location }
-            }
+            return inside ? .inside : .outside
         }
-        return inside ? .inside : .outside
     }
 
     /// One edge of the crossing test: toggles `inside` when the rightward ray from p crosses a→b; returns `.boundary`
@@ -99,21 +115,19 @@ public struct Ring: Sendable {
         guard points.count >= 2 else { return limit }
         if !box.expanded(by: limit).contains(p) { return limit }
         var best = limit * limit
-        if bands.isEmpty || !limit.isFinite {
+        if bandCount == 0 || !limit.isFinite {
             var a = points[points.count - 1]
             for b in points {
                 best = min(best, Planar.segmentDistanceSquared(p, a, b).distanceSquared)
                 a = b
             }
         } else {
-            let low = Self.band(p.y - limit, minY: box.minY, height: bandHeight, count: bands.count)
-            let high = Self.band(p.y + limit, minY: box.minY, height: bandHeight, count: bands.count)
-            for band in low...high {
-                for index in bands[band] {
-                    let i = Int(index)
-                    let b = points[i + 1 == points.count ? 0 : i + 1]
-                    best = min(best, Planar.segmentDistanceSquared(p, points[i], b).distanceSquared)
-                }
+            let low = Self.band(p.y - limit, minY: box.minY, height: bandHeight, count: bandCount)
+            let high = Self.band(p.y + limit, minY: box.minY, height: bandHeight, count: bandCount)
+            for slot in Int(bandStarts[low])..<Int(bandStarts[high + 1]) {
+                let i = Int(bandEdges[slot])
+                let b = points[i + 1 == points.count ? 0 : i + 1]
+                best = min(best, Planar.segmentDistanceSquared(p, points[i], b).distanceSquared)
             }
         }
         return min(limit, best.squareRoot())

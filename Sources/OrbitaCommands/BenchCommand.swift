@@ -12,7 +12,10 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Orbita's throughput.",
-        subcommands: [GenerateLog.self, DecodeBench.self, PipelineBench.self, ImportBench.self, StoreBench.self]
+        subcommands: [
+            GenerateLog.self, DecodeBench.self, PipelineBench.self, ImportBench.self, StoreBench.self,
+            GeofenceBench.self, RouteBench.self,
+        ]
     )
 
     /// `orbita bench generate`: writes the deterministic fleet log the benchmarks use.

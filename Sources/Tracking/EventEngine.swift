@@ -92,7 +92,7 @@ public final class EventEngine {
         let index = zones.index
         var raw: [Int] = []
         index.forEachCandidate(at: planar) { fence in
-            if applies(fence, to: point.vehicleID), index.shapes[fence].contains(planar) { raw.append(fence) }
+            if index.contains(fence, planar), applies(fence, to: point.vehicleID) { raw.append(fence) }
         }
         let time = point.time
         // Fences the fix is in, and fences the vehicle is (or may be becoming) in.
@@ -182,7 +182,8 @@ public final class EventEngine {
         _ point: TrackPoint, _ planar: PlanarPoint, raw: [Int], _ state: VehicleZoneState,
         events: inout [VehicleEvent]
     ) {
-        guard let previous = state.lastPoint, let from = state.lastPlanar, from != planar else { return }
+        guard !zones.fences.isEmpty, let previous = state.lastPoint, let from = state.lastPlanar, from != planar
+        else { return }
         let gap = point.time.microsecondsSinceEpoch - previous.time.microsecondsSinceEpoch
         guard gap > 0, gap <= Int64(configuration.crossMaximumGapSeconds * 1e6) else { return }
         let index = zones.index
@@ -210,14 +211,22 @@ public final class EventEngine {
     private func evaluateRoute(
         _ point: TrackPoint, _ planar: PlanarPoint, _ state: VehicleZoneState, events: inout [VehicleEvent]
     ) {
-        guard let assignment = zones.assignment(of: point.vehicleID, at: point.time),
-            let route = zones.routes[assignment.route]
-        else {
+        // The vehicle's assignments are looked up once per zone set (most vehicles have one or two).
+        if state.assignmentsGeneration != zones.generation {
+            state.assignments = zones.assignments[point.vehicleID] ?? []
+            state.assignmentsGeneration = zones.generation
+        }
+        guard let assignment = state.assignments.last(where: { $0.covers(point.time) }) else {
             state.route = nil
             return
         }
-        if state.route?.assignment != assignment || state.route?.route.route.name != route.route.name {
+        if state.route?.assignment != assignment || state.route?.generation != zones.generation {
+            guard let route = zones.routes[assignment.route] else {
+                state.route = nil
+                return
+            }
             state.route = RouteTracker(route: route, assignment: assignment, configuration: configuration)
+            state.route?.generation = zones.generation
         }
         let exempt = zones.isExempt(point.vehicleID, at: point.time)
         state.route?.evaluate(point, planar, exempt: exempt, events: &events)
@@ -257,4 +266,6 @@ final class VehicleZoneState {
     var generation = 0
     var silentNext = false
     var route: RouteTracker?
+    var assignments: [RouteAssignment] = []
+    var assignmentsGeneration = -1
 }

@@ -21,6 +21,8 @@ struct RouteTracker {
     let route: ZoneSet.CompiledRoute
     let assignment: RouteAssignment
     let configuration: EventConfiguration
+    /// The zone set it was built from.
+    var generation = 0
 
     enum Status { case onRoute, offRoute }
 
@@ -197,15 +199,17 @@ struct RouteTracker {
         // Moving with a known course: among the places within the corridor prefer those the vehicle drives along, so
         // that a spur or a hairpin of the route (out and back on the same street) does not flip progress to the other
         // leg. Otherwise, or when none matches, the nearest place.
+        guard let nearest = line.project(planar, window: window, radius: .infinity) else { return nil }
         if let course = point.courseDegrees, let speed = point.speedMetersPerSecond,
-            speed >= configuration.directionMinimumSpeed
+            speed >= configuration.directionMinimumSpeed,
+            Self.angle(course, line.bearing(ofSegment: nearest.segment)) > 90
         {
             let matching = line.projections(planar, window: window, radius: width).filter {
                 Self.angle(course, line.bearing(ofSegment: $0.segment)) <= 90
             }
             if let best = matching.min(by: { ($0.distance, $0.along) < ($1.distance, $1.along) }) { return best }
         }
-        return line.project(planar, window: window, radius: .infinity)
+        return nearest
     }
 
     private func firstProjection(_ planar: PlanarPoint, point: TrackPoint, width: Double) -> Polyline.Projection? {

@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import Geodesy
+import Geofencing
+import OrbitaModel
+import Tracking
+
+/// `orbita bench geofence`: fence membership per point, fix by fix on one core, on the anchors' data set.
+struct GeofenceBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "geofence",
+        abstract: "Point-in-fence checks per second, one point at a time (data of ../shared/bench/gen_geo.py).")
+
+    @Argument(help: "Fences: id<TAB>SRID=4326;POLYGON((lon lat, …)) per line.") var fences: String
+    @Argument(help: "Points: lon<TAB>lat per line.") var points: String
+    @Option(help: "Use at most this many points.") var limit = 1_000_000
+    @Option(help: "Runs; the median is reported.") var runs = 3
+
+    func run() throws {
+        let frame = try LocalFrame(crs: "EPSG:32637")
+        let started = ContinuousClock.now
+        var shapes: [PlanarShape] = []
+        for line in try lines(of: fences) {
+            guard let open = line.firstIndex(of: "(") else { continue }
+            let body = line[open...].trimmingCharacters(in: CharacterSet(charactersIn: "()"))
+            let ring = try body.split(separator: ",").map { pair -> PlanarPoint in
+                let parts = pair.split(separator: " ")
+                return try frame.project(
+                    Coordinate(latitude: Double(parts[1]) ?? 0, longitude: Double(parts[0]) ?? 0))
+            }
+            shapes.append(.polygons([Polygon(outer: Ring(ring))]))
+        }
+        let index = FenceIndex(shapes: shapes)
+        var coordinates: [Coordinate] = []
+        for line in try lines(of: points).prefix(limit) {
+            let parts = line.split(separator: "\t")
+            guard parts.count >= 2, let lon = Double(parts[0]), let lat = Double(parts[1]) else { continue }
+            coordinates.append(Coordinate(latitude: lat, longitude: lon))
+        }
+        let load = (ContinuousClock.now - started).secondsValue
+        // Membership only (points already on the plane), and with each point projected by PROJ as a live fix is.
+        let planar = coordinates.map { (try? frame.project($0)) ?? PlanarPoint(x: 0, y: 0) }
+        var membership: [Double] = []
+        var projected: [Double] = []
+        var hits = 0
+        for _ in 0..<max(1, runs) {
+            hits = 0
+            var clock = ContinuousClock.now
+            for point in planar {
+                index.forEachContaining(point) { _ in hits += 1 }
+            }
+            membership.append((ContinuousClock.now - clock).secondsValue)
+            clock = ContinuousClock.now
+            var projectedHits = 0
+            for coordinate in coordinates {
+                guard let point = try? frame.project(coordinate) else { continue }
+                index.forEachContaining(point) { _ in projectedHits += 1 }
+            }
+            projected.append((ContinuousClock.now - clock).secondsValue)
+            precondition(projectedHits == hits)
+        }
+        let count = Double(planar.count)
+        print(
+            "bench=geofence fences=\(shapes.count) points=\(planar.count) pairs=\(hits) "
+                + "load_s=\(FixJSON.fixed(load, decimals: 2)) "
+                + "points_per_s=\(Int(count / median(membership))) "
+                + "points_per_s_with_projection=\(Int(count / median(projected)))")
+    }
+}
+
+/// `orbita bench route`: route-deviation evaluations per second against the anchors' 2,000-segment route.
+struct RouteBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "route",
+        abstract: "Route judgements per second: a vehicle driving the route of ../shared/bench/gen_geo.py.")
+
+    @Argument(help: "route.npy (float64 lon,lat pairs) from gen_geo.py.") var route: String
+    @Option(help: "Fixes to evaluate.") var fixes = 1_000_000
+    @Option(help: "Runs; the median is reported.") var runs = 3
+
+    func run() throws {
+        let line = try NumpyPairs.read(route).map { Coordinate(latitude: $0.1, longitude: $0.0) }
+        let frame = try LocalFrame(crs: "EPSG:32637")
+        let planar = Polyline(try line.map { try frame.project($0) })
+        // 1 fix a second at 12 m/s with ±5 m noise, back to the start when the route ends; a 400 m detour every 5 km.
+        var rng = SplitMix64(seed: 5)
+        var points: [TrackPoint] = []
+        points.reserveCapacity(fixes)
+        var along = 0.0
+        for second in 0..<fixes {
+            along += 12
+            if along > planar.length { along = 0 }
+            var here = planar.point(at: along)
+            let segment = planar.segment(at: along)
+            if Int(along) % 5000 < 600, along > 1000 { here.x += 400 }
+            here.x += rng.uniform(-5, 5)
+            here.y += rng.uniform(-5, 5)
+            points.append(
+                TrackPoint(
+                    vehicleID: "bus",
+                    time: UTCInstant(microsecondsSinceEpoch: 1_780_000_000_000_000 + Int64(second) * 1_000_000),
+                    coordinate: try frame.unproject(here), speedMetersPerSecond: 12,
+                    courseDegrees: planar.bearing(ofSegment: segment), mode: .threeDimensional, hdop: 0.9,
+                    satellitesUsed: 10))
+        }
+        var timings: [Double] = []
+        var counts: [EventKind: Int] = [:]
+        for _ in 0..<max(1, runs) {
+            let zones = try ZoneSet(
+                frame: frame, routes: [Route(name: "r", line: line)],
+                assignments: [RouteAssignment(vehicleID: "bus", route: "r")])
+            let engine = EventEngine(zones: zones, frame: try LocalFrame(crs: "EPSG:32637"))
+            var events: [VehicleEvent] = []
+            let clock = ContinuousClock.now
+            for point in points { engine.evaluate(point, appendingTo: &events) }
+            timings.append((ContinuousClock.now - clock).secondsValue)
+            counts = Dictionary(grouping: events, by: \.kind).mapValues(\.count)
+        }
+        let events = counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }
+        print(
+            "bench=route vertices=\(line.count) fixes=\(points.count) "
+                + "evaluations_per_s=\(Int(Double(points.count) / median(timings))) "
+                + "events=\(events.joined(separator: ","))")
+    }
+}
+
+private func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+private func lines(of path: String) throws -> [Substring] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        printError("orbita bench: cannot read \(path)")
+        throw ExitCode(1)
+    }
+    return String(decoding: data, as: UTF8.self).split(separator: "\n")
+}
+
+/// Reads a NumPy `.npy` file of float64 pairs (shape (N, 2), C order, little-endian).
+enum NumpyPairs {
+    static func read(_ path: String) throws -> [(Double, Double)] {
+        guard let data = FileManager.default.contents(atPath: path), data.count > 10,
+            data.prefix(6) == Data([0x93]) + Data("NUMPY".utf8)
+        else {
+            printError("orbita bench: \(path) is not a .npy file")
+            throw ExitCode(1)
+        }
+        let headerLength = Int(data[8]) | Int(data[9]) << 8
+        let header = String(decoding: data[10..<(10 + headerLength)], as: UTF8.self)
+        guard header.contains("<f8"), header.contains("False") else {
+            printError("orbita bench: \(path): expected little-endian float64 in C order")
+            throw ExitCode(1)
+        }
+        let body = data[(10 + headerLength)...]
+        let values = body.withUnsafeBytes { raw in Array(raw.bindMemory(to: Double.self)) }
+        return stride(from: 0, to: values.count - 1, by: 2).map { (values[$0], values[$0 + 1]) }
+    }
+}
