@@ -47,10 +47,12 @@ lint:
 format:
 	$(SWIFT) format --in-place -r Sources Tests Package.swift
 
-## bench: decode throughput next to the anchors (checksum-scan limit, gpsdecode) on the same generated log
+## bench: each measure next to its anchors in the same run: decode (checksum-scan limit, gpsdecode), import (SQLite
+## insert limit), geofencing (shapely, PostGIS) and route deviation
 bench: release
 	Benchmarks/nmea-decode.sh
 	Benchmarks/track-import.sh
+	Benchmarks/geofence.sh
 
 ## fuzz: libFuzzer on the framer and decoder (FUZZ_SECONDS, default 600)
 fuzz:

@@ -27,11 +27,11 @@ public final class FenceIndex: Sendable {
         self.boxes = boxes
         let valid = boxes.filter { $0.minX <= $0.maxX && $0.minY <= $0.maxY }
         let extent = valid.dropFirst().reduce(valid.first ?? Box(minX: 0, minY: 0, maxX: 1, maxY: 1)) { $0.union($1) }
-        // Cell about twice the median fence size, at least 25 m, at most 2^22 cells in all.
+        // Cell about half the median fence size (a point meets few boxes), at least 25 m, at most 2^22 cells in all.
         let sizes = valid.map { max($0.maxX - $0.minX, $0.maxY - $0.minY) }.sorted()
         let median = sizes.isEmpty ? 100 : sizes[sizes.count / 2]
         let area = max(1, (extent.maxX - extent.minX) * (extent.maxY - extent.minY))
-        let cell = max(25, 2 * median, (area / Double(1 << 22)).squareRoot())
+        let cell = max(25, median / 2, (area / Double(1 << 22)).squareRoot())
         self.cell = cell
         origin = PlanarPoint(x: extent.minX, y: extent.minY)
         let columns = max(1, Int(((extent.maxX - extent.minX) / cell).rounded(.up)) + 1)

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+@Suite("orbita geofence, route, events (the binary)", .serialized)
+struct ZoneCommandTests {
+    @Test func fencesAndRoutesInEventsOut() throws {
+        let folder = ImportCommandTests.folder()
+        let db = folder.appendingPathComponent("zones.sqlite").path
+        // A polygon fence (GeoJSON, lon/lat) around the demo fleet's first vehicle's start, a circle, and a route.
+        let polygon = folder.appendingPathComponent("yard.geojson")
+        try """
+        {"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[37.70,55.90],[37.75,55.90],\
+        [37.75,55.96],[37.70,55.96],[37.70,55.90]]]}}
+        """.write(to: polygon, atomically: true, encoding: .utf8)
+        var result = try OrbitaProcess.run(["geofence", "add", "yard", "--geojson", polygon.path, "--db", db])
+        #expect(result.status == 0, "\(result.stderr)")
+        result = try OrbitaProcess.run([
+            "geofence", "add", "centre", "--circle", "55.7558,37.6173,500", "--speed-limit", "40", "--kinds", "bus",
+            "--db", db,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let list = try OrbitaProcess.run(["geofence", "list", "--db", db])
+        let collection = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any]
+        let features = collection?["features"] as? [[String: Any]] ?? []
+        #expect(features.count == 2)
+        let circle = features.first { ($0["properties"] as? [String: Any])?["name"] as? String == "centre" }
+        #expect((circle?["properties"] as? [String: Any])?["radius_m"] as? Double == 500)
+        #expect((circle?["geometry"] as? [String: Any])?["coordinates"] as? [Double] == [37.6173, 55.7558])
+
+        let line = folder.appendingPathComponent("line.geojson")
+        try """
+        {"type":"LineString","coordinates":[[37.6,55.7],[37.7,55.8]]}
+        """.write(to: line, atomically: true, encoding: .utf8)
+        result = try OrbitaProcess.run(["route", "add", "R1", "--geojson", line.path, "--corridor", "60", "--db", db])
+        #expect(result.status == 0, "\(result.stderr)")
+        result = try OrbitaProcess.run(["route", "assign", "35100000000000", "R1", "--from", "2024-06-09", "--db", db])
+        #expect(result.status == 0, "\(result.stderr)")
+        let routes = try OrbitaProcess.run(["route", "list", "--db", db])
+        #expect(routes.stdout.contains("\"corridor_m\":60"))
+        #expect(routes.stdout.contains("\"vehicle\":\"35100000000000\""))
+
+        // Import: the first vehicle starts inside the yard (no enter on its first fix) and drives south out of it.
+        result = try OrbitaProcess.run(["import", "fixtures/nmea/demo-fleet.nmea", "--db", db, "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let events = try OrbitaProcess.run(["events", "--db", db, "--format", "json"])
+        #expect(events.status == 0, "\(events.stderr)")
+        for line in events.stdout.split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["kind"] is String && object?["vehicle"] is String && object?["lat"] is Double)
+            #expect((object?["time"] as? String)?.hasSuffix("Z") == true)
+        }
+        let table = try OrbitaProcess.run(["events", "--db", db, "--kind", "geofenceEnter"])
+        #expect(table.status == 0)
+        #expect(table.stdout.hasPrefix("time"))
+
+        // Removing: the fence goes, unknown names are errors.
+        #expect(try OrbitaProcess.run(["geofence", "remove", "yard", "--db", db]).status == 0)
+        let missing = try OrbitaProcess.run(["geofence", "remove", "yard", "--db", db])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no geofence named yard"))
+    }
+
+    @Test func badInputIsAClearError() throws {
+        let folder = ImportCommandTests.folder()
+        let db = folder.appendingPathComponent("bad.sqlite").path
+        let latLon = folder.appendingPathComponent("latlon.geojson")
+        // Latitude first (the classic mistake): 137.6 is no latitude.
+        try #"{"type":"Polygon","coordinates":[[[55.75,37.6],[55.76,137.6],[55.77,37.6]]]}"#.write(
+            to: latLon, atomically: true, encoding: .utf8)
+        var result = try OrbitaProcess.run(["geofence", "add", "x", "--geojson", latLon.path, "--db", db])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("longitude first"), "\(result.stderr)")
+        result = try OrbitaProcess.run(["geofence", "add", "x", "--circle", "55.75,37.6", "--db", db])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("LAT,LON,RADIUS_M"))
+        let garbage = folder.appendingPathComponent("garbage.geojson")
+        try "{ not json".write(to: garbage, atomically: true, encoding: .utf8)
+        result = try OrbitaProcess.run(["route", "add", "r", "--geojson", garbage.path, "--db", db])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("not JSON"))
+        result = try OrbitaProcess.run(["route", "assign", "bus", "nope", "--db", db])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("no route named nope"))
+        result = try OrbitaProcess.run(["events", "--db", db, "--kind", "teleport"])
+        #expect(result.status != 0)
+    }
+}
