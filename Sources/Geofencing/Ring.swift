@@ -8,10 +8,10 @@ public struct Ring: Sendable {
     /// The ring's bounding box.
     public let box: Box
     /// Edge indices per band, as one array with offsets (`bandStarts[b]..<bandStarts[b + 1]`); empty for small rings.
-    private let bandStarts: [Int32]
-    private let bandEdges: [Int32]
-    private let bandCount: Int
-    private let bandHeight: Double
+    let bandStarts: [Int32]
+    let bandEdges: [Int32]
+    let bandCount: Int
+    let bandHeight: Double
 
     /// Rings with more vertices than this get a band index.
     static let indexedAbove = 32
@@ -50,7 +50,7 @@ public struct Ring: Sendable {
     }
 
     @inline(__always)
-    private static func band(_ y: Double, minY: Double, height: Double, count: Int) -> Int {
+    static func band(_ y: Double, minY: Double, height: Double, count: Int) -> Int {
         min(count - 1, max(0, Int((y - minY) / height)))
     }
 
@@ -95,7 +95,7 @@ public struct Ring: Sendable {
     /// One edge of the crossing test: toggles `inside` when the rightward ray from p crosses a→b; returns `.boundary`
     /// when p is on the edge.
     @inline(__always)
-    private static func step(_ a: PlanarPoint, _ b: PlanarPoint, _ p: PlanarPoint, _ inside: inout Bool) -> Location? {
+    static func step(_ a: PlanarPoint, _ b: PlanarPoint, _ p: PlanarPoint, _ inside: inout Bool) -> Location? {
         let aAbove = a.y > p.y
         let bAbove = b.y > p.y
         // Only edges reaching p's height can hold p or be crossed by its ray.

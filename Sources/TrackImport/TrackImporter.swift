@@ -243,7 +243,10 @@ public final class TrackImporter {
         }
         switch pipeline.process(fix, vehicleID: vehicleID, source: source, appendingTo: &batch) {
         case .accepted:
-            if let engine { engine.evaluate(batch[batch.count - 1], appendingTo: &batchEvents) }
+            if let engine {
+                // Same CRS as the pipeline's frame: its projection is reused.
+                engine.evaluate(batch[batch.count - 1], planar: pipeline.lastAcceptedPlanar, appendingTo: &batchEvents)
+            }
         case .late: break
         case .dropped(let reason): vehicle.counts.dropped[reason, default: 0] += 1
         }

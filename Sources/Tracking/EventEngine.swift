@@ -60,8 +60,12 @@ public final class EventEngine {
     }
 
     /// Evaluates a vehicle's next fix (in time order) and appends the events it raises.
-    public func evaluate(_ point: TrackPoint, appendingTo events: inout [VehicleEvent]) {
-        guard let planar = try? frame.project(point.coordinate) else { return }
+    /// - Parameter planar: the fix in the engine's frame when the caller has it (the pipeline projected it already);
+    ///   nil projects it here.
+    public func evaluate(
+        _ point: TrackPoint, planar known: PlanarPoint? = nil, appendingTo events: inout [VehicleEvent]
+    ) {
+        guard let planar = known ?? (try? frame.project(point.coordinate)) else { return }
         let state: VehicleZoneState
         if let known = vehicles[point.vehicleID] {
             state = known

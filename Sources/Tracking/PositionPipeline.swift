@@ -85,6 +85,9 @@ public final class PositionPipeline {
         return box
     }
 
+    /// The planar position of the last accepted fix (what later stages, like the event engine, work on).
+    public private(set) var lastAcceptedPlanar: PlanarPoint?
+
     /// Creates a pipeline.
     /// - Throws: `ProjError` if the datum operations cannot be built.
     public init(
@@ -179,6 +182,7 @@ public final class PositionPipeline {
         _ = parkingHold.process(&candidate, state: state)
         motion.process(&candidate, state: &state)
         points.append(candidate.point)
+        lastAcceptedPlanar = candidate.planar
         return .accepted
     }
 

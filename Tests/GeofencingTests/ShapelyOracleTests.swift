@@ -12,6 +12,8 @@ import Testing
 struct ShapelyOracleTests {
     struct Case {
         var shape: PlanarShape
+        /// An index holding the shape first (its answers must equal the shape's).
+        var index: FenceIndex?
         var json: [String: Any]
         var points: [PlanarPoint]
     }
@@ -89,12 +91,27 @@ struct ShapelyOracleTests {
             points += vertices
             cases.append(
                 Case(
-                    shape: shape,
+                    shape: shape, index: FenceIndex(shapes: [shape]),
                     json: [
                         "kind": "polygons",
                         "polygons": rings.map { $0.map { ring in ring.map { [$0.x, $0.y] } } },
                         "points": points.map { [$0.x, $0.y] },
                     ], points: points))
+            // A simple polygon (one ring, no holes), decided through the index's discs and packed rings, next to a
+            // circle: the index must agree with shapely as the shapes themselves do.
+            let simpleRing = star(around: middle, radius: 300, vertices: 150, &rng)
+            let simple = PlanarShape.polygons([Polygon(outer: Ring(simpleRing))])
+            let simpleEdges = simpleRing.indices.map { (simpleRing[$0], simpleRing[($0 + 1) % simpleRing.count]) }
+            let simplePoints =
+                Self.points(box: simple.box.expanded(by: 30), edges: simpleEdges, count: 10_000, &rng)
+                + simpleRing
+            cases.append(
+                Case(
+                    shape: simple, index: FenceIndex(shapes: [simple, .circle(center: middle, radius: 120)]),
+                    json: [
+                        "kind": "polygons", "polygons": [[simpleRing.map { [$0.x, $0.y] }]],
+                        "points": simplePoints.map { [$0.x, $0.y] },
+                    ], points: simplePoints))
             // A corridor: a 3 km random walk with 150 vertices, half-width 25–100 m.
             var line = [middle]
             var heading = Double.random(in: 0..<(2 * .pi), using: &rng)
@@ -118,7 +135,7 @@ struct ShapelyOracleTests {
             let corridorPoints = Self.points(box: corridor.box.expanded(by: 50), edges: near, count: 5_000, &rng)
             cases.append(
                 Case(
-                    shape: corridor,
+                    shape: corridor, index: nil,
                     json: [
                         "kind": "corridor", "line": line.map { [$0.x, $0.y] }, "halfWidth": halfWidth,
                         "points": corridorPoints.map { [$0.x, $0.y] },
@@ -147,6 +164,7 @@ struct ShapelyOracleTests {
         #expect(total >= 100_000)
         var line = 0
         var containmentDisagreements = 0
+        var indexDisagreements = 0
         var worstDistance = 0.0
         var inside = 0
         for testCase in cases {
@@ -157,6 +175,7 @@ struct ShapelyOracleTests {
                 let distance = Double(fields[1])!
                 let contains = testCase.shape.contains(point)
                 if contains != covers { containmentDisagreements += 1 }
+                if let index = testCase.index, index.contains(0, point) != covers { indexDisagreements += 1 }
                 if contains { inside += 1 }
                 let ours: Double
                 switch testCase.shape {
@@ -167,6 +186,7 @@ struct ShapelyOracleTests {
             }
         }
         #expect(containmentDisagreements == 0, "\(containmentDisagreements) of \(total) points disagree")
+        #expect(indexDisagreements == 0, "\(indexDisagreements) points: the index disagrees")
         #expect(worstDistance < 1e-6, "worst distance difference \(worstDistance) m")
         // The data exercise both answers.
         #expect(inside > total / 10 && inside < total * 9 / 10)
