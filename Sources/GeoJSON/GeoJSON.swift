@@ -209,8 +209,11 @@ public enum GeoJSON {
     // MARK: - Reading values
 
     private static func number(_ value: Any?) -> Double? {
-        if value is Bool { return nil }
-        if let number = value as? NSNumber { return number.doubleValue }
+        if let number = value as? NSNumber {
+            // JSON true/false arrive as NSNumber too (`is Bool` would also match the integers 0 and 1).
+            guard String(cString: number.objCType) != "c" else { return nil }
+            return number.doubleValue
+        }
         if let text = value as? String { return Double(text) }
         return nil
     }

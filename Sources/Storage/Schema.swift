@@ -165,8 +165,14 @@ enum Schema {
                 "vehicle_key", "time_us", "lat", "lon", "mode", "quality", "datum", "flags", "source_key", "segment_m",
             ],
             "sources": ["key", "name"],
+            "geofences": ["name", "geometry", "vehicles", "kinds", "speed_limit_kmh", "dwell_s"],
+            "routes": ["name", "geometry", "corridor_m", "checkpoints"],
+            "route_assignments": ["vehicle_key", "route_key", "from_us", "to_us"],
+            "route_exemptions": ["vehicle_key", "from_us", "to_us", "reason"],
+            "events": ["vehicle_key", "kind", "time_us", "lat", "lon", "fix_time_us", "subject", "details"],
         ]
-        for (table, columns) in expected {
+        for (table, columns) in expected.sorted(by: { $0.key < $1.key }) {
+            guard try db.tableExists(table) else { throw SchemaMismatch(table: table, missing: ["the table itself"]) }
             let present = Set(try db.columns(in: table).map(\.name))
             let missing = columns.subtracting(present)
             guard missing.isEmpty else {
