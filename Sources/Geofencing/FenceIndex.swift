@@ -24,6 +24,9 @@ public final class FenceIndex: Sendable {
         var index: Int32
         /// The shape's raster (`FenceRaster.offsets`), or -1.
         var raster: Int32
+        /// The shape's ring in the arena (`RingArena` offsets), or -1.
+        var numbers: Int32
+        var integers: Int32
     }
 
     /// Points within `inner` of the centre are inside, points beyond `outer` outside (squared distances).
@@ -102,7 +105,7 @@ public final class FenceIndex: Sendable {
         var entries = [CellEntry](
             repeating: CellEntry(
                 box: Box(minX: 0, minY: 0, maxX: 0, maxY: 0), disc: Disc(x: 0, y: 0, inner2: 0, outer2: 0), index: 0,
-                raster: -1),
+                raster: -1, numbers: -1, integers: -1),
             count: Int(starts[columns * rows]))
         for (index, span) in spans.enumerated() {
             guard let (c0, c1, r0, r1) = span else { continue }
@@ -110,7 +113,8 @@ public final class FenceIndex: Sendable {
                 for column in c0...c1 {
                     let cell = row * columns + column
                     entries[Int(fill[cell])] = CellEntry(
-                        box: boxes[index], disc: discs[index], index: Int32(index), raster: raster.offsets[index])
+                        box: boxes[index], disc: discs[index], index: Int32(index), raster: raster.offsets[index],
+                        numbers: arena.numberOffsets[index], integers: arena.integerOffsets[index])
                     fill[cell] += 1
                 }
             }
@@ -166,12 +170,17 @@ public final class FenceIndex: Sendable {
     /// Whether shape `index` holds the point (boundary included).
     @inline(__always)
     public func contains(_ index: Int, _ p: PlanarPoint) -> Bool {
-        decide(index, discs[index], raster: Int(raster.offsets[index]), box: boxes[index], p)
+        decide(
+            index, discs[index], raster: Int(raster.offsets[index]),
+            arena: (arena.numberOffsets[index], arena.integerOffsets[index]), box: boxes[index], p)
     }
 
     /// Discs first (no memory read), then the raster cell (one), then the edges.
     @inline(__always)
-    private func decide(_ index: Int, _ disc: Disc, raster offset: Int, box: Box, _ p: PlanarPoint) -> Bool {
+    private func decide(
+        _ index: Int, _ disc: Disc, raster offset: Int, arena ring: (numbers: Int32, integers: Int32), box: Box,
+        _ p: PlanarPoint
+    ) -> Bool {
         let dx = p.x - disc.x
         let dy = p.y - disc.y
         let distance2 = dx * dx + dy * dy
@@ -181,7 +190,10 @@ public final class FenceIndex: Sendable {
             guard box.contains(p) else { return false }
             if let decided = raster.decide(offset: offset, box: box, p) { return decided }
         }
-        if arena.has(index) { return arena.locate(index, p) != .outside }
+        if ring.numbers >= 0 {
+            guard box.contains(p) else { return false }
+            return arena.locate(numbers: Int(ring.numbers), integers: Int(ring.integers), box: box, p) != .outside
+        }
         return shapes[index].contains(p)
     }
 
@@ -195,7 +207,10 @@ public final class FenceIndex: Sendable {
             cellEntries.withUnsafeBufferPointer { entries in
                 for slot in Int(cellStarts[cell])..<Int(cellStarts[cell + 1]) where entries[slot].box.contains(p) {
                     let entry = entries[slot]
-                    if decide(Int(entry.index), entry.disc, raster: Int(entry.raster), box: entry.box, p) {
+                    if decide(
+                        Int(entry.index), entry.disc, raster: Int(entry.raster), arena: (entry.numbers, entry.integers),
+                        box: entry.box, p)
+                    {
                         body(Int(entry.index))
                     }
                 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Geodesy
 import Geofencing
+import Glibc
 import OrbitaModel
 import Tracking
 
@@ -20,15 +21,31 @@ struct GeofenceBench: ParsableCommand {
         let frame = try LocalFrame(crs: "EPSG:32637")
         let started = ContinuousClock.now
         var shapes: [PlanarShape] = []
-        for line in try lines(of: fences) {
-            guard let open = line.firstIndex(of: "(") else { continue }
-            let body = line[open...].trimmingCharacters(in: CharacterSet(charactersIn: "()"))
-            let ring = try body.split(separator: ",").map { pair -> PlanarPoint in
-                let parts = pair.split(separator: " ")
-                return try frame.project(
-                    Coordinate(latitude: Double(parts[1]) ?? 0, longitude: Double(parts[0]) ?? 0))
+        // WKT rings read with strtod over the file's bytes (String splitting took 40 s for 11 M vertices).
+        var text = try bytes(of: fences)
+        text.append(0)
+        text.withUnsafeMutableBufferPointer { buffer in
+            guard var cursor = buffer.baseAddress else { return }
+            let end = cursor + buffer.count - 1
+            while cursor < end {
+                guard let open = strchr(cursor, 0x28) else { break }  // "("
+                cursor = open
+                while cursor.pointee == 0x28 { cursor += 1 }
+                var ring: [PlanarPoint] = []
+                while cursor < end, cursor.pointee != 0x29 {  // ")"
+                    var next: UnsafeMutablePointer<CChar>? = nil
+                    let lon = strtod(cursor, &next)
+                    guard let afterLon = next, afterLon != cursor else { break }
+                    let lat = strtod(afterLon, &next)
+                    guard let afterLat = next, afterLat != afterLon else { break }
+                    cursor = afterLat
+                    if let point = try? frame.project(Coordinate(latitude: lat, longitude: lon)) { ring.append(point) }
+                    if cursor.pointee == 0x2C { cursor += 1 }  // ","
+                }
+                if ring.count >= 3 { shapes.append(.polygons([Polygon(outer: Ring(ring))])) }
+                guard let newline = strchr(cursor, 0x0A) else { break }
+                cursor = newline + 1
             }
-            shapes.append(.polygons([Polygon(outer: Ring(ring))]))
         }
         let index = FenceIndex(shapes: shapes)
         var coordinates: [Coordinate] = []
@@ -125,6 +142,14 @@ struct RouteBench: ParsableCommand {
 }
 
 private func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+private func bytes(of path: String) throws -> [CChar] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        printError("orbita bench: cannot read \(path)")
+        throw ExitCode(1)
+    }
+    return data.map { CChar(bitPattern: $0) }
+}
 
 private func lines(of path: String) throws -> [Substring] {
     guard let data = FileManager.default.contents(atPath: path) else {
