@@ -19,7 +19,7 @@ public enum GTFS {
         var text = String(decoding: data, as: UTF8.self)
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         let records = parseCSV(text)
-        guard let header = records.first else { return [] }
+        guard let header = records.first?.map({ $0.trimmingCharacters(in: .whitespaces) }) else { return [] }
         return records.dropFirst().filter { $0 != [""] }.map { record in
             var row: [String: String] = [:]
             for (index, name) in header.enumerated() where index < record.count { row[name] = record[index] }

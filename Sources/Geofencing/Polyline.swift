@@ -171,8 +171,10 @@ struct SegmentGrid: Sendable {
 
     init(points: [PlanarPoint], box: Box, length: Double) {
         let segments = max(1, points.count - 1)
-        // About two segments per cell along the line, never finer than 10 m.
-        cell = max(10, 2 * length / Double(segments))
+        // About two segments per cell along the line, never finer than 10 m, and never more cells than 4 per segment
+        // (a long diagonal route would otherwise allocate millions of empty cells).
+        let area = max(1, (box.maxX - box.minX) * (box.maxY - box.minY))
+        cell = max(10, 2 * length / Double(segments), (area / Double(4 * segments)).squareRoot())
         origin = PlanarPoint(x: box.minX, y: box.minY)
         columns = max(1, min(4096, Int(((box.maxX - box.minX) / cell).rounded(.up)) + 1))
         rows = max(1, min(4096, Int(((box.maxY - box.minY) / cell).rounded(.up)) + 1))

@@ -110,6 +110,14 @@ struct ImportCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
+        do {
+            // Writes what is left and replays the events of vehicles that received late fixes.
+            try importer.finish()
+        } catch {
+            progress.clear()
+            printError("orbita import: \(error.description)")
+            throw ExitCode(1)
+        }
         progress.clear()
         print(ImportSummaryText.render(importer))
         if failed { throw ExitCode(1) }

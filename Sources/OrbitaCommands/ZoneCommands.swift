@@ -201,6 +201,10 @@ struct RouteCommand: ParsableCommand {
         @Option(help: "To (ISO 8601 UTC or a date; default: open).") var to: InstantArgument?
         @OptionGroup var database: DatabaseOption
 
+        func validate() throws {
+            if let from, let to, from.instant > to.instant { throw ValidationError("--from must not be after --to") }
+        }
+
         func run() throws {
             let store = try database.open()
             do {

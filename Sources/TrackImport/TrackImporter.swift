@@ -152,7 +152,26 @@ public final class TrackImporter {
                 engine.reset(vehicleID: vehicleID)
                 if let before { engine.prime(with: before) }
                 var events: [VehicleEvent] = []
-                for point in track { engine.evaluate(point, appendingTo: &events) }
+                // Late fixes skipped the outlier stage when they were stored: apply the same rule here, so that a
+                // late jump does not raise events live data would not have raised.
+                var previous = before.flatMap { last in (try? engine.frame.project(last.coordinate)).map { (last, $0) }
+                }
+                for point in track {
+                    guard let planar = try? engine.frame.project(point.coordinate) else { continue }
+                    if let (last, from) = previous {
+                        let meters =
+                            ((planar.x - from.x) * (planar.x - from.x) + (planar.y - from.y) * (planar.y - from.y))
+                            .squareRoot()
+                        let seconds = Double(point.time.microsecondsSinceEpoch - last.time.microsecondsSinceEpoch) / 1e6
+                        if meters > configuration.outlierMinimumDistanceMeters,
+                            seconds <= 0 || meters / seconds > configuration.maximumSpeedMetersPerSecond
+                        {
+                            continue
+                        }
+                    }
+                    engine.evaluate(point, planar: planar, appendingTo: &events)
+                    previous = (point, planar)
+                }
                 eventsStored += try store.insert([], events: events).eventsInserted
             } catch {
                 throw .store(error)

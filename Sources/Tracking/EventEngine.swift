@@ -229,8 +229,13 @@ public final class EventEngine {
                 state.route = nil
                 return
             }
-            state.route = RouteTracker(route: route, assignment: assignment, configuration: configuration)
-            state.route?.generation = zones.generation
+            if state.route?.assignment == assignment, state.route?.route.route == route.route {
+                // New zones, same route: the trip in progress (and an open deviation) carries on.
+                state.route?.generation = zones.generation
+            } else {
+                state.route = RouteTracker(route: route, assignment: assignment, configuration: configuration)
+                state.route?.generation = zones.generation
+            }
         }
         let exempt = zones.isExempt(point.vehicleID, at: point.time)
         state.route?.evaluate(point, planar, exempt: exempt, events: &events)

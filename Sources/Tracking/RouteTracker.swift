@@ -82,7 +82,20 @@ struct RouteTracker {
 
         // Trip boundaries: started once the vehicle is on the route past the start terminal (a bus that leaves the
         // terminal any other way is deadheading, not yet on its trip), finished at the end terminal.
-        if !tripStarted, !nearTerminal, inside, projection.along > configuration.terminalMeters { tripStarted = true }
+        // A finished trip that comes back to the start terminal begins the next one (an assignment for a whole day).
+        if tripFinished, distance(planar, line.points[0]) <= configuration.terminalMeters {
+            startNextTrip()
+        }
+        if !tripStarted, !nearTerminal, inside, projection.along > configuration.terminalMeters {
+            tripStarted = true
+            // Checkpoints behind where the trip is first seen under way are not owed.
+            while nextCheckpoint < route.checkpoints.count,
+                route.checkpoints[nextCheckpoint].along + route.checkpoints[nextCheckpoint].checkpoint.radiusMeters
+                    < projection.along
+            {
+                nextCheckpoint += 1
+            }
+        }
         if inside, tripStarted, projection.along >= line.length - configuration.terminalMeters { tripFinished = true }
         let judged = tripStarted && !tripFinished && !nearTerminal && !exempt
 
@@ -93,7 +106,7 @@ struct RouteTracker {
                 alongTime = time
                 alongPlanar = planar
                 leave = nil
-                checkDirection(point, segment: projection.segment, events: &events)
+                if judged { checkDirection(point, segment: projection.segment, events: &events) }
                 checkCheckpoints(point, planar, events: &events)
             } else if judged {
                 var candidate = leave ?? (point, along ?? projection.along, 0, 0, 0)
@@ -167,22 +180,12 @@ struct RouteTracker {
     }
 
     /// The closest point of the route in the search window (the whole route for the first fix).
-    private mutating func project(_ planar: PlanarPoint, point: TrackPoint, width: Double)
+    private func project(_ planar: PlanarPoint, point: TrackPoint, width: Double)
         -> Polyline.Projection?
     {
         let line = route.line
         guard tripStarted, let current = along, let since = alongTime else {
-            let first = firstProjection(planar, point: point, width: width)
-            // Checkpoints behind where the vehicle first appears are not owed.
-            if let first {
-                while nextCheckpoint < route.checkpoints.count,
-                    route.checkpoints[nextCheckpoint].along + route.checkpoints[nextCheckpoint].checkpoint.radiusMeters
-                        < first.along
-                {
-                    nextCheckpoint += 1
-                }
-            }
-            return first
+            return firstProjection(planar, point: point, width: width)
         }
         // The vehicle can be at most v_max × (time since it was last on the route) further along, and the route
         // between there and here cannot be much longer than the straight line (else it took a shortcut: not on
@@ -195,7 +198,13 @@ struct RouteTracker {
             + min(
                 configuration.maximumRouteSpeed * max(0, elapsed),
                 configuration.routeToStraightRatio * straight + 50) + 100
-        let window = max(0, current - configuration.backwardToleranceMeters)...min(line.length, max(upper, current))
+        // A vehicle driving the route backwards (wrong direction, reported) is followed backwards too, so that it is
+        // not also called off the route.
+        let lower =
+            wrongReported
+            ? current - configuration.maximumRouteSpeed * max(0, elapsed) - 100
+            : current - configuration.backwardToleranceMeters
+        let window = max(0, lower)...min(line.length, max(upper, current))
         // Moving with a known course: among the places within the corridor prefer those the vehicle drives along, so
         // that a spur or a hairpin of the route (out and back on the same street) does not flip progress to the other
         // leg. Otherwise, or when none matches, the nearest place.
@@ -230,6 +239,22 @@ struct RouteTracker {
             if best.map({ candidate.distance < $0.distance }) ?? true { best = candidate }
         }
         return best ?? nearest
+    }
+
+    /// Back at the start terminal after finishing: everything about the trip starts again.
+    private mutating func startNextTrip() {
+        status = .onRoute
+        along = nil
+        alongTime = nil
+        alongPlanar = nil
+        tripStarted = false
+        tripFinished = false
+        leave = nil
+        deviation = nil
+        returning = nil
+        wrongCount = 0
+        wrongReported = false
+        nextCheckpoint = 0
     }
 
     static func angle(_ a: Double, _ b: Double) -> Double {

@@ -62,9 +62,9 @@ public final class ZoneSet: Sendable {
             for checkpoint in route.checkpoints {
                 let point = try frame.project(checkpoint.coordinate)
                 // In route order: the first place along the line, from the previous checkpoint on, near the point.
-                let along =
-                    line.project(point, window: from...line.length, radius: max(100, checkpoint.radiusMeters * 4))?
-                    .along ?? line.project(point)?.along ?? from
+                let near = line.projections(
+                    point, window: from...max(from, line.length), radius: max(100, checkpoint.radiusMeters * 4))
+                let along = near.min(by: { $0.along < $1.along })?.along ?? line.project(point)?.along ?? from
                 placed.append((checkpoint, point, along))
                 from = along
             }

@@ -290,6 +290,45 @@ struct RouteEventTests {
         #expect(run(engine, points).filter { $0.kind == .routeDeviation }.isEmpty)
     }
 
+    @Test func aDayLongAssignmentJudgesEveryTrip() throws {
+        let world = try World()
+        let engine = try world.engine(
+            routes: [straightRoute(world)], assignments: [RouteAssignment(vehicleID: "bus", route: "R1")])
+        // Trip 1 clean; back to the start terminal (deadheading 1 km north of the route, not judged); trip 2 with a
+        // detour.
+        var points = drive(world) { _ in 0 }
+        var second =
+            points.last.map { Double($0.time.microsecondsSinceEpoch - start.microsecondsSinceEpoch) / 1e6 } ?? 0
+        for east in stride(from: 5000.0, through: 0, by: -100) {
+            second += 10
+            points.append(world.point("bus", second, east, 1000, course: 270))
+        }
+        for east in stride(from: 0.0, through: 5000, by: 50) {
+            second += 5
+            points.append(world.point("bus", second, east, (1500...2600).contains(east) ? 300 : 0, course: 90))
+        }
+        let events = run(engine, points).filter { $0.kind != .checkpointArrive }
+        #expect(events.map(\.kind) == [.routeDeviation, .routeReturn, .checkpointMissed], "\(events.map(\.kind))")
+    }
+
+    @Test func checkpointsArePlacedAtTheirFirstPassAlongTheRoute() throws {
+        let world = try World()
+        // Out 1 km and back 10 m north: C1 lies between the legs (nearer the way back), C2 on the way out.
+        let route = Route(
+            name: "spur",
+            line: [
+                world.coordinate(0, 0), world.coordinate(1000, 0), world.coordinate(1000, 10), world.coordinate(0, 10),
+            ],
+            checkpoints: [
+                Checkpoint(name: "C1", coordinate: world.coordinate(500, 6)),
+                Checkpoint(name: "C2", coordinate: world.coordinate(800, 0)),
+            ])
+        let zones = try ZoneSet(frame: world.frame, routes: [route])
+        let placed = try #require(zones.routes["spur"]).checkpoints.map(\.along)
+        #expect(abs(placed[0] - 500) < 1e-6)
+        #expect(abs(placed[1] - 800) < 1e-6)
+    }
+
     @Test func noRouteEventsOutsideTheAssignmentPeriod() throws {
         let world = try World()
         let assignment = RouteAssignment(
