@@ -86,14 +86,31 @@ public struct Polyline: Sendable {
     public func projections(_ p: PlanarPoint, window: ClosedRange<Double>, radius: Double) -> [Projection] {
         guard points.count >= 2 else { return [] }
         var found: [Projection] = []
-        for index in segment(at: window.lowerBound)...segment(at: window.upperBound) {
+        func consider(_ index: Int) {
             let span = cumulative[index + 1] - cumulative[index]
             guard let result = closest(p, onSegment: index, window: window), result.distanceSquared <= radius * radius
-            else { continue }
+            else { return }
             found.append(
                 Projection(
                     distance: result.distanceSquared.squareRoot(), along: cumulative[index] + result.t * span,
                     segment: index))
+        }
+        let first = segment(at: window.lowerBound)
+        let last = segment(at: window.upperBound)
+        if last - first <= 64 || !radius.isFinite {
+            for index in first...last { consider(index) }
+        } else {
+            // A long window: only the segments in grid cells near the point, each once, in segment order.
+            var near: [Int] = []
+            grid.forEachSegment(near: p, radius: radius) { index in
+                if index >= first, index <= last { near.append(index) }
+            }
+            near.sort()
+            var previous = -1
+            for index in near where index != previous {
+                consider(index)
+                previous = index
+            }
         }
         return found
     }

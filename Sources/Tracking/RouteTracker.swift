@@ -223,22 +223,18 @@ struct RouteTracker {
 
     private func firstProjection(_ planar: PlanarPoint, point: TrackPoint, width: Double) -> Polyline.Projection? {
         let line = route.line
-        guard let nearest = line.project(planar) else { return nil }
+        // Near the route the segment grid finds the nearest place; the whole line is read only when it is far.
+        guard let nearest = line.project(planar, radius: max(1000, 4 * width)) ?? line.project(planar) else {
+            return nil
+        }
         guard let course = point.courseDegrees, let speed = point.speedMetersPerSecond,
             speed >= configuration.directionMinimumSpeed
         else { return nearest }
         // Moving: among the segments within the corridor prefer one the vehicle drives along (out-and-back routes).
-        var best: Polyline.Projection?
-        for segment in 0..<line.segmentCount {
-            guard
-                let candidate = line.project(
-                    planar, window: line.cumulative[segment]...line.cumulative[segment + 1], radius: width),
-                candidate.segment == segment,
-                Self.angle(course, line.bearing(ofSegment: segment)) <= 60
-            else { continue }
-            if best.map({ candidate.distance < $0.distance }) ?? true { best = candidate }
+        let matching = line.projections(planar, window: 0...line.length, radius: width).filter {
+            Self.angle(course, line.bearing(ofSegment: $0.segment)) <= 60
         }
-        return best ?? nearest
+        return matching.min(by: { ($0.distance, $0.along) < ($1.distance, $1.along) }) ?? nearest
     }
 
     /// Back at the start terminal after finishing: everything about the trip starts again.
