@@ -8,7 +8,11 @@ import Testing
 /// Random polygons with holes and corridors in several UTM zones, and points across them (many within 1 mm of an
 /// edge, and every vertex), checked against shapely/GEOS: containment with the boundary included (`covers`) and the
 /// distance to the boundary.
-@Suite("geofencing against shapely")
+@Suite(
+    "geofencing against shapely",
+    .enabled(
+        if: PythonOracle.unavailable(modules: ["shapely", "numpy"]) == nil,
+        "python3 lacks shapely/numpy (`make test-deps` installs them)"))
 struct ShapelyOracleTests {
     struct Case {
         var shape: PlanarShape

@@ -9,7 +9,7 @@ import Tracking
 
 /// Moscow's administrative boundary from OpenStreetMap (10 polygons, 10,353 vertices): engine events for sparse tracks
 /// across it equal a brute-force oracle (even-odd over every edge, segment against every edge).
-@Suite("geofence events on the Moscow boundary")
+@Suite("geofence events on the Moscow boundary", .enabled(if: Corpus.isPresent, "../shared/corpus absent"))
 struct GeofenceCorpusTests {
     @Test func eventsEqualABruteForceOracle() throws {
         let url = Corpus.url("basemap/osm-moscow-boundary/moscow_boundary.geojson")

@@ -8,7 +8,7 @@ import Testing
 import Tracking
 
 /// Real buses (WMATA, Washington DC: 20,777 GTFS-realtime positions of 31 buses on 132 trips) and Lviv's GTFS shapes.
-@Suite("route deviation on real routes")
+@Suite("route deviation on real routes", .enabled(if: Corpus.isPresent, "../shared/corpus absent"))
 struct RouteCorpusTests {
     struct Trip {
         var vehicle: String
