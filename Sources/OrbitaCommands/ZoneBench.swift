@@ -4,6 +4,7 @@ import Geodesy
 import Geofencing
 import Glibc
 import OrbitaModel
+import Storage
 import Tracking
 
 /// `orbita bench geofence`: fence membership per point, fix by fix on one core, on the anchors' data set.
@@ -21,31 +22,9 @@ struct GeofenceBench: ParsableCommand {
         let frame = try LocalFrame(crs: "EPSG:32637")
         let started = ContinuousClock.now
         var shapes: [PlanarShape] = []
-        // WKT rings read with strtod over the file's bytes (String splitting took 40 s for 11 M vertices).
-        var text = try bytes(of: fences)
-        text.append(0)
-        text.withUnsafeMutableBufferPointer { buffer in
-            guard var cursor = buffer.baseAddress else { return }
-            let end = cursor + buffer.count - 1
-            while cursor < end {
-                guard let open = strchr(cursor, 0x28) else { break }  // "("
-                cursor = open
-                while cursor.pointee == 0x28 { cursor += 1 }
-                var ring: [PlanarPoint] = []
-                while cursor < end, cursor.pointee != 0x29 {  // ")"
-                    var next: UnsafeMutablePointer<CChar>? = nil
-                    let lon = strtod(cursor, &next)
-                    guard let afterLon = next, afterLon != cursor else { break }
-                    let lat = strtod(afterLon, &next)
-                    guard let afterLat = next, afterLat != afterLon else { break }
-                    cursor = afterLat
-                    if let point = try? frame.project(Coordinate(latitude: lat, longitude: lon)) { ring.append(point) }
-                    if cursor.pointee == 0x2C { cursor += 1 }  // ","
-                }
-                if ring.count >= 3 { shapes.append(.polygons([Polygon(outer: Ring(ring))])) }
-                guard let newline = strchr(cursor, 0x0A) else { break }
-                cursor = newline + 1
-            }
+        for ring in try WKTRings.read(fences) {
+            let planar = ring.compactMap { try? frame.project($0) }
+            if planar.count >= 3 { shapes.append(.polygons([Polygon(outer: Ring(planar))])) }
         }
         let index = FenceIndex(shapes: shapes)
         var coordinates: [Coordinate] = []
@@ -82,6 +61,74 @@ struct GeofenceBench: ParsableCommand {
                 + "load_s=\(FixJSON.fixed(load, decimals: 2)) "
                 + "points_per_s=\(Int(count / median(membership))) "
                 + "points_per_s_with_projection=\(Int(count / median(projected)))")
+    }
+}
+
+/// `orbita bench zones`: bulk-load fences into a new database, read them back and build the zone set, as a server
+/// starting on a database with many fences does.
+struct ZonesBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zones", abstract: "Time saving, reading and indexing fences (data of ../shared/bench/gen_geo.py)."
+    )
+
+    @Argument(help: "Fences: id<TAB>SRID=4326;POLYGON((lon lat, …)) per line.") var fences: String
+    @Option(help: "The scratch database (deleted first).") var db = "/tmp/orbita-bench/zones-bench.sqlite"
+
+    func run() throws {
+        for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
+        let rings = try WKTRings.read(fences)
+        let geofences = rings.enumerated().map {
+            Geofence(name: "fence-\($0.offset)", shape: .polygons([[$0.element]]))
+        }
+        let store = try SQLiteTrackStore(path: db)
+        var clock = ContinuousClock.now
+        try store.save(geofences)
+        let save = (ContinuousClock.now - clock).secondsValue
+        clock = ContinuousClock.now
+        let loaded = try store.geofences()
+        let read = (ContinuousClock.now - clock).secondsValue
+        clock = ContinuousClock.now
+        let zones = try ZoneSet(frame: try LocalFrame(crs: "EPSG:32637"), fences: loaded)
+        let build = (ContinuousClock.now - clock).secondsValue
+        print(
+            "bench=zones fences=\(zones.fences.count) save_s=\(FixJSON.fixed(save, decimals: 2)) "
+                + "read_s=\(FixJSON.fixed(read, decimals: 2)) index_s=\(FixJSON.fixed(build, decimals: 2))")
+        for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
+    }
+}
+
+/// WKT polygon rings (`… POLYGON((lon lat, …))` per line) read with strtod over the file's bytes (String splitting
+/// took 40 s for 11 M vertices).
+enum WKTRings {
+    static func read(_ path: String) throws -> [[Coordinate]] {
+        var text = try bytes(of: path)
+        text.append(0)
+        var rings: [[Coordinate]] = []
+        text.withUnsafeMutableBufferPointer { buffer in
+            guard var cursor = buffer.baseAddress else { return }
+            let end = cursor + buffer.count - 1
+            while cursor < end {
+                guard let open = strchr(cursor, 0x28) else { break }  // "("
+                cursor = open
+                while cursor.pointee == 0x28 { cursor += 1 }
+                var ring: [Coordinate] = []
+                while cursor < end, cursor.pointee != 0x29 {  // ")"
+                    var next: UnsafeMutablePointer<CChar>? = nil
+                    let lon = strtod(cursor, &next)
+                    guard let afterLon = next, afterLon != cursor else { break }
+                    let lat = strtod(afterLon, &next)
+                    guard let afterLat = next, afterLat != afterLon else { break }
+                    cursor = afterLat
+                    ring.append(Coordinate(latitude: lat, longitude: lon))
+                    if cursor.pointee == 0x2C { cursor += 1 }  // ","
+                }
+                if ring.count > 1, ring.first == ring.last { ring.removeLast() }
+                if ring.count >= 3 { rings.append(ring) }
+                guard let newline = strchr(cursor, 0x0A) else { break }
+                cursor = newline + 1
+            }
+        }
+        return rings
     }
 }
 

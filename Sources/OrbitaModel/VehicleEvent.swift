@@ -107,6 +107,8 @@ public struct EventQuery: Sendable, Hashable {
 public protocol ZoneStore: AnyObject {
     /// Adds or replaces a geofence by name.
     func save(_ geofence: Geofence) throws(StoreError)
+    /// Adds or replaces geofences by name, in one transaction.
+    func save(_ geofences: [Geofence]) throws(StoreError)
     /// Removes a geofence; false when there was none.
     func removeGeofence(named name: String) throws(StoreError) -> Bool
     /// Every geofence, by name.

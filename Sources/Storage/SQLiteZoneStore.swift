@@ -5,19 +5,24 @@ public import OrbitaModel
 
 extension SQLiteTrackStore: ZoneStore {
     /// Adds or replaces a geofence by name.
-    public func save(_ geofence: Geofence) throws(StoreError) {
+    public func save(_ geofence: Geofence) throws(StoreError) { try save([geofence]) }
+
+    /// Adds or replaces geofences by name, in one transaction (bulk loads of thousands of zones).
+    public func save(_ geofences: [Geofence]) throws(StoreError) {
         try write { db in
-            try db.execute(
+            let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO geofences (name, geometry, vehicles, kinds, speed_limit_kmh, dwell_s)
                     VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT (name) DO UPDATE SET geometry = excluded.geometry, vehicles = excluded.vehicles,
                         kinds = excluded.kinds, speed_limit_kmh = excluded.speed_limit_kmh, dwell_s = excluded.dwell_s
-                    """,
-                arguments: [
+                    """)
+            for geofence in geofences {
+                try statement.execute(arguments: [
                     geofence.name, GeoJSON.text(GeoJSON.feature(geofence.shape)), GeoJSON.text(geofence.vehicleIDs),
                     GeoJSON.text(geofence.kinds.map(\.rawValue)), geofence.speedLimitKmh, geofence.dwellSeconds,
                 ])
+            }
         }
     }
 
