@@ -65,7 +65,8 @@ public enum GTFS {
                 continue
             }
             switch scalar {
-            case "\"": quoted = true
+            // A quote opens a quoted field only at the start of a field (RFC 4180); elsewhere it is text.
+            case "\"" where field.isEmpty: quoted = true
             case ",":
                 record.append(field)
                 field = ""

@@ -1,7 +1,8 @@
 import Foundation
-import GeoJSON
 import OrbitaModel
 import Testing
+
+@testable import GeoJSON
 
 @Suite("GeoJSON and GTFS")
 struct GeoJSONTests {
@@ -104,6 +105,42 @@ struct GeoJSONTests {
         #expect(stops.map(\.radiusMeters) == [40, 30, 30])
     }
 
+    @Test func mutatedDocumentsParseOrFailCleanly() throws {
+        // A small fuzz: byte flips, truncations and insertions of valid documents never crash the reader; every
+        // outcome is a shape or a ParseError.
+        let seeds = [
+            #"{"type":"Feature","properties":{"radius_m":120},"geometry":{"type":"Point","coordinates":[37.6,55.7]}}"#,
+            #"{"type":"MultiPolygon","coordinates":[[[[37.5,55.7],[37.6,55.7],[37.6,55.8]],[[37.55,55.72],[37.56,55.72],[37.56,55.73]]]]}"#,
+            #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"corridor_m":"25"},"geometry":{"type":"LineString","coordinates":[[0,1],[1,0]]}}]}"#,
+        ]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let alphabet = Array(#"{}[]",:.-0123456789eE truefalsnul"#.utf8)
+        var parsed = 0
+        var refused = 0
+        for _ in 0..<20_000 {
+            var bytes = Array(seeds[next(seeds.count)].utf8)
+            for _ in 0...next(4) {
+                switch next(3) {
+                case 0 where !bytes.isEmpty: bytes[next(bytes.count)] = alphabet[next(alphabet.count)]
+                case 1 where !bytes.isEmpty: bytes.removeSubrange(next(bytes.count)...)
+                default: bytes.insert(alphabet[next(alphabet.count)], at: next(bytes.count + 1))
+                }
+            }
+            do {
+                _ = try GeoJSON.shape(in: Data(bytes), defaultHalfWidth: next(2) == 0 ? 10 : nil)
+                parsed += 1
+            } catch {
+                refused += 1
+            }
+        }
+        #expect(parsed + refused == 20_000)
+        #expect(parsed > 0 && refused > 0)
+    }
+
     @Test func gtfsShapesAreReadInSequenceOrderWithQuotedFields() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("orbita-gtfs-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -117,6 +154,8 @@ struct GeoJSONTests {
         #expect(
             shapes["A,1"] == [Coordinate(latitude: 55.6, longitude: 37.4), Coordinate(latitude: 55.7, longitude: 37.5)])
         #expect(shapes["B"]?.count == 1)
+        // A stray quote inside an unquoted field is text, not the start of a quoted run that swallows rows.
+        #expect(GTFS.parseCSV("a,b\"c,d\ne,f,g\n") == [["a", "b\"c", "d"], ["e", "f", "g"]])
         try "shape_id,shape_pt_lat\nA,north\n".write(
             to: folder.appendingPathComponent("shapes.txt"), atomically: true, encoding: .utf8)
         #expect(throws: GTFS.ReadError.self) { try GTFS.shapes(inFeed: folder.path) }
