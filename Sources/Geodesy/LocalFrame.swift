@@ -55,9 +55,7 @@ public final class LocalFrame {
     /// of `Geodesic`); in any other frame it is the geodesic.
     public func distanceMeters(from a: Coordinate, _ pa: PlanarPoint, to b: Coordinate, _ pb: PlanarPoint) -> Double {
         guard let transverseMercator else { return Geodesic.wgs84.distance(from: a, to: b) }
-        let dx = pb.x - pa.x
-        let dy = pb.y - pa.y
-        let planar = (dx * dx + dy * dy).squareRoot()
+        let planar = pa.distance(to: pb)
         let x = ((pa.x + pb.x) / 2 - transverseMercator.falseEasting) / transverseMercator.scale
         let latitude = (a.latitude + b.latitude) / 2 * .pi / 180
         // Gaussian mean radius of WGS 84 at the latitude: sqrt(M N).
@@ -86,7 +84,7 @@ public final class LocalFrame {
             latitude: coordinate.latitude + (coordinate.latitude > 89 ? -step : step), longitude: coordinate.longitude)
         guard let a = try? project(coordinate), let b = try? project(other) else { return 1 }
         let ground = Geodesic.wgs84.distance(from: coordinate, to: other)
-        let planar = ((b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y)).squareRoot()
+        let planar = a.distance(to: b)
         return ground > 0 && planar > 0 ? planar / ground : 1
     }
 

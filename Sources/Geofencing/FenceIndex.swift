@@ -151,20 +151,13 @@ public final class FenceIndex: Sendable {
         return Disc(x: centre.x, y: centre.y, inner2: inner, outer2: outer * (1 + 1e-9) + 1e-9)
     }
 
-    /// Shapes whose bounding box holds the point (candidates; test them with `contains`).
+    /// The grid cell holding a point, or nil outside the grid.
     @inline(__always)
-    public func forEachCandidate(at p: PlanarPoint, _ body: (Int) -> Void) {
+    private func cellIndex(of p: PlanarPoint) -> Int? {
         let column = Int(((p.x - origin.x) / cell).rounded(.down))
         let row = Int(((p.y - origin.y) / cell).rounded(.down))
-        if column >= 0, column < columns, row >= 0, row < rows {
-            let cell = row * columns + column
-            cellEntries.withUnsafeBufferPointer { entries in
-                for slot in Int(cellStarts[cell])..<Int(cellStarts[cell + 1]) where entries[slot].box.contains(p) {
-                    body(Int(entries[slot].index))
-                }
-            }
-        }
-        for index in large where boxes[Int(index)].contains(p) { body(Int(index)) }
+        guard column >= 0, column < columns, row >= 0, row < rows else { return nil }
+        return row * columns + column
     }
 
     /// Whether shape `index` holds the point (boundary included).
@@ -200,10 +193,7 @@ public final class FenceIndex: Sendable {
     /// Calls `body` with every shape holding the point (membership).
     @inline(__always)
     public func forEachContaining(_ p: PlanarPoint, _ body: (Int) -> Void) {
-        let column = Int(((p.x - origin.x) / cell).rounded(.down))
-        let row = Int(((p.y - origin.y) / cell).rounded(.down))
-        if column >= 0, column < columns, row >= 0, row < rows {
-            let cell = row * columns + column
+        if let cell = cellIndex(of: p) {
             cellEntries.withUnsafeBufferPointer { entries in
                 for slot in Int(cellStarts[cell])..<Int(cellStarts[cell + 1]) where entries[slot].box.contains(p) {
                     let entry = entries[slot]

@@ -20,10 +20,7 @@ public struct Polyline: Sendable {
         self.points = points
         var cumulative = [Double](repeating: 0, count: points.count)
         for index in points.indices.dropFirst() {
-            let a = points[index - 1]
-            let b = points[index]
-            cumulative[index] =
-                cumulative[index - 1] + ((b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y)).squareRoot()
+            cumulative[index] = cumulative[index - 1] + points[index - 1].distance(to: points[index])
         }
         self.cumulative = cumulative
         box = Box(around: points)
@@ -53,7 +50,7 @@ public struct Polyline: Sendable {
     {
         guard points.count >= 2 else {
             guard let only = points.first else { return nil }
-            let d = ((only.x - p.x) * (only.x - p.x) + (only.y - p.y) * (only.y - p.y)).squareRoot()
+            let d = only.distance(to: p)
             return d <= radius ? Projection(distance: d, along: 0, segment: 0) : nil
         }
         let first = window.map { segment(at: $0.lowerBound) } ?? 0

@@ -89,9 +89,7 @@ public enum PlanarShape: Sendable {
             }
             return inside ? -nearest : nearest
         case .circle(let center, let radius):
-            let dx = p.x - center.x
-            let dy = p.y - center.y
-            return max(-limit, min(limit, (dx * dx + dy * dy).squareRoot() - radius))
+            return max(-limit, min(limit, center.distance(to: p) - radius))
         case .corridor(let line, let halfWidth):
             let distance = line.project(p, radius: halfWidth + limit)?.distance ?? (halfWidth + limit)
             return max(-limit, min(limit, distance - halfWidth))
@@ -127,7 +125,7 @@ public enum PlanarShape: Sendable {
             return t >= 0 && t <= 1 ? t : nil
         case .corridor(let line, let halfWidth):
             // Sample the segment at most every half-width: a corridor is crossed only if some sample is inside.
-            let length = ((b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y)).squareRoot()
+            let length = a.distance(to: b)
             let steps = max(1, min(10_000, Int((length / max(1, halfWidth)).rounded(.up))))
             for step in 1...steps {
                 let t = Double(step) / Double(steps)

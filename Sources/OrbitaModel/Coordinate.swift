@@ -24,4 +24,12 @@ public struct PlanarPoint: Sendable, Hashable {
         self.x = x
         self.y = y
     }
+
+    /// Straight-line distance on the plane, metres.
+    @inlinable
+    public func distance(to other: PlanarPoint) -> Double {
+        let dx = other.x - x
+        let dy = other.y - y
+        return (dx * dx + dy * dy).squareRoot()
+    }
 }

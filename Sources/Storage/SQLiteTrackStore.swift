@@ -116,12 +116,10 @@ public final class SQLiteTrackStore: TrackStore {
     ) throws(StoreError) -> InsertOutcome {
         try write { db in
             var outcome = InsertOutcome()
-            let addVehicle = try db.cachedStatement(
-                sql: "INSERT INTO vehicles (id, name, kind) VALUES (?, ?, 'other') ON CONFLICT (id) DO NOTHING")
             let findVehicle = try db.cachedStatement(sql: "SELECT key FROM vehicles WHERE id = ?")
             /// Registers a vehicle first seen in this batch and remembers its key.
             func vehicleKey(_ id: String) throws -> Int64 {
-                try addVehicle.execute(arguments: [id, id])
+                try Self.registerVehicle(id, db)
                 guard let found = try Int64.fetchOne(findVehicle, arguments: [id]) else {
                     throw StoreError.io("vehicle \(id) vanished during insert")
                 }
@@ -210,9 +208,7 @@ public final class SQLiteTrackStore: TrackStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT f.*, v.id AS vehicle_id, s.name AS source FROM fixes f
-                        JOIN vehicles v ON v.key = f.vehicle_key JOIN sources s ON s.key = f.source_key
-                    WHERE v.id = ? AND f.time_us BETWEEN ? AND ? ORDER BY f.time_us
+                    \(Self.selectPoints) WHERE v.id = ? AND f.time_us BETWEEN ? AND ? ORDER BY f.time_us
                     """,
                 arguments: [
                     vehicleID, from?.microsecondsSinceEpoch ?? Int64.min, to?.microsecondsSinceEpoch ?? Int64.max,
@@ -243,9 +239,7 @@ public final class SQLiteTrackStore: TrackStore {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT f.*, v.id AS vehicle_id, s.name AS source FROM fixes f
-                        JOIN vehicles v ON v.key = f.vehicle_key JOIN sources s ON s.key = f.source_key
-                    WHERE v.id = ? AND f.time_us <= ? ORDER BY f.time_us DESC LIMIT 1
+                    \(Self.selectPoints) WHERE v.id = ? AND f.time_us <= ? ORDER BY f.time_us DESC LIMIT 1
                     """,
                 arguments: [vehicleID, atOrBefore?.microsecondsSinceEpoch ?? Int64.max]
             ).map(Self.trackPoint)
@@ -274,6 +268,20 @@ public final class SQLiteTrackStore: TrackStore {
     }
 
     // MARK: - Rows
+
+    /// Fix rows with their vehicle's ID and their source's name, as `trackPoint` reads them (`lastPositions` starts
+    /// from the vehicles instead, so that it reads one fix per vehicle through the unique index).
+    static let selectPoints = """
+        SELECT f.*, v.id AS vehicle_id, s.name AS source FROM fixes f
+            JOIN vehicles v ON v.key = f.vehicle_key JOIN sources s ON s.key = f.source_key
+        """
+
+    /// Registers a vehicle by ID (name = ID, kind `other`) unless it exists.
+    static func registerVehicle(_ id: String, _ db: Database) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO vehicles (id, name, kind) VALUES (?, ?, 'other') ON CONFLICT (id) DO NOTHING"
+        ).execute(arguments: [id, id])
+    }
 
     static func datumCode(_ datum: Datum) -> Int {
         switch datum {

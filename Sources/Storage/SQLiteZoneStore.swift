@@ -116,9 +116,7 @@ extension SQLiteTrackStore: ZoneStore {
     /// Adds an assignment; the vehicle is registered if new. Throws `.constraint` for an unknown route.
     public func assign(_ assignment: RouteAssignment) throws(StoreError) {
         try write { db in
-            try db.execute(
-                sql: "INSERT INTO vehicles (id, name) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
-                arguments: [assignment.vehicleID, assignment.vehicleID])
+            try Self.registerVehicle(assignment.vehicleID, db)
             guard
                 let route = try Int64.fetchOne(
                     db, sql: "SELECT key FROM routes WHERE name = ?", arguments: [assignment.route])
@@ -159,9 +157,7 @@ extension SQLiteTrackStore: ZoneStore {
     /// Adds an exemption from route judgement; the vehicle is registered if new.
     public func exempt(_ exemption: RouteExemption) throws(StoreError) {
         try write { db in
-            try db.execute(
-                sql: "INSERT INTO vehicles (id, name) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
-                arguments: [exemption.vehicleID, exemption.vehicleID])
+            try Self.registerVehicle(exemption.vehicleID, db)
             try db.execute(
                 sql: """
                     INSERT INTO route_exemptions (vehicle_key, from_us, to_us, reason)

@@ -159,9 +159,7 @@ public final class TrackImporter {
                 for point in track {
                     guard let planar = try? engine.frame.project(point.coordinate) else { continue }
                     if let (last, from) = previous {
-                        let meters =
-                            ((planar.x - from.x) * (planar.x - from.x) + (planar.y - from.y) * (planar.y - from.y))
-                            .squareRoot()
+                        let meters = from.distance(to: planar)
                         let seconds = Double(point.time.microsecondsSinceEpoch - last.time.microsecondsSinceEpoch) / 1e6
                         if meters > configuration.outlierMinimumDistanceMeters,
                             seconds <= 0 || meters / seconds > configuration.maximumSpeedMetersPerSecond
@@ -251,11 +249,18 @@ public final class TrackImporter {
                     lastStored = Dictionary(
                         try store.lastPositions().map { ($0.vehicleID, $0) }, uniquingKeysWith: { first, _ in first })
                 }
+                // The kind decides which fences apply: known before the engine is primed with the last fix.
+                if let engine {
+                    if let kind {
+                        engine.kinds[vehicleID] = kind
+                    } else {
+                        engine.kinds[vehicleID] = try store.vehicle(id: vehicleID)?.kind
+                    }
+                }
                 if let last = lastStored?[vehicleID] {
                     try? pipeline.resume(vehicleID: vehicleID, from: last)
                     engine?.prime(with: last)
                 }
-                if let kind { engine?.kinds[vehicleID] = kind }
             } catch {
                 throw .store(error)
             }
@@ -306,7 +311,6 @@ public final class TrackImporter {
                 frame: frame, fences: fences, routes: routes, assignments: try zoneStore.assignments(),
                 exemptions: try zoneStore.exemptions())
             let engine = EventEngine(zones: zones, frame: frame, configuration: eventConfiguration)
-            for summary in try store.summaries() { engine.kinds[summary.vehicle.id] = summary.vehicle.kind }
             self.engine = engine
         } catch let error as StoreError {
             throw .store(error)

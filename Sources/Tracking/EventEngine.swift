@@ -95,8 +95,8 @@ public final class EventEngine {
     ) {
         let index = zones.index
         var raw: [Int] = []
-        index.forEachCandidate(at: planar) { fence in
-            if index.contains(fence, planar), applies(fence, to: point.vehicleID) { raw.append(fence) }
+        index.forEachContaining(planar) { fence in
+            if applies(fence, to: point.vehicleID) { raw.append(fence) }
         }
         let time = point.time
         // Fences the fix is in, and fences the vehicle is (or may be becoming) in.

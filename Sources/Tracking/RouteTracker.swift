@@ -49,10 +49,6 @@ struct RouteTracker {
         self.configuration = configuration
     }
 
-    private func distance(_ a: PlanarPoint, _ b: PlanarPoint) -> Double {
-        ((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)).squareRoot()
-    }
-
     mutating func evaluate(_ point: TrackPoint, _ planar: PlanarPoint, exempt: Bool, events: inout [VehicleEvent]) {
         let line = route.line
         guard line.points.count >= 2 else { return }
@@ -68,7 +64,7 @@ struct RouteTracker {
                 wrongCount = 0
             }
         }
-        let driven = lastJudged.map { distance($0.planar, planar) } ?? 0
+        let driven = lastJudged.map { $0.planar.distance(to: planar) } ?? 0
         lastJudged = (time, planar)
 
         let width = max(
@@ -77,13 +73,13 @@ struct RouteTracker {
         guard let projection = project(planar, point: point, width: width) else { return }
         let inside = projection.distance <= width
         let nearTerminal =
-            distance(planar, line.points[0]) <= configuration.terminalMeters
-            || distance(planar, line.points[line.points.count - 1]) <= configuration.terminalMeters
+            planar.distance(to: line.points[0]) <= configuration.terminalMeters
+            || planar.distance(to: line.points[line.points.count - 1]) <= configuration.terminalMeters
 
         // Trip boundaries: started once the vehicle is on the route past the start terminal (a bus that leaves the
         // terminal any other way is deadheading, not yet on its trip), finished at the end terminal.
         // A finished trip that comes back to the start terminal begins the next one (an assignment for a whole day).
-        if tripFinished, distance(planar, line.points[0]) <= configuration.terminalMeters {
+        if tripFinished, planar.distance(to: line.points[0]) <= configuration.terminalMeters {
             startNextTrip()
         }
         if !tripStarted, !nearTerminal, inside, projection.along > configuration.terminalMeters {
@@ -192,7 +188,7 @@ struct RouteTracker {
         // the route, even where its path comes near a later part of it).
         let elapsed = Double(point.time.microsecondsSinceEpoch - since.microsecondsSinceEpoch) / 1e6
         // Off the route, the rejoin may be anywhere the vehicle could have reached (a skipped section).
-        let straight = status == .onRoute ? alongPlanar.map { distance($0, planar) } ?? .infinity : .infinity
+        let straight = status == .onRoute ? alongPlanar.map { $0.distance(to: planar) } ?? .infinity : .infinity
         let upper =
             current
             + min(
@@ -282,7 +278,7 @@ struct RouteTracker {
     private mutating func checkCheckpoints(_ point: TrackPoint, _ planar: PlanarPoint, events: inout [VehicleEvent]) {
         while nextCheckpoint < route.checkpoints.count {
             let next = route.checkpoints[nextCheckpoint]
-            if distance(planar, next.point) <= next.checkpoint.radiusMeters {
+            if planar.distance(to: next.point) <= next.checkpoint.radiusMeters {
                 var event = VehicleEvent(
                     kind: .checkpointArrive, vehicleID: point.vehicleID, time: point.time,
                     coordinate: point.coordinate, fixTime: point.time, route: route.route.name,

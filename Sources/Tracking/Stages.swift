@@ -112,9 +112,7 @@ struct OutlierStage {
 
     func process(_ fix: inout PipelineFix, state: inout VehicleState) -> StageOutcome {
         guard let last = state.last, let from = state.lastPlanar, let to = fix.planar else { return .pass }
-        let dx = to.x - from.x
-        let dy = to.y - from.y
-        let distance = (dx * dx + dy * dy).squareRoot()
+        let distance = from.distance(to: to)
         guard distance > minimumDistance else {
             state.consecutiveOutliers = 0
             return .pass
@@ -158,9 +156,7 @@ func speed(of fix: PipelineFix, after state: VehicleState) -> Double {
     guard let last = state.last, let from = state.lastPlanar, let to = fix.planar else { return 0 }
     let seconds = Double(fix.point.time.microsecondsSinceEpoch - last.time.microsecondsSinceEpoch) / 1e6
     guard seconds > 0 else { return 0 }
-    let dx = to.x - from.x
-    let dy = to.y - from.y
-    return (dx * dx + dy * dy).squareRoot() / seconds
+    return from.distance(to: to) / seconds
 }
 
 /// Motion: odometer (ellipsoidal distance between accepted fixes) and moving/stopped with hysteresis.
