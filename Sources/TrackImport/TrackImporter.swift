@@ -244,7 +244,12 @@ public final class TrackImporter {
         if !vehicle.resumed {
             vehicle.resumed = true
             do {
-                if let kind { try store.save(Vehicle(id: vehicleID, kind: kind)) }
+                if let kind {
+                    // Only the kind changes: a registered vehicle keeps its name and registration.
+                    var registered = try store.vehicle(id: vehicleID) ?? Vehicle(id: vehicleID)
+                    registered.kind = kind
+                    try store.save(registered)
+                }
                 if lastStored == nil {
                     lastStored = Dictionary(
                         try store.lastPositions().map { ($0.vehicleID, $0) }, uniquingKeysWith: { first, _ in first })

@@ -92,6 +92,17 @@ struct ImportEventsTests {
         #expect(try store.events(EventQuery()) == events)
     }
 
+    @Test func importingWithAKindKeepsTheVehiclesNameAndRegistration() throws {
+        let (store, folder) = try Self.database()
+        try store.save(Vehicle(id: "bus-9", name: "Bus 9, Sokolniki depot", kind: .other, registration: "А123ВС77"))
+        let importer = TrackImporter(store: store)
+        try importer.importFile(folder + "/first.nmea", vehicle: "bus-9", kind: .bus)
+        try importer.finish()
+        #expect(
+            try store.vehicle(id: "bus-9")
+                == Vehicle(id: "bus-9", name: "Bus 9, Sokolniki depot", kind: .bus, registration: "А123ВС77"))
+    }
+
     @Test func lateDataRaisesTheEventsItWouldHaveRaisedLive() throws {
         // In order…
         let (live, liveFolder) = try Self.database()
