@@ -29,7 +29,8 @@ let package = Package(
         .systemLibrary(name: "CProj", pkgConfig: "proj", providers: [.apt(["libproj-dev", "proj-data"])]),
         .target(name: "Geodesy", dependencies: ["CProj", "OrbitaModel"], swiftSettings: strict),
         .target(name: "GPX", dependencies: ["OrbitaModel"], swiftSettings: strict),
-        .target(name: "Geofencing", dependencies: ["OrbitaModel"], swiftSettings: strict),
+        .target(name: "CPrefetch"),
+        .target(name: "Geofencing", dependencies: ["CPrefetch", "OrbitaModel"], swiftSettings: strict),
         .target(name: "GeoJSON", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .target(name: "Tracking", dependencies: ["Geodesy", "Geofencing", "OrbitaModel"], swiftSettings: strict),
         .target(

@@ -27,6 +27,9 @@ public final class FenceIndex: Sendable {
         /// The shape's ring in the arena (`RingArena` offsets), or -1.
         var numbers: Int32
         var integers: Int32
+        /// The ring's vertex and band counts (so that its band is found without reading the arena first).
+        var vertices: Int32
+        var bands: Int32
     }
 
     /// Points within `inner` of the centre are inside, points beyond `outer` outside (squared distances).
@@ -105,7 +108,7 @@ public final class FenceIndex: Sendable {
         var entries = [CellEntry](
             repeating: CellEntry(
                 box: Box(minX: 0, minY: 0, maxX: 0, maxY: 0), disc: Disc(x: 0, y: 0, inner2: 0, outer2: 0), index: 0,
-                raster: -1, numbers: -1, integers: -1),
+                raster: -1, numbers: -1, integers: -1, vertices: 0, bands: 0),
             count: Int(starts[columns * rows]))
         for (index, span) in spans.enumerated() {
             guard let (c0, c1, r0, r1) = span else { continue }
@@ -114,7 +117,8 @@ public final class FenceIndex: Sendable {
                     let cell = row * columns + column
                     entries[Int(fill[cell])] = CellEntry(
                         box: boxes[index], disc: discs[index], index: Int32(index), raster: raster.offsets[index],
-                        numbers: arena.numberOffsets[index], integers: arena.integerOffsets[index])
+                        numbers: arena.numberOffsets[index], integers: arena.integerOffsets[index],
+                        vertices: Int32(rings[index]?.points.count ?? 0), bands: Int32(rings[index]?.bandCount ?? 0))
                     fill[cell] += 1
                 }
             }
@@ -190,23 +194,104 @@ public final class FenceIndex: Sendable {
         return shapes[index].contains(p)
     }
 
-    /// Calls `body` with every shape holding the point (membership).
+    /// Calls `body` with every shape holding the point (membership), in no particular order.
     @inline(__always)
     public func forEachContaining(_ p: PlanarPoint, _ body: (Int) -> Void) {
         if let cell = cellIndex(of: p) {
             cellEntries.withUnsafeBufferPointer { entries in
-                for slot in Int(cellStarts[cell])..<Int(cellStarts[cell + 1]) where entries[slot].box.contains(p) {
-                    let entry = entries[slot]
-                    if decide(
-                        Int(entry.index), entry.disc, raster: Int(entry.raster), arena: (entry.numbers, entry.integers),
-                        box: entry.box, p)
-                    {
-                        body(Int(entry.index))
-                    }
-                }
+                var slot = Int(cellStarts[cell])
+                let end = Int(cellStarts[cell + 1])
+                while slot < end { slot = decideBatch(entries, from: slot, to: end, p, body) }
             }
         }
         for index in large where boxes[Int(index)].contains(p) && contains(Int(index), p) { body(Int(index)) }
+    }
+
+    /// Candidates decided together, per point, in up to this many at a time.
+    private static let batch = 32
+
+    /// Decides the entries of a cell from `start` on, up to `batch` of them that the discs leave open, and returns
+    /// where it stopped. In stages, each starting the memory reads of the next for every open candidate at once
+    /// (prefetches, which the processor overlaps instead of waiting for each miss in turn): boxes and discs (read in
+    /// sequence), raster words and band starts, band edge lists, edge vertices, then the edge tests of those the
+    /// raster leaves open. With 100,000 fences each of these reads is a cache miss.
+    @inline(__always)
+    private func decideBatch(
+        _ entries: UnsafeBufferPointer<CellEntry>, from start: Int, to end: Int, _ p: PlanarPoint,
+        _ body: (Int) -> Void
+    ) -> Int {
+        var open = InlineArray<32, Int32>(repeating: 0)
+        var words = InlineArray<32, Int32>(repeating: -1)
+        var shifts = InlineArray<32, UInt8>(repeating: 0)
+        var bands = InlineArray<32, Int32>(repeating: -1)
+        var count = 0
+        var slot = start
+        while slot < end && count < Self.batch {
+            let entry = entries[slot]
+            if entry.box.contains(p) {
+                let dx = p.x - entry.disc.x
+                let dy = p.y - entry.disc.y
+                let distance2 = dx * dx + dy * dy
+                if distance2 <= entry.disc.inner2 {
+                    body(Int(entry.index))
+                } else if distance2 <= entry.disc.outer2 {
+                    open[count] = Int32(slot)
+                    if entry.raster >= 0 {
+                        let (word, shift) = raster.cell(offset: Int(entry.raster), box: entry.box, p)
+                        raster.prefetch(word: word)
+                        words[count] = Int32(word)
+                        shifts[count] = UInt8(shift)
+                    }
+                    if entry.bands > 0 && entry.integers >= 0 {
+                        let band = arena.band(
+                            integers: Int(entry.integers), bands: Int(entry.bands), box: entry.box, p)
+                        arena.prefetchIntegers(at: band)
+                        bands[count] = Int32(band)
+                    }
+                    count += 1
+                }
+            }
+            slot += 1
+        }
+        var codes = InlineArray<32, UInt8>(repeating: 2)
+        var edgeStarts = InlineArray<32, Int32>(repeating: 0)
+        var edgeEnds = InlineArray<32, Int32>(repeating: 0)
+        for i in 0..<count {
+            if words[i] >= 0 { codes[i] = raster.code(word: Int(words[i]), shift: Int(shifts[i])) }
+            if codes[i] == 2 && bands[i] >= 0 {
+                let entry = entries[Int(open[i])]
+                let slots = arena.edgeSlots(integers: Int(entry.integers), bands: Int(entry.bands), band: Int(bands[i]))
+                arena.prefetchIntegers(at: slots.lowerBound)
+                edgeStarts[i] = Int32(slots.lowerBound)
+                edgeEnds[i] = Int32(slots.upperBound)
+            }
+        }
+        for i in 0..<count where codes[i] == 2 && edgeEnds[i] > edgeStarts[i] {
+            let entry = entries[Int(open[i])]
+            let slots = Int(edgeStarts[i])..<Int(edgeEnds[i])
+            arena.prefetch(numbers: Int(entry.numbers), count: Int(entry.vertices), slots: slots)
+        }
+        for i in 0..<count {
+            let entry = entries[Int(open[i])]
+            let inside: Bool
+            switch codes[i] {
+            case 0: inside = false
+            case 1: inside = true
+            default:
+                if entry.numbers < 0 {
+                    inside = shapes[Int(entry.index)].contains(p)
+                } else if bands[i] >= 0 {
+                    let slots = Int(edgeStarts[i])..<Int(edgeEnds[i])
+                    inside =
+                        arena.locate(numbers: Int(entry.numbers), count: Int(entry.vertices), slots: slots, p)
+                        != .outside
+                } else {
+                    inside = arena.locate(numbers: Int(entry.numbers), count: Int(entry.vertices), p) != .outside
+                }
+            }
+            if inside { body(Int(entry.index)) }
+        }
+        return slot
     }
 
     /// Every shape holding the point (membership), in index order.

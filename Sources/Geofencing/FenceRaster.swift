@@ -1,3 +1,4 @@
+import CPrefetch
 import OrbitaModel
 
 /// A 32 × 32 raster over each simple fence's bounding box: every raster cell is inside, outside, or crossed by an
@@ -57,16 +58,41 @@ struct FenceRaster: Sendable {
     /// shape's entry in `offsets` (≥ 0), `box` its ring's bounding box, which holds the point.
     @inline(__always)
     func decide(offset: Int, box: Box, _ p: PlanarPoint) -> Bool? {
+        switch code(offset: offset, box: box, p) {
+        case 0: return false
+        case 1: return true
+        default: return nil
+        }
+    }
+
+    /// The point's raster cell: 0 outside, 1 inside, 2 crossed (one read, no branch on the contents).
+    @inline(__always)
+    func code(offset: Int, box: Box, _ p: PlanarPoint) -> UInt8 {
+        let (word, shift) = cell(offset: offset, box: box, p)
+        return code(word: word, shift: shift)
+    }
+
+    /// Where the point's cell is: the word in `rows` and the shift of its 2 bits in that word.
+    @inline(__always)
+    func cell(offset: Int, box: Box, _ p: PlanarPoint) -> (word: Int, shift: Int) {
         let last = Self.size - 1
         // The same arithmetic as when the raster was built.
         let width = (box.maxX - box.minX) / Double(Self.size)
         let height = (box.maxY - box.minY) / Double(Self.size)
         let c = min(last, max(0, Int(((p.x - box.minX) / width).rounded(.down))))
         let r = min(last, max(0, Int(((p.y - box.minY) / height).rounded(.down))))
-        switch (rows[offset + r] >> UInt64(2 * c)) & 3 {
-        case 0: return false
-        case 1: return true
-        default: return nil
-        }
+        return (offset + r, 2 * c)
+    }
+
+    /// Starts loading a cell's word (see `cell(offset:box:_:)`).
+    @inline(__always)
+    func prefetch(word: Int) {
+        rows.withUnsafeBufferPointer { if let base = $0.baseAddress { orbita_prefetch(base + word) } }
+    }
+
+    /// A cell's code (see `cell(offset:box:_:)`).
+    @inline(__always)
+    func code(word: Int, shift: Int) -> UInt8 {
+        rows.withUnsafeBufferPointer { UInt8(truncatingIfNeeded: ($0[word] >> UInt64(shift)) & 3) }
     }
 }

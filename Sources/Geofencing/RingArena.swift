@@ -1,3 +1,4 @@
+import CPrefetch
 import OrbitaModel
 
 /// The rings of simple fences (one polygon, no holes) packed into two contiguous arrays, each ring's data side by
@@ -46,35 +47,88 @@ struct RingArena: Sendable {
     /// holds the point): the band is found from the box exactly as `Ring` computed it.
     @inline(__always)
     func locate(numbers n: Int, integers k: Int, box: Box, _ p: PlanarPoint) -> Ring.Location {
+        let (count, bands) = integers.withUnsafeBufferPointer { (Int($0[k]), Int($0[k + 1])) }
+        guard bands > 0 else { return locate(numbers: n, count: count, p) }
+        return locate(numbers: n, count: count, slots: edgeSlots(integers: k, bands: bands, box: box, p), p)
+    }
+
+    /// Where the point's band lists its edges: positions in the arena's integers, for `locate(numbers:count:slots:)`.
+    @inline(__always)
+    func edgeSlots(integers k: Int, bands: Int, box: Box, _ p: PlanarPoint) -> Range<Int> {
+        edgeSlots(integers: k, bands: bands, band: band(integers: k, bands: bands, box: box, p))
+    }
+
+    /// The position of the point's band among the band starts of the ring at `k` (no memory read).
+    @inline(__always)
+    func band(integers k: Int, bands: Int, box: Box, _ p: PlanarPoint) -> Int {
+        let height = (box.maxY - box.minY) / Double(bands)
+        return k + 2 + Ring.band(p.y, minY: box.minY, height: height, count: bands)
+    }
+
+    /// The edge slots of the band at position `band` (from `band(integers:bands:box:_:)`): reads one word pair.
+    @inline(__always)
+    func edgeSlots(integers k: Int, bands: Int, band: Int) -> Range<Int> {
+        let edges = k + 2 + bands + 1
+        return integers.withUnsafeBufferPointer { edges + Int($0[band])..<edges + Int($0[band + 1]) }
+    }
+
+    /// Starts loading the arena's integers at a position (a band start, or a band's edge list).
+    @inline(__always)
+    func prefetchIntegers(at position: Int) {
+        integers.withUnsafeBufferPointer { if let base = $0.baseAddress { orbita_prefetch(base + position) } }
+    }
+
+    /// Starts loading the vertices of the edges listed at `slots` (of a ring stored at `n` with `count` vertices),
+    /// so that the misses of several rings' tests overlap instead of following one another.
+    @inline(__always)
+    func prefetch(numbers n: Int, count: Int, slots: Range<Int>) {
         numbers.withUnsafeBufferPointer { numbers in
             integers.withUnsafeBufferPointer { integers in
-                let count = Int(integers[k])
-                let bands = Int(integers[k + 1])
+                guard let base = numbers.baseAddress else { return }
+                for slot in slots {
+                    let i = Int(integers[slot])
+                    orbita_prefetch(base + n + 2 * i)
+                    orbita_prefetch(base + n + 2 * (i + 1 == count ? 0 : i + 1))
+                }
+            }
+        }
+    }
+
+    /// The crossing test on the edges listed at `slots` of a banded ring of `count` vertices stored at `n`.
+    @inline(__always)
+    func locate(numbers n: Int, count: Int, slots: Range<Int>, _ p: PlanarPoint) -> Ring.Location {
+        numbers.withUnsafeBufferPointer { numbers in
+            integers.withUnsafeBufferPointer { integers in
                 @inline(__always) func vertex(_ i: Int) -> PlanarPoint {
                     PlanarPoint(x: numbers[n + 2 * i], y: numbers[n + 1 + 2 * i])
                 }
                 var inside = false
-                if bands == 0 {
-                    var a = vertex(count - 1)
-                    for i in 0..<count {
-                        let b = vertex(i)
-                        if let location = Ring.step(a, b, p, &inside) { return location }
-                        a = b
-                    }
-                } else {
-                    let height = (box.maxY - box.minY) / Double(bands)
-                    let band = Ring.band(p.y, minY: box.minY, height: height, count: bands)
-                    let starts = k + 2
-                    let edges = starts + bands + 1
-                    for slot in Int(integers[starts + band])..<Int(integers[starts + band + 1]) {
-                        let i = Int(integers[edges + slot])
-                        if let location = Ring.step(vertex(i), vertex(i + 1 == count ? 0 : i + 1), p, &inside) {
-                            return location
-                        }
+                for slot in slots {
+                    let i = Int(integers[slot])
+                    if let location = Ring.step(vertex(i), vertex(i + 1 == count ? 0 : i + 1), p, &inside) {
+                        return location
                     }
                 }
                 return inside ? .inside : .outside
             }
+        }
+    }
+
+    /// The crossing test on every edge of a ring without bands (few vertices), of `count` vertices stored at `n`.
+    @inline(__always)
+    func locate(numbers n: Int, count: Int, _ p: PlanarPoint) -> Ring.Location {
+        numbers.withUnsafeBufferPointer { numbers in
+            @inline(__always) func vertex(_ i: Int) -> PlanarPoint {
+                PlanarPoint(x: numbers[n + 2 * i], y: numbers[n + 1 + 2 * i])
+            }
+            var inside = false
+            var a = vertex(count - 1)
+            for i in 0..<count {
+                let b = vertex(i)
+                if let location = Ring.step(a, b, p, &inside) { return location }
+                a = b
+            }
+            return inside ? .inside : .outside
         }
     }
 }
