@@ -22,6 +22,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .target(name: "OrbitaModel", swiftSettings: strict),
@@ -44,10 +50,31 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
+            name: "Ingest",
+            dependencies: [
+                "NMEA", "OrbitaModel", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "OrbitaServer",
+            dependencies: [
+                "Ingest", "OrbitaModel", "Storage", "TrackImport", "Tracking",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict),
+        .target(
             name: "OrbitaCommands",
             dependencies: [
                 "OrbitaModel", "NMEA", "TrackImport", "Storage", "Tracking", "Geodesy", "GPX", "GeoJSON", "Geofencing",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Ingest", "OrbitaServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -77,6 +104,8 @@ let package = Package(
         .testTarget(name: "GeoJSONTests", dependencies: ["GeoJSON", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "GeodesyTests", dependencies: ["Geodesy", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "NMEATests", dependencies: ["NMEA", "OrbitaModel", "OrbitaTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "IngestTests", dependencies: ["Ingest", "NMEA", "OrbitaModel"], swiftSettings: strict),
         .testTarget(
             name: "OrbitaCommandsTests",
             dependencies: ["OrbitaCommands", "NMEA", "OrbitaModel", "OrbitaTesting", "Storage"],

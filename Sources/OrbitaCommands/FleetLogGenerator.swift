@@ -1,4 +1,8 @@
+import Foundation
 import OrbitaModel
+
+/// Degrees of atan2.
+private func atan2Degrees(_ y: Double, _ x: Double) -> Double { atan2(y, x) * 180 / .pi }
 
 /// A deterministic pseudo-random generator (SplitMix64), so that a seed always gives the same log.
 struct SplitMix64 {
@@ -50,13 +54,23 @@ struct FleetLogGenerator {
         var speed: Double
         var noFixSeconds = 0
         var constellations: [(talker: String, systemID: Int, satellites: [Satellite])]
+        var route: RouteState?
+    }
+
+    /// A vehicle driving a route: the route, how far along it is, and whether it makes a detour.
+    private struct RouteState {
+        var points: [Coordinate]
+        var cumulative: [Double]
+        var along: Double
+        var detour: Bool
+        var dwell = 0.0
     }
 
     private var rng: SplitMix64
     private var vehicles: [Vehicle] = []
     private var second = 8 * 3600
 
-    init(vehicles count: Int, seed: UInt64) {
+    init(vehicles count: Int, seed: UInt64, prefix: String? = nil) {
         rng = SplitMix64(seed: seed)
         for index in 0..<count {
             var systems: [(talker: String, systemID: Int, satellites: [Satellite])] = [
@@ -64,7 +78,11 @@ struct FleetLogGenerator {
             ]
             if index % 3 == 0 { systems.append(("GA", 3, satellites(1...36, rng.int(4...8)))) }
             if index % 4 == 1 { systems.append(("GB", 4, satellites(1...37, rng.int(4...9)))) }
-            let id = "35" + String(100_000_000_000 + UInt64(index) * 7_919)
+            var id = "35" + String(100_000_000_000 + UInt64(index) * 7_919)
+            if let prefix {
+                let number = String(index + 1)
+                id = prefix + String(repeating: "0", count: max(0, 4 - number.count)) + number
+            }
             vehicles.append(
                 Vehicle(
                     id: id, latitude: 55.75 + rng.uniform(-0.2, 0.2), longitude: 37.6 + rng.uniform(-0.35, 0.35),
@@ -105,15 +123,111 @@ struct FleetLogGenerator {
         }
     }
 
-    private mutating func step(_ vehicle: inout Vehicle) {
+    /// The vehicles' identities, in order.
+    var vehicleIDs: [String] { vehicles.map(\.id) }
+
+    /// Puts vehicle `index` on a route (lat/lon vertices), `offset` metres from its start.
+    mutating func assign(_ index: Int, route: [Coordinate], offset: Double, detour: Bool) {
+        guard route.count >= 2 else { return }
+        var cumulative = [0.0]
+        for i in 1..<route.count { cumulative.append(cumulative[i - 1] + Self.metres(route[i - 1], route[i])) }
+        let length = max(1, cumulative[cumulative.count - 1])
+        vehicles[index].route = RouteState(
+            points: route, cumulative: cumulative, along: offset.truncatingRemainder(dividingBy: length), detour: detour
+        )
+        var vehicle = vehicles[index]
+        vehicle.speed = rng.uniform(6, 12)
+        place(&vehicle)
+        vehicles[index] = vehicle
+    }
+
+    /// One cycle of sentences of vehicle `index` after `dt` seconds, stamped with `instant` (its UTC time).
+    mutating func cycle(_ index: Int, dt: Double, at instant: UTCInstant) -> [String] {
+        var vehicle = vehicles[index]
+        if vehicle.route != nil { stepAlongRoute(&vehicle, dt: dt) } else { step(&vehicle, dt: dt) }
+        vehicles[index] = vehicle
+        let text = instant.iso8601  // 2026-11-26T08:35:59.250Z
+        let characters = Array(text)
+        let date = String(characters[8...9]) + String(characters[5...6]) + String(characters[2...3])
+        var time = String(characters[11...12]) + String(characters[14...15]) + String(characters[17...18])
+        let centiseconds = (instant.microsecondsSinceEpoch / 10_000) % 100
+        time += "." + twoDigits(Int(centiseconds))
+        var out: [String] = []
+        emit(vehicle, time: time, date: date, into: &out)
+        return out
+    }
+
+    /// Metres between two positions (spherical; the simulator's own motion only).
+    static func metres(_ a: Coordinate, _ b: Coordinate) -> Double {
+        let dLat = (b.latitude - a.latitude) * .pi / 180
+        let dLon = (b.longitude - a.longitude) * .pi / 180 * _cos((a.latitude + b.latitude) / 2 * .pi / 180)
+        return 6_371_008.8 * (dLat * dLat + dLon * dLon).squareRoot()
+    }
+
+    /// Drives along the route at a plausible bus speed, stopping about every 600 m for 10–30 s; a detouring vehicle
+    /// leaves the route 400 m sideways between 30% and 45% of each lap and comes back.
+    private mutating func stepAlongRoute(_ vehicle: inout Vehicle, dt: Double) {
+        guard var route = vehicle.route else { return }
+        if route.dwell > 0 {
+            route.dwell -= dt
+            vehicle.speed = 0
+        } else {
+            let target = rng.uniform(8, 14)
+            vehicle.speed = min(16, max(3, 0.9 * vehicle.speed + 0.1 * target + rng.gaussian() * 0.3))
+            let before = route.along
+            route.along += vehicle.speed * dt
+            let length = route.cumulative[route.cumulative.count - 1]
+            if route.along >= length { route.along -= length }
+            if Int(before / 600) != Int(route.along / 600) { route.dwell = rng.uniform(10, 30) }
+        }
+        vehicle.route = route
+        place(&vehicle)
+        vehicle.altitude += rng.gaussian() * 0.2
+    }
+
+    /// Sets the position and heading from the distance along the route, with receiver noise (≈ 2 m).
+    private mutating func place(_ vehicle: inout Vehicle) {
+        guard let route = vehicle.route else { return }
+        var segment = 0
+        while segment + 2 < route.cumulative.count && route.cumulative[segment + 1] < route.along { segment += 1 }
+        let a = route.points[segment]
+        let b = route.points[segment + 1]
+        let span = max(1e-9, route.cumulative[segment + 1] - route.cumulative[segment])
+        let t = min(1, max(0, (route.along - route.cumulative[segment]) / span))
+        let north = (b.latitude - a.latitude) * .pi / 180 * 6_371_008.8
+        let east = (b.longitude - a.longitude) * .pi / 180 * 6_371_008.8 * _cos(a.latitude * .pi / 180)
+        let heading = (atan2Degrees(east, north) + 360).truncatingRemainder(dividingBy: 360)
+        var latitude = a.latitude + t * (b.latitude - a.latitude)
+        var longitude = a.longitude + t * (b.longitude - a.longitude)
+        let length = route.cumulative[route.cumulative.count - 1]
+        var sideways = 0.0
+        if route.detour {
+            let fraction = route.along / length
+            if fraction > 0.30 && fraction < 0.45 {
+                sideways = 400 * min(1, min(fraction - 0.30, 0.45 - fraction) / 0.02)
+            }
+        }
+        let noiseNorth = rng.gaussian() * 1.5
+        let noiseEast = rng.gaussian() * 1.5 + 0
+        let radians = heading * .pi / 180
+        let offsetNorth = noiseNorth - sideways * _sin(radians)
+        let offsetEast = noiseEast + sideways * _cos(radians)
+        latitude += offsetNorth / 6_371_008.8 * 180 / .pi
+        longitude += offsetEast / (6_371_008.8 * _cos(latitude * .pi / 180)) * 180 / .pi
+        vehicle.latitude = latitude
+        vehicle.longitude = longitude
+        if vehicle.speed > 0.5 { vehicle.heading = heading }
+    }
+
+    private mutating func step(_ vehicle: inout Vehicle, dt: Double = 1) {
         let target = rng.unit() < 0.002 ? 0 : vehicle.speed + rng.gaussian() * 0.7
         vehicle.speed = min(max(0, 0.9 * vehicle.speed + 0.1 * target + rng.gaussian() * 0.3), 33)
         vehicle.heading = (vehicle.heading + rng.gaussian() * (vehicle.speed > 2 ? 4 : 20) + 360)
             .truncatingRemainder(dividingBy: 360)
         let radians = vehicle.heading * .pi / 180
-        vehicle.latitude += vehicle.speed * _cos(radians) / 6_371_008.8 * 180 / .pi
+        vehicle.latitude += vehicle.speed * dt * _cos(radians) / 6_371_008.8 * 180 / .pi
         vehicle.longitude +=
-            vehicle.speed * _sin(radians) / (6_371_008.8 * _cos(vehicle.latitude * .pi / 180)) * 180 / .pi
+            vehicle.speed * dt * _sin(radians) / (6_371_008.8 * _cos(vehicle.latitude * .pi / 180)) * 180 / .pi
         if abs(vehicle.latitude - 55.75) > 0.27 || abs(vehicle.longitude - 37.6) > 0.45 {
             vehicle.heading = (vehicle.heading + 180).truncatingRemainder(dividingBy: 360)
         }
@@ -134,6 +248,10 @@ struct FleetLogGenerator {
     private mutating func emit(_ vehicle: Vehicle, into out: inout [String]) {
         let time = twoDigits(second / 3600 % 24) + twoDigits(second / 60 % 60) + twoDigits(second % 60) + ".00"
         let date = twoDigits(9 + second / 86_400) + "0624"
+        emit(vehicle, time: time, date: date, into: &out)
+    }
+
+    private mutating func emit(_ vehicle: Vehicle, time: String, date: String, into out: inout [String]) {
         out.append(sentence("PGID,\(vehicle.id)"))
         if vehicle.noFixSeconds > 0 {
             out.append(sentence("GNRMC,\(time),V,,,,,,,\(date),,,N,V"))

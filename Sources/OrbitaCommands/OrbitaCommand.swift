@@ -8,7 +8,7 @@ public struct OrbitaCommand: AsyncParsableCommand {
         abstract: "Orbita: a GLONASS/GPS fleet tracking backend.",
         subcommands: [
             DecodeCommand.self, ImportCommand.self, VehiclesCommand.self, TrackCommand.self, GeofenceCommand.self,
-            RouteCommand.self, EventsCommand.self, BenchCommand.self,
+            RouteCommand.self, EventsCommand.self, ServeCommand.self, SimulateCommand.self, BenchCommand.self,
         ]
     )
 

@@ -124,10 +124,50 @@ struct ImportCommand: ParsableCommand {
     }
 }
 
-/// `orbita vehicles`: every vehicle with its track summary.
+/// `orbita vehicles`: list (the default) and register vehicles.
 struct VehiclesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "vehicles", abstract: "List the vehicles in the database with their track summaries.")
+        commandName: "vehicles", abstract: "List or register vehicles.",
+        subcommands: [VehiclesListCommand.self, VehiclesAddCommand.self], defaultSubcommand: VehiclesListCommand.self)
+}
+
+/// `orbita vehicles add`: registers a vehicle (a live server accepts only registered devices by default).
+struct VehiclesAddCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Register a vehicle (or change its name, kind or registration).")
+
+    @Argument(help: "The device identity the tracker sends (IMEI or ID).") var id: String
+    @OptionGroup var database: DatabaseOption
+    @Option(help: "A display name (default: the ID).") var name: String?
+    @Option(help: "The kind: \(VehicleKind.allCases.map(\.rawValue).joined(separator: ", ")).") var kind: KindArgument?
+    @Option(help: "The registration plate.") var registration: String?
+
+    func validate() throws {
+        guard !id.isEmpty, id.count <= 32, id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw ValidationError("a vehicle ID is 1–32 printable ASCII characters without spaces")
+        }
+    }
+
+    func run() throws {
+        let store = try database.open()
+        do {
+            var vehicle = try store.vehicle(id: id) ?? Vehicle(id: id)
+            if let name { vehicle.name = name }
+            if let kind { vehicle.kind = kind.kind }
+            if let registration { vehicle.registration = registration }
+            try store.save(vehicle)
+            print("registered \(vehicle.id) (\(vehicle.name), \(vehicle.kind.rawValue))")
+        } catch {
+            printError("orbita vehicles add: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `orbita vehicles list`: every vehicle with its track summary.
+struct VehiclesListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the vehicles in the database with their track summaries.")
 
     @OptionGroup var database: DatabaseOption
 

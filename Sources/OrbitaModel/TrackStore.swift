@@ -199,6 +199,8 @@ public protocol TrackStore: AnyObject {
     func save(_ vehicle: Vehicle) throws(StoreError)
     /// One vehicle.
     func vehicle(id: String) throws(StoreError) -> Vehicle?
+    /// Every registered vehicle, by ID.
+    func vehicles() throws(StoreError) -> [Vehicle]
     /// Inserts fixes and the events they raised in one transaction; existing (vehicle, time) fixes and existing
     /// events (same vehicle, kind, subject and time) are skipped and counted.
     func insert(_ points: [TrackPoint], events: [VehicleEvent]) throws(StoreError) -> InsertOutcome

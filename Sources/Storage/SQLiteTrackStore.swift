@@ -93,6 +93,11 @@ public final class SQLiteTrackStore: TrackStore {
         }
     }
 
+    /// Every registered vehicle, by ID.
+    public func vehicles() throws(StoreError) -> [Vehicle] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM vehicles ORDER BY id").map(Self.vehicle) }
+    }
+
     /// Inserts fixes and events in one transaction; existing fixes and events are skipped and counted.
     public func insert(_ points: [TrackPoint], events: [VehicleEvent]) throws(StoreError) -> InsertOutcome {
         guard !points.isEmpty || !events.isEmpty else { return InsertOutcome() }

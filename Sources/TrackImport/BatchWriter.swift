@@ -1,49 +1,95 @@
 import Dispatch
 import Foundation
-import OrbitaModel
+public import OrbitaModel
+
+/// What one committed batch held (for a live server's metrics and acknowledgements).
+public struct CommitReport: Sendable {
+    /// Fixes in the batch.
+    public var points: Int
+    /// Of them, new rows.
+    public var inserted: Int
+    /// Events stored with them.
+    public var events: Int
+    /// How long the transaction took, in seconds.
+    public var seconds: Double
+    /// Events raised into the batch, by kind (stored or already there).
+    public var eventsByKind: [EventKind: Int] = [:]
+}
 
 /// Writes batches to a store on a thread of its own, so that decoding and the pipeline go on while SQLite commits:
 /// import then takes about as long as its slower half instead of the sum of both.
 ///
-/// Batches (fixes with the events they raised) are written in order, one transaction each, at most two waiting (memory stays bounded). After a failed
-/// batch nothing more is written and the error is reported by the next `submit` or by `drain`.
+/// Batches (fixes with the events they raised) are written in order, one transaction each, at most two waiting
+/// (memory stays bounded). After a failed batch nothing more is written and the error is reported by the next
+/// `submit` or by `drain` — unless the writer retries: then the failed batch is tried again (after 0.25 s, doubling
+/// to 4 s) until it commits, and everything behind it waits (a full disk holds the data, it does not lose it).
 final class BatchWriter: @unchecked Sendable {
-    // @unchecked: `store` is used only on `queue`; `lock` guards `finished` and `failure`.
+    // @unchecked: `store` is used only on `queue`; `lock` guards `finished`, `failure` and `giveUp`.
     private let store: any TrackStore
     private let queue = DispatchQueue(label: "orbita.import.writer")
     private let slots = DispatchSemaphore(value: 2)
     private let lock = NSLock()
     private var finished: [([TrackPoint], InsertOutcome)] = []
     private var failure: StoreError?
+    private let retries: Bool
+    private var giveUp = false
+    private let onError: (@Sendable (StoreError) -> Void)?
 
-    init(store: any TrackStore) { self.store = store }
+    init(store: any TrackStore, retries: Bool = false, onError: (@Sendable (StoreError) -> Void)? = nil) {
+        self.store = store
+        self.retries = retries
+        self.onError = onError
+    }
 
-    /// Queues a batch; blocks while two are already waiting.
+    /// Queues a batch; blocks while two are already waiting. `committed` runs on the writer's thread after it.
     /// - Returns: the batches written since the last call, in order, with their outcomes.
     /// - Throws: the error of a batch that failed.
-    func submit(_ points: [TrackPoint], events: [VehicleEvent] = []) throws(StoreError) -> [(
-        [TrackPoint], InsertOutcome
-    )] {
+    func submit(
+        _ points: [TrackPoint], events: [VehicleEvent] = [], committed: (@Sendable (CommitReport) -> Void)? = nil
+    ) throws(StoreError) -> [([TrackPoint], InsertOutcome)] {
         let done = try collect()
         slots.wait()
         queue.async { [self] in
             defer { slots.signal() }
-            lock.lock()
-            let failed = failure != nil
-            lock.unlock()
-            guard !failed else { return }
-            do throws(StoreError) {
-                let outcome = try store.insert(points, events: events)
+            var delay = 0.25
+            while true {
                 lock.lock()
-                finished.append((points, outcome))
+                let failed = failure != nil
                 lock.unlock()
-            } catch {
-                lock.lock()
-                failure = error
-                lock.unlock()
+                guard !failed else { return }
+                let started = ContinuousClock.now
+                do throws(StoreError) {
+                    let outcome = try store.insert(points, events: events)
+                    let elapsed = started.duration(to: .now)
+                    lock.lock()
+                    finished.append((points, outcome))
+                    lock.unlock()
+                    committed?(
+                        CommitReport(
+                            points: points.count, inserted: outcome.inserted, events: outcome.eventsInserted,
+                            seconds: Double(elapsed.components.seconds)
+                                + Double(elapsed.components.attoseconds) / 1e18))
+                    return
+                } catch {
+                    onError?(error)
+                    lock.lock()
+                    let stop = !retries || giveUp
+                    if stop { failure = error }
+                    lock.unlock()
+                    if stop { return }
+                    Thread.sleep(forTimeInterval: delay)
+                    delay = min(4, delay * 2)
+                }
             }
         }
         return done
+    }
+
+    /// Stops retrying a failing batch: it and the batches behind it are reported as failed.
+    func stopRetrying() {
+        lock.lock()
+        giveUp = true
+        lock.unlock()
     }
 
     /// Waits for every queued batch.

@@ -87,7 +87,8 @@ public final class TrackImporter {
     public init(
         store: any TrackStore, configuration: TrackingConfiguration = TrackingConfiguration(), crs: String? = nil,
         clock: any PipelineClock = SystemClock(), batchSize: Int = 10_000,
-        events: EventConfiguration = EventConfiguration()
+        events: EventConfiguration = EventConfiguration(), retryFailedCommits: Bool = false,
+        onStoreError: (@Sendable (StoreError) -> Void)? = nil
     ) {
         self.store = store
         self.eventConfiguration = events
@@ -95,8 +96,49 @@ public final class TrackImporter {
         self.crs = crs
         self.clock = clock
         self.batchSize = max(1, batchSize)
-        self.writer = BatchWriter(store: store)
+        self.writer = BatchWriter(store: store, retries: retryFailedCommits, onError: onStoreError)
     }
+
+    // MARK: - Live use (a server's processor thread)
+
+    /// Processes one fix received live, with its device's identity (the same pipeline, engine and writer as a file).
+    public func ingest(_ fix: Fix, vehicleID: String, source: String) throws(ImportError) {
+        try process(fix, vehicleID: vehicleID, kind: nil, source: source)
+    }
+
+    /// Fixes processed but not yet handed to the writer.
+    public var bufferedCount: Int { batch.count + batchEvents.count }
+
+    /// Hands what is buffered to the writer without waiting; `committed` runs on the writer's thread once it, and
+    /// everything handed over before it, is in the database (also when nothing was buffered).
+    public func commitBuffered(then committed: (@Sendable (CommitReport) -> Void)? = nil) throws(ImportError) {
+        do throws(StoreError) {
+            let points = batch
+            let events = batchEvents
+            batch.removeAll(keepingCapacity: true)
+            batchEvents.removeAll(keepingCapacity: true)
+            var kinds: [EventKind: Int] = [:]
+            for event in events { kinds[event.kind, default: 0] += 1 }
+            let byKind = kinds
+            var report: (@Sendable (CommitReport) -> Void)?
+            if let committed {
+                report = { written in
+                    var written = written
+                    written.eventsByKind = byKind
+                    committed(written)
+                }
+            }
+            count(try writer.submit(points, events: events, committed: report))
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    /// Stops retrying a failing commit (shutdown while the disk is full): `finish` then reports the error.
+    public func stopRetrying() { writer.stopRetrying() }
+
+    /// Totals over all vehicles: decoded, stored, duplicates, late, held, drops by reason.
+    public private(set) var totals = VehicleImportCounts()
 
     /// Imports one file.
     /// - Parameters:
@@ -237,8 +279,10 @@ public final class TrackImporter {
         fixesDone += 1
         let vehicle = entry(vehicleID)
         vehicle.counts.decoded += 1
+        totals.decoded += 1
         guard let pipeline = try pipeline(for: fix) else {
             vehicle.counts.dropped[.noFix, default: 0] += 1
+            totals.dropped[.noFix, default: 0] += 1
             return
         }
         if !vehicle.resumed {
@@ -277,7 +321,9 @@ public final class TrackImporter {
                 engine.evaluate(batch[batch.count - 1], planar: pipeline.lastAcceptedPlanar, appendingTo: &batchEvents)
             }
         case .late: break
-        case .dropped(let reason): vehicle.counts.dropped[reason, default: 0] += 1
+        case .dropped(let reason):
+            vehicle.counts.dropped[reason, default: 0] += 1
+            totals.dropped[reason, default: 0] += 1
         }
         if batch.count >= batchSize { try flush() }
     }
@@ -351,10 +397,13 @@ public final class TrackImporter {
                 if skipped.first == index {
                     skipped.removeFirst()
                     vehicle.counts.duplicates += 1
+                    totals.duplicates += 1
                 } else {
                     vehicle.counts.stored += 1
+                    totals.stored += 1
                     if point.flags.contains(.late) {
                         vehicle.counts.late += 1
+                        totals.late += 1
                         if engine != nil, earliestLate[point.vehicleID].map({ point.time < $0 }) ?? true {
                             earliestLate[point.vehicleID] = point.time
                         }

@@ -1,0 +1,277 @@
+public import Logging
+public import NIOCore
+import NIOPosix
+import NMEA
+import OrbitaModel
+
+/// Where and how ingest listens.
+public struct IngestSettings: Sendable {
+    /// UDP listening address (nil: no UDP).
+    public var udp: HostPort?
+    /// TCP listening address (nil: no TCP).
+    public var tcp: HostPort?
+    /// Messages per second a source may send (UDP datagrams; TCP fixes per connection); 0: no limit.
+    public var sourceRate: Double
+    /// TCP: answer `OK` for each fix once it is committed (or decided not to be stored).
+    public var acknowledge: Bool
+    /// TCP: a cycle still open this long after the last byte is emitted (a tracker's next cycle normally closes it).
+    public var idleFlush: TimeAmount
+
+    /// Creates settings.
+    public init(
+        udp: HostPort? = HostPort(host: "127.0.0.1", port: 5005),
+        tcp: HostPort? = HostPort(host: "127.0.0.1", port: 5005), sourceRate: Double = 200, acknowledge: Bool = false,
+        idleFlush: TimeAmount = .seconds(2)
+    ) {
+        self.udp = udp
+        self.tcp = tcp
+        self.sourceRate = sourceRate
+        self.acknowledge = acknowledge
+        self.idleFlush = idleFlush
+    }
+}
+
+/// A host and port (`HOST:PORT`, `[V6]:PORT`, or `:PORT` for 127.0.0.1).
+public struct HostPort: Sendable, Hashable, CustomStringConvertible {
+    /// The host or address.
+    public var host: String
+    /// The port (0: any free port).
+    public var port: Int
+
+    /// Creates an address.
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `HOST:PORT`; nil when it is not one.
+    public init?(parsing text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65_535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        self.host = host.isEmpty ? "127.0.0.1" : host
+        self.port = port
+    }
+
+    /// `HOST:PORT`.
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// The UDP and TCP listeners: NMEA in, fixes out to a sink. Decoding runs on the event loop (it is pure and fast);
+/// everything that touches PROJ or SQLite runs behind the sink, on other threads.
+public final class IngestListeners: Sendable {
+    /// The bound UDP address (its real port when 0 was asked).
+    public let udpAddress: SocketAddress?
+    /// The bound TCP address.
+    public let tcpAddress: SocketAddress?
+    /// Counters of the UDP listener.
+    public let udpCounters: IngestCounters
+    /// Counters of the TCP listener.
+    public let tcpCounters: IngestCounters
+    private let channels: [any Channel]
+
+    private init(
+        udpAddress: SocketAddress?, tcpAddress: SocketAddress?, udpCounters: IngestCounters,
+        tcpCounters: IngestCounters, channels: [any Channel]
+    ) {
+        self.udpAddress = udpAddress
+        self.tcpAddress = tcpAddress
+        self.udpCounters = udpCounters
+        self.tcpCounters = tcpCounters
+        self.channels = channels
+    }
+
+    /// Binds the listeners.
+    public static func start(
+        _ settings: IngestSettings, sink: any IngestSink, group: any EventLoopGroup, logger: Logger
+    ) async throws -> IngestListeners {
+        let udpCounters = IngestCounters(transport: "udp")
+        let tcpCounters = IngestCounters(transport: "tcp")
+        var channels: [any Channel] = []
+        var udpAddress: SocketAddress?
+        var tcpAddress: SocketAddress?
+        if let udp = settings.udp {
+            // recvmmsg reads up to 32 datagrams at once; NIO splits one buffer between them, so it is sized at 32
+            // slots of 2 KiB (a datagram over 1,500 bytes still shows as oversized when cut at 2 KiB).
+            let channel = try await DatagramBootstrap(group: group)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelOption(.socketOption(.so_rcvbuf), value: 8 << 20)
+                .channelOption(.datagramVectorReadMessageCount, value: 32)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * 2_048))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            UDPIngestHandler(rate: settings.sourceRate, counters: udpCounters, sink: sink))
+                    }
+                }
+                .bind(host: udp.host, port: udp.port).get()
+            udpAddress = channel.localAddress
+            channels.append(channel)
+            logger.info("listening", metadata: ["udp": "\(udp.host):\(channel.localAddress?.port ?? udp.port)"])
+        }
+        if let tcp = settings.tcp {
+            let channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            TCPIngestHandler(settings: settings, counters: tcpCounters, sink: sink))
+                    }
+                }
+                .bind(host: tcp.host, port: tcp.port).get()
+            tcpAddress = channel.localAddress
+            channels.append(channel)
+            logger.info("listening", metadata: ["tcp": "\(tcp.host):\(channel.localAddress?.port ?? tcp.port)"])
+        }
+        return IngestListeners(
+            udpAddress: udpAddress, tcpAddress: tcpAddress, udpCounters: udpCounters, tcpCounters: tcpCounters,
+            channels: channels)
+    }
+
+    /// Stops accepting: closes the listening channels (open TCP connections are closed with their server channel's
+    /// children only when they end; their last cycles are emitted on close).
+    public func close() async {
+        for channel in channels { try? await channel.close() }
+    }
+}
+
+/// `udp:ADDRESS:PORT` for a peer.
+func sourceName(_ address: SocketAddress?, _ transport: String) -> String {
+    guard let address, let ip = address.ipAddress else { return "\(transport):unknown" }
+    return address.protocol == .inet6
+        ? "\(transport):[\(ip)]:\(address.port ?? 0)" : "\(transport):\(ip):\(address.port ?? 0)"
+}
+
+/// Seconds on a monotonic clock.
+@inline(__always)
+func monotonicSeconds() -> Double { Double(NIODeadline.now().uptimeNanoseconds) / 1e9 }
+
+/// One datagram at a time: rate limit per source, screen and decode, hand the fixes on.
+final class UDPIngestHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    private var limiter: SourceLimiter
+    private let counters: IngestCounters
+    private let sink: any IngestSink
+
+    init(rate: Double, counters: IngestCounters, sink: any IngestSink) {
+        limiter = SourceLimiter(rate: rate)
+        self.counters = counters
+        self.sink = sink
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = Self.unwrapInboundIn(data)
+        let source = sourceName(envelope.remoteAddress, "udp")
+        counters.received(size: envelope.data.readableBytes, from: source)
+        guard limiter.allow(source, now: monotonicSeconds()) else {
+            counters.dropped(.rateLimited, from: source)
+            return
+        }
+        let reading = envelope.data.withUnsafeReadableBytes { DatagramReader.read($0) }
+        if let drop = reading.drop { counters.dropped(drop, count: reading.dropped, from: source) }
+        guard !reading.fixes.isEmpty else {
+            counters.passed(0, rejectedLines: reading.rejectedLines, from: source)
+            return
+        }
+        if sink.offer(IngestBatch(fixes: reading.fixes, source: source)) {
+            counters.passed(reading.fixes.count, rejectedLines: reading.rejectedLines, from: source)
+        } else {
+            counters.dropped(.queueFull, count: reading.fixes.count, from: source)
+        }
+    }
+}
+
+/// One TCP connection: line framing by the decoder, identity once per connection or per line, optional `OK` per
+/// committed fix. A cycle left open by the last line is emitted after `idleFlush` or when the connection closes.
+final class TCPIngestHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    private let settings: IngestSettings
+    private let counters: IngestCounters
+    private let sink: any IngestSink
+    private let decoder = NMEADecoder(options: .lenient)
+    private var limiter: SourceLimiter
+    private var source = "tcp:unknown"
+    private var rejectedBefore = 0
+    private var reads = 0
+
+    init(settings: IngestSettings, counters: IngestCounters, sink: any IngestSink) {
+        self.settings = settings
+        self.counters = counters
+        self.sink = sink
+        limiter = SourceLimiter(rate: settings.sourceRate)
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        source = sourceName(context.channel.remoteAddress, "tcp")
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = Self.unwrapInboundIn(data)
+        counters.received(size: buffer.readableBytes, from: source)
+        let binary = buffer.withUnsafeReadableBytes { DatagramReader.isBinary($0) }
+        if binary {
+            // Not NMEA: the connection is closed rather than guessed at (its earlier fixes are kept).
+            counters.dropped(.binary, from: source)
+            context.close(promise: nil)
+            return
+        }
+        var fixes: [Fix] = []
+        buffer.withUnsafeReadableBytes { decoder.decode($0) { fixes.append($0) } }
+        hand(fixes, context: context)
+        reads += 1
+        let read = reads
+        let loop = context.eventLoop.assumeIsolated()
+        loop.scheduleTask(in: settings.idleFlush) { [self] in
+            guard read == self.reads, context.channel.isActive else { return }
+            var open: [Fix] = []
+            decoder.flushAll { open.append($0) }
+            hand(open, context: context)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        var last: [Fix] = []
+        decoder.finish { last.append($0) }
+        hand(last, context: context)
+        context.fireChannelInactive()
+    }
+
+    private func hand(_ decoded: [Fix], context: ChannelHandlerContext) {
+        let rejected = decoder.statistics.rejects.values.reduce(0, +)
+        let newlyRejected = rejected - rejectedBefore
+        rejectedBefore = rejected
+        var fixes = decoded.filter { $0.device != nil }
+        counters.dropped(.noIdentity, count: decoded.count - fixes.count, from: source)
+        if settings.sourceRate > 0 {
+            let now = monotonicSeconds()
+            let before = fixes.count
+            fixes = fixes.filter { _ in limiter.allow(source, now: now) }
+            counters.dropped(.rateLimited, count: before - fixes.count, from: source)
+        }
+        guard !fixes.isEmpty else {
+            counters.passed(0, rejectedLines: newlyRejected, from: source)
+            return
+        }
+        var acknowledge: (@Sendable (Int) -> Void)?
+        if settings.acknowledge {
+            let channel = context.channel
+            acknowledge = { count in
+                guard count > 0 else { return }
+                channel.eventLoop.execute {
+                    var reply = channel.allocator.buffer(capacity: 4 * count)
+                    for _ in 0..<count { reply.writeString("OK\r\n") }
+                    channel.writeAndFlush(reply, promise: nil)
+                }
+            }
+        }
+        if sink.offer(IngestBatch(fixes: fixes, source: source, acknowledge: acknowledge)) {
+            counters.passed(fixes.count, rejectedLines: newlyRejected, from: source)
+        } else {
+            counters.dropped(.queueFull, count: fixes.count, from: source)
+        }
+    }
+}

@@ -1,0 +1,321 @@
+import ArgumentParser
+import Foundation
+import GeoJSON
+import Ingest
+import NIOCore
+import NIOPosix
+import OrbitaModel
+import Storage
+
+/// `orbita simulate`: a fleet of trackers sending NMEA to a server.
+struct SimulateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Simulate a fleet of trackers sending NMEA over UDP or TCP.",
+        discussion: """
+            Each vehicle sends, every 1/RATE s, a cycle stamped with the current UTC time: a $PGID identity, RMC, \
+            VTG, GGA, one GSA per constellation and GSV groups (GPS, GLONASS, some Galileo and BeiDou), with \
+            receiver noise. With routes (--geojson, or --route NAME from --db) vehicles drive along them at bus \
+            speeds with stops; --deviate sends that share of them on a 400 m detour each lap. Without routes they \
+            roam around Moscow. Prints what it sent; --log writes every cycle sent, for comparison with an import.
+            """)
+
+    @Option(help: "udp://HOST:PORT or tcp://HOST:PORT.") var to: String = "udp://127.0.0.1:5005"
+    @Option(help: "Vehicles.") var vehicles = 10
+    @Option(help: "Cycles per second per vehicle.") var rate: Double = 1
+    @Option(help: "Seconds to run.") var duration: Double = 60
+    @Option(help: "Routes to drive: a GeoJSON LineString, MultiLineString or FeatureCollection of lines.")
+    var geojson: String?
+    @Option(help: "A route stored in the database (--db) to drive.") var route: String?
+    @OptionGroup var database: DatabaseOption
+    @Option(help: "Share of vehicles (0–1) that make a detour off their route.") var deviate: Double = 0
+    @Option(help: "Random seed (the same seed sends the same fleet).") var seed: UInt64 = 1
+    @Option(help: "Write every cycle sent to this file (an NMEA log).") var log: String?
+    @Option(help: "Vehicle ID prefix (IDs are PREFIX0001…); default: 15-digit IMEI-like IDs.") var prefix: String?
+    @Flag(help: "TCP: count the server's OK acknowledgements (wait up to 5 s for them at the end).") var ack = false
+    @Flag(help: "No progress output.") var quiet = false
+
+    func validate() throws {
+        guard vehicles > 0, rate > 0, duration > 0 else { throw ValidationError("vehicles, rate, duration > 0") }
+        guard (0...1).contains(deviate) else { throw ValidationError("--deviate is a share between 0 and 1") }
+        guard Self.target(to) != nil else { throw ValidationError("--to is udp://HOST:PORT or tcp://HOST:PORT") }
+    }
+
+    static func target(_ text: String) -> (tcp: Bool, address: HostPort)? {
+        for (scheme, tcp) in [("udp://", false), ("tcp://", true)] where text.hasPrefix(scheme) {
+            if let address = HostPort(parsing: String(text.dropFirst(scheme.count))) { return (tcp, address) }
+        }
+        return nil
+    }
+
+    func run() async throws {
+        guard let (tcp, address) = Self.target(to) else { throw ExitCode(2) }
+        var fleet = FleetLogGenerator(vehicles: vehicles, seed: seed, prefix: prefix)
+        let routes = try loadRoutes()
+        if !routes.isEmpty {
+            let detours = Int((Double(vehicles) * deviate).rounded())
+            for index in 0..<vehicles {
+                let line = routes[index % routes.count]
+                fleet.assign(index, route: line, offset: Double(index / routes.count) * 1_500, detour: index < detours)
+            }
+        }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let sender: any FleetSender
+        do {
+            sender =
+                tcp
+                ? try await TCPFleetSender.connect(to: address, connections: min(vehicles, 32), group: group)
+                : try await UDPFleetSender.open(to: address, group: group)
+        } catch {
+            printError("orbita simulate: cannot reach \(to): \(error)")
+            throw ExitCode(1)
+        }
+        var logHandle: FileHandle?
+        if let log {
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
+            logHandle = FileHandle(forWritingAtPath: log)
+        }
+        let ids = fleet.vehicleIDs
+        if !quiet { printError("simulating \(vehicles) vehicles at \(rate) Hz for \(duration) s to \(to)") }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let period = 1 / rate
+        let slices = max(1, min(vehicles, Int(50 * period)))  // spread each period's cycles over ≈ 20 ms slices
+        var cycles = 0
+        var tick = 0
+        var logBuffer = ""
+        while Double(tick) * period < duration {
+            for slice in 0..<slices {
+                let due = start + .seconds(Double(tick) * period + Double(slice) * period / Double(slices))
+                if due > clock.now { try await Task.sleep(until: due, clock: clock) }
+                let now = UTCInstant(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1e6))
+                var messages: [(vehicle: Int, text: String)] = []
+                var index = slice
+                while index < vehicles {
+                    let lines = fleet.cycle(index, dt: period, at: now)
+                    let text = lines.joined()
+                    messages.append((index, text))
+                    if logHandle != nil { logBuffer += text }
+                    index += slices
+                }
+                cycles += messages.count
+                sender.send(messages, ids: ids)
+                if logBuffer.utf8.count > 1 << 20, let logHandle {
+                    logHandle.write(Data(logBuffer.utf8))
+                    logBuffer.removeAll(keepingCapacity: true)
+                }
+            }
+            tick += 1
+            if !quiet && tick % max(1, Int(rate * 10)) == 0 {
+                printError("sent \(cycles) cycles in \(tick) ticks")
+            }
+        }
+        if let logHandle {
+            logHandle.write(Data(logBuffer.utf8))
+            try? logHandle.close()
+        }
+        let acknowledged = await sender.finish(expecting: ack ? cycles : nil)
+        let elapsed = start.duration(to: clock.now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        var summary =
+            "simulate sent vehicles=\(vehicles) cycles=\(cycles) datagrams=\(sender.messages) bytes=\(sender.bytes)"
+            + " seconds=\(String(format: "%.2f", seconds)) cycles_per_s=\(Int(Double(cycles) / max(seconds, 1e-9)))"
+        if ack { summary += " acknowledged=\(acknowledged)" }
+        print(summary)
+        try? await group.shutdownGracefully()
+    }
+
+    private func loadRoutes() throws -> [[Coordinate]] {
+        var routes: [[Coordinate]] = []
+        if let geojson {
+            do {
+                let data = try Data(contentsOf: URL(fileURLWithPath: geojson))
+                func line(_ value: Any?) -> [Coordinate] {
+                    ((value as? [[Double]]) ?? []).compactMap { pair in
+                        pair.count >= 2 ? Coordinate(latitude: pair[1], longitude: pair[0]) : nil
+                    }
+                }
+                for feature in try GeoJSON.features(in: data) {
+                    switch feature.type {
+                    case "LineString": routes.append(line(feature.geometry["coordinates"]))
+                    case "MultiLineString":
+                        for part in (feature.geometry["coordinates"] as? [Any]) ?? [] { routes.append(line(part)) }
+                    default: continue
+                    }
+                }
+                routes.removeAll { $0.count < 2 }
+                guard !routes.isEmpty else {
+                    printError("orbita simulate: \(geojson) holds no LineString")
+                    throw ExitCode(1)
+                }
+            } catch {
+                printError("orbita simulate: \(geojson): \(error)")
+                throw ExitCode(1)
+            }
+        }
+        if let route {
+            let store = try database.open()
+            guard let stored = try store.routes().first(where: { $0.name == route }) else {
+                printError("orbita simulate: no route named \(route) in \(database.resolved)")
+                throw ExitCode(1)
+            }
+            routes.append(stored.line)
+        }
+        return routes
+    }
+}
+
+/// Sends cycles to a server.
+protocol FleetSender: AnyObject {
+    /// Datagrams (UDP) or writes (TCP) sent.
+    var messages: Int { get }
+    /// Bytes sent.
+    var bytes: Int { get }
+    /// Sends one cycle per vehicle (its text begins with the vehicle's `$PGID`).
+    func send(_ cycles: [(vehicle: Int, text: String)], ids: [String])
+    /// Flushes; with `expecting`, waits (≤ 5 s) for that many acknowledgements. Returns the acknowledgements seen.
+    func finish(expecting: Int?) async -> Int
+}
+
+/// UDP: one datagram per cycle, split at line boundaries (each part repeating the identity) when over 1,400 bytes.
+final class UDPFleetSender: FleetSender {
+    private let channel: any Channel
+    private let remote: SocketAddress
+    private(set) var messages = 0
+    private(set) var bytes = 0
+
+    private init(channel: any Channel, remote: SocketAddress) {
+        self.channel = channel
+        self.remote = remote
+    }
+
+    static func open(to address: HostPort, group: any EventLoopGroup) async throws -> UDPFleetSender {
+        let remote = try SocketAddress.makeAddressResolvingHost(address.host, port: address.port)
+        let channel = try await DatagramBootstrap(group: group)
+            .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
+            .bind(host: remote.protocol == .inet6 ? "::1" : "127.0.0.1", port: 0).get()
+        return UDPFleetSender(channel: channel, remote: remote)
+    }
+
+    func send(_ cycles: [(vehicle: Int, text: String)], ids: [String]) {
+        var datagrams: [ByteBuffer] = []
+        for (vehicle, text) in cycles {
+            for part in Self.split(text, identity: ids[vehicle]) {
+                datagrams.append(channel.allocator.buffer(string: part))
+                bytes += part.utf8.count
+            }
+        }
+        messages += datagrams.count
+        let channel = self.channel
+        let remote = self.remote
+        let parcels = datagrams
+        channel.eventLoop.execute {
+            for datagram in parcels {
+                channel.write(AddressedEnvelope(remoteAddress: remote, data: datagram), promise: nil)
+            }
+            channel.flush()
+        }
+    }
+
+    static func split(_ text: String, identity: String, limit: Int = 1_400) -> [String] {
+        guard text.utf8.count > limit else { return [text] }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true).map { String($0) + "\n" }
+        let header = lines.first ?? ""
+        var parts: [String] = []
+        var current = ""
+        for line in lines {
+            if !current.isEmpty && current.utf8.count + line.utf8.count > limit {
+                parts.append(current)
+                current = header
+            }
+            current += line
+        }
+        if !current.isEmpty && current != header { parts.append(current) }
+        return parts
+    }
+
+    func finish(expecting: Int?) async -> Int {
+        _ = try? await channel.eventLoop.submit {}.get()
+        try? await Task.sleep(for: .milliseconds(100))
+        try? await channel.close()
+        return 0
+    }
+}
+
+/// TCP: a few connections, each carrying several vehicles (identity per cycle); counts `OK` replies.
+final class TCPFleetSender: FleetSender {
+    private let channels: [any Channel]
+    private let counter: AcknowledgementCounter
+    private(set) var messages = 0
+    private(set) var bytes = 0
+
+    private init(channels: [any Channel], counter: AcknowledgementCounter) {
+        self.channels = channels
+        self.counter = counter
+    }
+
+    static func connect(to address: HostPort, connections: Int, group: any EventLoopGroup) async throws
+        -> TCPFleetSender
+    {
+        let counter = AcknowledgementCounter()
+        var channels: [any Channel] = []
+        for _ in 0..<max(1, connections) {
+            let channel = try await ClientBootstrap(group: group)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(AcknowledgementHandler(counter: counter))
+                    }
+                }
+                .connect(host: address.host, port: address.port).get()
+            channels.append(channel)
+        }
+        return TCPFleetSender(channels: channels, counter: counter)
+    }
+
+    func send(_ cycles: [(vehicle: Int, text: String)], ids: [String]) {
+        var perChannel = [String](repeating: "", count: channels.count)
+        for (vehicle, text) in cycles { perChannel[vehicle % channels.count] += text }
+        for (index, text) in perChannel.enumerated() where !text.isEmpty {
+            messages += 1
+            bytes += text.utf8.count
+            channels[index].writeAndFlush(channels[index].allocator.buffer(string: text), promise: nil)
+        }
+    }
+
+    func finish(expecting: Int?) async -> Int {
+        if let expecting {
+            for _ in 0..<500 where counter.value < expecting { try? await Task.sleep(for: .milliseconds(10)) }
+        }
+        for channel in channels { try? await channel.close() }
+        return counter.value
+    }
+}
+
+/// `OK` lines received over all connections.
+final class AcknowledgementCounter: @unchecked Sendable {
+    // @unchecked: `count` is guarded by `lock`.
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
+    }
+    func add(_ number: Int) {
+        lock.lock()
+        count += number
+        lock.unlock()
+    }
+}
+
+final class AcknowledgementHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    private let counter: AcknowledgementCounter
+    init(counter: AcknowledgementCounter) { self.counter = counter }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = Self.unwrapInboundIn(data)
+        let newlines = buffer.readableBytesView.count { $0 == UInt8(ascii: "\n") }
+        counter.add(newlines)
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import Ingest
+import Logging
+import Metrics
+import OrbitaModel
+import TrackImport
+import Tracking
+
+/// The one thread that runs received fixes through the pipeline and the event engine (the same `TrackImporter` an
+/// import uses: per-vehicle order, resume from the database, fences, routes, events) and hands them to the writer in
+/// batches: a commit every `commitInterval` or `commitSize` fixes, whichever comes first. The event loops never wait
+/// for it; it never waits for them.
+final class LiveProcessor: @unchecked Sendable {
+    // @unchecked: `importer`, `registered` and the loop's own state are used only on the processor thread; shared
+    // state is in `status` (a Mutex).
+    struct Status: Sendable {
+        var received = 0
+        var unregistered = 0
+        var committedFixes = 0
+        var committedEvents = 0
+        var commits = 0
+        var lastCommitSeconds = 0.0
+        var storeError: String?
+        var vehiclesOnline = 0
+        var totals = VehicleImportCounts()
+        var running = true
+    }
+
+    let queue: IngestQueue
+    let status = Shared(Status())
+    private let importer: TrackImporter
+    private let store: any TrackStore
+    private let registerUnknown: Bool
+    private let logger: Logger
+    private let commitInterval: Double
+    private let commitSize: Int
+    private var registered: Set<String> = []
+    private var lastRefresh = -Double.infinity
+    private var lastSeen: [String: Double] = [:]
+    private let finished = DispatchSemaphore(value: 0)
+    private var finishError: String?
+
+    private let unregisteredCounter = Counter(
+        label: "orbita_fixes_dropped_total", dimensions: [("reason", "unregistered")])
+    private let storedCounter = Counter(label: "orbita_fixes_stored_total")
+    private let duplicateCounter = Counter(label: "orbita_fixes_duplicate_total")
+    private let commitTimer = Timer(label: "orbita_commit_seconds")
+    private let depthGauge = Gauge(label: "orbita_queue_depth")
+    private let onlineGauge = Gauge(label: "orbita_vehicles_online")
+    private let storeErrors = Counter(label: "orbita_store_errors_total")
+    private var dropCounters: [DropReason: Counter] = [:]
+    private var eventCounters: [EventKind: Counter] = [:]
+    private var reportedDrops: [DropReason: Int] = [:]
+
+    init(
+        store: any TrackStore, configuration: TrackingConfiguration, events: EventConfiguration, crs: String?,
+        registerUnknown: Bool, queueCapacity: Int, commitInterval: Double = 0.05, commitSize: Int = 5_000,
+        logger: Logger
+    ) {
+        self.store = store
+        self.registerUnknown = registerUnknown
+        self.logger = logger
+        self.commitInterval = commitInterval
+        self.commitSize = commitSize
+        queue = IngestQueue(capacity: queueCapacity)
+        let errors = Counter(label: "orbita_store_errors_total")
+        let status = self.status
+        importer = TrackImporter(
+            store: store, configuration: configuration, crs: crs, batchSize: Int.max, events: events,
+            retryFailedCommits: true,
+            onStoreError: { error in
+                errors.increment()
+                status.withLock { $0.storeError = error.description }
+                logger.error("commit failed; retrying", metadata: ["error": "\(error)"])
+            })
+        for reason in DropReason.allCases {
+            dropCounters[reason] = Counter(
+                label: "orbita_fixes_dropped_total", dimensions: [("reason", reason.rawValue)])
+        }
+        for kind in EventKind.allCases {
+            eventCounters[kind] = Counter(label: "orbita_events_total", dimensions: [("kind", kind.rawValue)])
+        }
+    }
+
+    /// Starts the thread.
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "orbita.processor"
+        thread.start()
+    }
+
+    /// Closes the queue, processes what it holds, commits everything and waits for it (the shutdown drain).
+    /// - Returns: nil, or the error that kept the last batches out of the database.
+    func drain() -> String? {
+        queue.close()
+        finished.wait()
+        return finishError
+    }
+
+    /// Gives up retrying a failing commit (a second signal during a drain on a full disk).
+    func abandon() { importer.stopRetrying() }
+
+    private func run() {
+        var acks: [(@Sendable (Int) -> Void, Int)] = []
+        var lastCommit = Self.now()
+        var lastGauges = 0.0
+        while let batches = queue.take(timeout: commitInterval) {
+            for batch in batches {
+                var decided = 0
+                for fix in batch.fixes {
+                    guard let vehicle = fix.device else { continue }
+                    guard allowed(vehicle) else {
+                        unregisteredCounter.increment()
+                        status.withLock { $0.unregistered += 1 }
+                        continue
+                    }
+                    lastSeen[vehicle] = Self.now()
+                    do throws(TrackImporter.ImportError) {
+                        try importer.ingest(fix, vehicleID: vehicle, source: batch.source)
+                    } catch {
+                        logger.error("fix not processed", metadata: ["vehicle": "\(vehicle)", "error": "\(error)"])
+                    }
+                    decided += 1
+                }
+                status.withLock { $0.received += batch.fixes.count }
+                if let acknowledge = batch.acknowledge, decided > 0 { acks.append((acknowledge, decided)) }
+            }
+            let now = Self.now()
+            let buffered = importer.bufferedCount
+            if buffered >= commitSize || ((buffered > 0 || !acks.isEmpty) && now - lastCommit >= commitInterval) {
+                commit(acks)
+                acks.removeAll()
+                lastCommit = now
+            }
+            if now - lastGauges >= 1 {
+                lastGauges = now
+                updateGauges(now: now)
+            }
+        }
+        commit(acks)
+        do throws(TrackImporter.ImportError) {
+            try importer.finish()
+        } catch {
+            finishError = error.description
+            logger.error("final commit failed", metadata: ["error": "\(error)"])
+        }
+        updateGauges(now: Self.now())
+        status.withLock { $0.running = false }
+        finished.signal()
+    }
+
+    private func commit(_ acks: [(@Sendable (Int) -> Void, Int)]) {
+        let status = self.status
+        let storedCounter = self.storedCounter
+        let duplicateCounter = self.duplicateCounter
+        let commitTimer = self.commitTimer
+        let eventCounters = self.eventCounters
+        do throws(TrackImporter.ImportError) {
+            try importer.commitBuffered { report in
+                storedCounter.increment(by: report.inserted)
+                duplicateCounter.increment(by: report.points - report.inserted)
+                commitTimer.recordNanoseconds(Int64(report.seconds * 1e9))
+                for (kind, count) in report.eventsByKind { eventCounters[kind]?.increment(by: count) }
+                status.withLock {
+                    $0.committedFixes += report.inserted
+                    $0.committedEvents += report.events
+                    $0.commits += 1
+                    $0.lastCommitSeconds = report.seconds
+                    $0.storeError = nil
+                }
+                for (acknowledge, count) in acks { acknowledge(count) }
+            }
+        } catch {
+            logger.error("commit refused", metadata: ["error": "\(error)"])
+            status.withLock { $0.storeError = error.description }
+        }
+        let totals = importer.totals
+        for (reason, count) in totals.dropped where count > reportedDrops[reason, default: 0] {
+            dropCounters[reason]?.increment(by: count - reportedDrops[reason, default: 0])
+            reportedDrops[reason] = count
+        }
+        status.withLock { $0.totals = totals }
+    }
+
+    private func updateGauges(now: Double) {
+        depthGauge.record(queue.depth)
+        let online = lastSeen.values.count { now - $0 <= 300 }
+        onlineGauge.record(online)
+        status.withLock { $0.vehiclesOnline = online }
+    }
+
+    /// Registered vehicles only (unless `registerUnknown`); the list is read again at most once a second when an
+    /// unknown identity shows up, so `orbita vehicles add` takes effect on a running server.
+    private func allowed(_ vehicle: String) -> Bool {
+        if registerUnknown || registered.contains(vehicle) { return true }
+        let now = Self.now()
+        guard now - lastRefresh >= 1 else { return false }
+        lastRefresh = now
+        do {
+            registered = Set(try store.vehicles().map(\.id))
+        } catch {
+            logger.error("cannot read vehicles", metadata: ["error": "\(error)"])
+        }
+        return registered.contains(vehicle)
+    }
+
+    private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+}

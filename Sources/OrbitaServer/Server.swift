@@ -1,0 +1,185 @@
+import Dispatch
+import Foundation
+import Hummingbird
+public import Ingest
+public import Logging
+import Metrics
+import NIOCore
+import NIOPosix
+import Prometheus
+import ServiceLifecycle
+import Storage
+public import Tracking
+
+/// Everything `orbita serve` is configured with.
+public struct ServerSettings: Sendable {
+    /// The SQLite database.
+    public var database: String
+    /// UDP and TCP listeners.
+    public var ingest: IngestSettings
+    /// The HTTP port (`/metrics`, `/health`, `/sources`); nil: none.
+    public var http: HostPort?
+    /// Accept devices that are not registered (registering them).
+    public var registerUnknown: Bool
+    /// Pipeline thresholds.
+    public var tracking: TrackingConfiguration
+    /// Event engine thresholds.
+    public var events: EventConfiguration
+    /// The metric frame (nil: the UTM zone of the first fix).
+    public var crs: String?
+    /// Fixes waiting for the pipeline at most (beyond: dropped as `queue_full`, counted).
+    public var queueCapacity: Int
+
+    /// Creates settings with the defaults of `orbita serve`.
+    public init(
+        database: String = "orbita.sqlite", ingest: IngestSettings = IngestSettings(),
+        http: HostPort? = HostPort(host: "127.0.0.1", port: 8080), registerUnknown: Bool = false,
+        tracking: TrackingConfiguration = TrackingConfiguration(), events: EventConfiguration = EventConfiguration(),
+        crs: String? = nil, queueCapacity: Int = 1_000_000
+    ) {
+        self.database = database
+        self.ingest = ingest
+        self.http = http
+        self.registerUnknown = registerUnknown
+        self.tracking = tracking
+        self.events = events
+        self.crs = crs
+        self.queueCapacity = queueCapacity
+    }
+}
+
+/// The live server: ingest listeners → processor thread (pipeline, events) → writer thread (SQLite), with an HTTP port
+/// for metrics and health. SIGINT/SIGTERM stop accepting, drain the queue and commit everything accepted; a second
+/// signal exits at once.
+public enum OrbitaServer {
+    /// Runs until a signal; returns the process exit status (0 after a clean drain).
+    public static func run(_ settings: ServerSettings, logger: Logger) async throws -> Int32 {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let store = try SQLiteTrackStore(path: settings.database)
+        let processor = LiveProcessor(
+            store: store, configuration: settings.tracking, events: settings.events, crs: settings.crs,
+            registerUnknown: settings.registerUnknown, queueCapacity: settings.queueCapacity, logger: logger)
+        processor.start()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let listeners = try await IngestListeners.start(
+            settings.ingest, sink: processor.queue, group: group, logger: logger)
+
+        var services: [any Service] = []
+        let httpAddress = Shared<String?>(nil)
+        if let http = settings.http {
+            let router = Router()
+            router.get("metrics") { _, _ -> Response in
+                var bytes: [UInt8] = []
+                registry.emit(into: &bytes)
+                return Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+            }
+            router.get("health") { _, _ -> Response in
+                let status = processor.status.withLock { $0 }
+                let healthy = status.storeError == nil
+                let body: [String: Any] = [
+                    "status": healthy ? "ok" : "degraded", "received": status.received,
+                    "committedFixes": status.committedFixes, "committedEvents": status.committedEvents,
+                    "queueDepth": processor.queue.depth, "vehiclesOnline": status.vehiclesOnline,
+                    "unregistered": status.unregistered, "storeError": status.storeError ?? NSNull(),
+                ]
+                return jsonResponse(body, status: healthy ? .ok : .serviceUnavailable)
+            }
+            router.get("sources") { _, _ -> Response in
+                var rows: [[String: Any]] = []
+                for counters in [listeners.udpCounters, listeners.tcpCounters] {
+                    for (source, counts) in counters.noisiestSources() {
+                        var dropped: [String: Int] = [:]
+                        for (reason, count) in counts.dropped { dropped[reason.rawValue] = count }
+                        rows.append([
+                            "source": source, "messages": counts.messages, "fixes": counts.fixes, "dropped": dropped,
+                        ])
+                    }
+                }
+                return jsonResponse(["sources": rows], status: .ok)
+            }
+            let app = Application(
+                router: router, configuration: .init(address: .hostname(http.host, port: http.port)),
+                onServerRunning: { channel in
+                    httpAddress.withLock { $0 = "\(http.host):\(channel.localAddress?.port ?? http.port)" }
+                }, logger: logger)
+            services.append(app)
+        }
+        let serviceGroup = ServiceGroup(
+            configuration: .init(
+                services: services, gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
+        let serving = Task { try await serviceGroup.run() }
+        // Wait for the HTTP port (tests and scripts read the ports from the one ready line).
+        if settings.http != nil {
+            for _ in 0..<500 where httpAddress.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        let ready = [
+            listeners.udpAddress.map { "udp=\(settings.ingest.udp?.host ?? ""):\($0.port ?? 0)" },
+            listeners.tcpAddress.map { "tcp=\(settings.ingest.tcp?.host ?? ""):\($0.port ?? 0)" },
+            httpAddress.withLock { $0 }.map { "http=\($0)" },
+        ].compactMap(\.self)
+        FileHandle.standardOutput.write(
+            Data("orbita serve ready \(ready.joined(separator: " ")) db=\(settings.database)\n".utf8))
+        logger.info("ready", metadata: ["listening": "\(ready.joined(separator: " "))"])
+
+        await waitForSignal(onSecond: {
+            logger.warning("second signal: exiting without draining")
+            processor.abandon()
+            exit(1)
+        })
+        logger.info("stopping: no new data; draining the queue")
+        await listeners.close()
+        let failure = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: processor.drain()) }
+        }
+        let status = processor.status.withLock { $0 }
+        await serviceGroup.triggerGracefulShutdown()
+        _ = try? await serving.value
+        try? await group.shutdownGracefully()
+        if let failure {
+            logger.error("stopped with data not committed", metadata: ["error": "\(failure)"])
+            return 1
+        }
+        logger.info(
+            "stopped", metadata: ["received": "\(status.received)", "committed": "\(status.committedFixes)"])
+        return 0
+    }
+
+    /// Waits for SIGINT or SIGTERM; a second one calls `onSecond` (on a dispatch queue).
+    static func waitForSignal(onSecond: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let queue = DispatchQueue(label: "orbita.signals")
+            let seen = Shared(0)
+            var sources: [any DispatchSourceSignal] = []
+            for number in [SIGINT, SIGTERM] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+                source.setEventHandler {
+                    let count = seen.withLock { value in
+                        value += 1
+                        return value
+                    }
+                    if count == 1 { continuation.resume() } else { onSecond() }
+                }
+                source.resume()
+                sources.append(source)
+            }
+            Signals.keep(sources)
+        }
+    }
+
+    private static func jsonResponse(_ object: [String: Any], status: HTTPResponse.Status) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Keeps the signal sources alive for the life of the process.
+private enum Signals {
+    nonisolated(unsafe) static var kept: [any DispatchSourceSignal] = []
+    static func keep(_ sources: [any DispatchSourceSignal]) { kept += sources }
+}
