@@ -23,13 +23,10 @@ build: deps
 release: deps
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product orbita
 
-## demo: build, decode the bundled fleet log, import it into a demo database and list its vehicles
-## (a live server with a simulated fleet and a map come with later issues)
+## demo: build, then a live server on a demo database with a simulated fleet (buses on routes, one detouring, an
+## ambulance, trucks), printing events as they are committed; Ctrl-C stops it cleanly (DEMO_SECONDS=N: after N s)
 demo: build
-	$(SWIFT) run --skip-build orbita decode fixtures/nmea/demo-fleet.nmea
-	rm -f .build/demo.sqlite .build/demo.sqlite-wal .build/demo.sqlite-shm
-	$(SWIFT) run --skip-build orbita import fixtures/nmea/demo-fleet.nmea --db .build/demo.sqlite --kind bus --quiet
-	$(SWIFT) run --skip-build orbita vehicles --db .build/demo.sqlite
+	scripts/demo.sh
 
 ## test: lint, build with strict import checks, run the whole suite
 ## test-deps: the test oracles (shapely) from PyPI when python3 lacks them

@@ -55,6 +55,7 @@ struct FleetLogGenerator {
         var noFixSeconds = 0
         var constellations: [(talker: String, systemID: Int, satellites: [Satellite])]
         var route: RouteState?
+        var noise = (north: 0.0, east: 0.0)
     }
 
     /// A vehicle driving a route: the route, how far along it is, and whether it makes a detour.
@@ -64,6 +65,7 @@ struct FleetLogGenerator {
         var along: Double
         var detour: Bool
         var dwell = 0.0
+        var backwards = false
     }
 
     private var rng: SplitMix64
@@ -175,18 +177,24 @@ struct FleetLogGenerator {
             let target = rng.uniform(8, 14)
             vehicle.speed = min(16, max(3, 0.9 * vehicle.speed + 0.1 * target + rng.gaussian() * 0.3))
             let before = route.along
-            route.along += vehicle.speed * dt
+            route.along += route.backwards ? -vehicle.speed * dt : vehicle.speed * dt
+            // Out and back: at a terminal the vehicle waits, turns and drives the route the other way.
             let length = route.cumulative[route.cumulative.count - 1]
-            if route.along >= length { route.along -= length }
-            if Int(before / 600) != Int(route.along / 600) { route.dwell = rng.uniform(10, 30) }
+            if route.along >= length || route.along <= 0 {
+                route.along = min(length, max(0, route.along))
+                route.backwards.toggle()
+                route.dwell = rng.uniform(20, 40)
+            } else if Int(before / 600) != Int(route.along / 600) {
+                route.dwell = rng.uniform(10, 30)
+            }
         }
         vehicle.route = route
-        place(&vehicle)
+        place(&vehicle, dt: dt)
         vehicle.altitude += rng.gaussian() * 0.2
     }
 
     /// Sets the position and heading from the distance along the route, with receiver noise (≈ 2 m).
-    private mutating func place(_ vehicle: inout Vehicle) {
+    private mutating func place(_ vehicle: inout Vehicle, dt: Double = 1) {
         guard let route = vehicle.route else { return }
         var segment = 0
         while segment + 2 < route.cumulative.count && route.cumulative[segment + 1] < route.along { segment += 1 }
@@ -196,22 +204,29 @@ struct FleetLogGenerator {
         let t = min(1, max(0, (route.along - route.cumulative[segment]) / span))
         let north = (b.latitude - a.latitude) * .pi / 180 * 6_371_008.8
         let east = (b.longitude - a.longitude) * .pi / 180 * 6_371_008.8 * _cos(a.latitude * .pi / 180)
-        let heading = (atan2Degrees(east, north) + 360).truncatingRemainder(dividingBy: 360)
+        let forward = (atan2Degrees(east, north) + 360).truncatingRemainder(dividingBy: 360)
+        let heading = route.backwards ? (forward + 180).truncatingRemainder(dividingBy: 360) : forward
         var latitude = a.latitude + t * (b.latitude - a.latitude)
         var longitude = a.longitude + t * (b.longitude - a.longitude)
         let length = route.cumulative[route.cumulative.count - 1]
         var sideways = 0.0
         if route.detour {
-            let fraction = route.along / length
-            if fraction > 0.30 && fraction < 0.45 {
-                sideways = 400 * min(1, min(fraction - 0.30, 0.45 - fraction) / 0.02)
+            // 400 m off the route between 30% and 45% of each lap, turning off and back over 300 m of road.
+            let start = 0.30 * length
+            let end = 0.45 * length
+            if route.along > start && route.along < end {
+                sideways = 400 * min(1, min(route.along - start, end - route.along) / 300)
             }
         }
-        let noiseNorth = rng.gaussian() * 1.5
-        let noiseEast = rng.gaussian() * 1.5 + 0
+        // Receiver noise is correlated in time (multipath, atmosphere): an AR(1) walk with σ ≈ 1.5 m and a 10 s
+        // correlation time, so 10 Hz fixes do not jump metres apart.
+        let keep = exp(-dt / 10)
+        let fresh = 1.5 * (1 - keep * keep).squareRoot()
+        vehicle.noise.north = keep * vehicle.noise.north + fresh * rng.gaussian()
+        vehicle.noise.east = keep * vehicle.noise.east + fresh * rng.gaussian()
         let radians = heading * .pi / 180
-        let offsetNorth = noiseNorth - sideways * _sin(radians)
-        let offsetEast = noiseEast + sideways * _cos(radians)
+        let offsetNorth = vehicle.noise.north - sideways * _sin(radians)
+        let offsetEast = vehicle.noise.east + sideways * _cos(radians)
         latitude += offsetNorth / 6_371_008.8 * 180 / .pi
         longitude += offsetEast / (6_371_008.8 * _cos(latitude * .pi / 180)) * 180 / .pi
         vehicle.latitude = latitude

@@ -24,8 +24,8 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Vehicles.") var vehicles = 10
     @Option(help: "Cycles per second per vehicle.") var rate: Double = 1
     @Option(help: "Seconds to run.") var duration: Double = 60
-    @Option(help: "Routes to drive: a GeoJSON LineString, MultiLineString or FeatureCollection of lines.")
-    var geojson: String?
+    @Option(help: "Routes to drive: GeoJSON LineStrings, MultiLineStrings or FeatureCollections of lines (repeatable).")
+    var geojson: [String] = []
     @Option(help: "A route stored in the database (--db) to drive.") var route: String?
     @OptionGroup var database: DatabaseOption
     @Option(help: "Share of vehicles (0–1) that make a detour off their route.") var deviate: Double = 0
@@ -127,7 +127,7 @@ struct SimulateCommand: AsyncParsableCommand {
 
     private func loadRoutes() throws -> [[Coordinate]] {
         var routes: [[Coordinate]] = []
-        if let geojson {
+        for geojson in self.geojson {
             do {
                 let data = try Data(contentsOf: URL(fileURLWithPath: geojson))
                 func line(_ value: Any?) -> [Coordinate] {
