@@ -73,6 +73,7 @@ struct ZonesBench: ParsableCommand {
 
     @Argument(help: "Fences: id<TAB>SRID=4326;POLYGON((lon lat, …)) per line.") var fences: String
     @Option(help: "The scratch database (deleted first).") var db = "/tmp/orbita-bench/zones-bench.sqlite"
+    @Flag(help: "Keep the database (a set-up for other benchmarks) instead of deleting it.") var keep = false
 
     func run() throws {
         for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
@@ -93,7 +94,7 @@ struct ZonesBench: ParsableCommand {
         print(
             "bench=zones fences=\(zones.fences.count) save_s=\(FixJSON.fixed(save, decimals: 2)) "
                 + "read_s=\(FixJSON.fixed(read, decimals: 2)) index_s=\(FixJSON.fixed(build, decimals: 2))")
-        for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
+        if !keep { for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) } }
     }
 }
 

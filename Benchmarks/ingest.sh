@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Live ingest next to the loopback UDP limit, in one run (issue 5):
+#   - ../shared/bench/udp-limit: C sendmmsg → recvmmsg, 2,000,000 datagrams of 100 bytes (the machine's ceiling)
+#   - orbita serve (release) with 1,000 geofences (the anchors' polygons) and a route assigned to every vehicle,
+#     fed by orbita simulate: 10,000 vehicles, full cycles (RMC VTG GGA GSA GSV, ≈ 800 bytes), at rising rates;
+#     per rate: cycles sent, fixes the server received, committed, and lost (sent − received − pipeline drops)
+# usage: Benchmarks/ingest.sh [SECONDS_PER_RATE] [RATE_HZ ...]   (default 15 s at 1 2 5 10 Hz; make release first)
+set -euo pipefail
+source "$(dirname "$0")/fleet-log.sh"
+seconds=${1:-15}; shift || true
+rates=${*:-1 2 5 10}
+[ -d ../shared/bench ] && bash ../shared/bench/udp-limit 47011 | tail -3 | sed 's/^/udp-limit: /'
+[ -f "$work/geo/fences_10000.tsv" ] || python3 ../shared/bench/gen_geo.py "$work/geo" >/dev/null
+head -1000 "$work/geo/fences_10000.tsv" > "$work/fences_1000.tsv"
+route="$work/ingest-route.geojson"
+echo '{"type":"LineString","coordinates":[[37.55,55.70],[37.60,55.75],[37.65,55.78],[37.70,55.80]]}' > "$route"
+for rate in $rates; do
+  db="$work/ingest.sqlite"
+  "$orbita" bench zones "$work/fences_1000.tsv" --db "$db" --keep >/dev/null
+  "$orbita" route add R --geojson "$route" --db "$db" >/dev/null
+  # Every simulated vehicle registered and assigned to the route (the simulator's IDs: "35" + 100000000000 + 7919 i).
+  python3 - "$db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+ids = ["35" + str(100_000_000_000 + i * 7_919) for i in range(10_000)]
+db.executemany("INSERT INTO vehicles (id, name, kind) VALUES (?, ?, 'bus')", [(i, i) for i in ids])
+route = db.execute("SELECT key FROM routes WHERE name = 'R'").fetchone()[0]
+db.execute("INSERT INTO route_assignments (vehicle_key, route_key) SELECT key, ? FROM vehicles", (route,))
+db.commit()
+PY
+  out="$work/ingest-serve.out"
+  "$orbita" serve --db "$db" --udp 127.0.0.1:0 --tcp off --http 127.0.0.1:0 --register-unknown --source-rate 0 \
+    --log-level error > "$out" &
+  server=$!
+  for _ in $(seq 100); do grep -q ready "$out" 2>/dev/null && break; sleep 0.1; done
+  udp=$(sed -n 's/.*udp=\([^ ]*\).*/\1/p' "$out"); http=$(sed -n 's/.*http=\([^ ]*\).*/\1/p' "$out")
+  sent=$("$orbita" simulate --to "udp://$udp" --vehicles 10000 --rate "$rate" --duration "$seconds" \
+    --geojson "$route" --quiet)
+  sleep 2
+  metrics=$(python3 -c "import urllib.request,sys; print(urllib.request.urlopen('http://$http/metrics').read().decode())")
+  kill -TERM $server; wait $server || true
+  cycles=$(sed -n 's/.*cycles=\([0-9]*\).*/\1/p' <<< "$sent"); elapsed=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<< "$sent")
+  pick() { awk -v n="$1" -v l="$2" '$1 ~ "^"n && index($1, l) { s += $NF } END { printf "%d", s }' <<< "$metrics"; }
+  received=$(pick orbita_ingest_fixes_total ""); stored=$(pick orbita_fixes_stored_total "")
+  dropped_ingest=$(pick orbita_ingest_dropped_total ""); dropped_pipeline=$(pick orbita_fixes_dropped_total "")
+  echo "ingest rate_hz=$rate vehicles=10000 sent_cycles=$cycles seconds=$elapsed sent_per_s=$(awk -v c=$cycles -v s=$elapsed 'BEGIN{printf "%d", c/s}') received=$received stored=$stored ingest_dropped=$dropped_ingest pipeline_dropped=$dropped_pipeline lost=$((cycles - received - dropped_ingest)) committed_per_s=$(awk -v c=$stored -v s=$elapsed 'BEGIN{printf "%d", c/s}')"
+done
