@@ -58,18 +58,12 @@ struct FenceRaster: Sendable {
     /// shape's entry in `offsets` (≥ 0), `box` its ring's bounding box, which holds the point.
     @inline(__always)
     func decide(offset: Int, box: Box, _ p: PlanarPoint) -> Bool? {
-        switch code(offset: offset, box: box, p) {
+        let (word, shift) = cell(offset: offset, box: box, p)
+        switch code(word: word, shift: shift) {
         case 0: return false
         case 1: return true
         default: return nil
         }
-    }
-
-    /// The point's raster cell: 0 outside, 1 inside, 2 crossed (one read, no branch on the contents).
-    @inline(__always)
-    func code(offset: Int, box: Box, _ p: PlanarPoint) -> UInt8 {
-        let (word, shift) = cell(offset: offset, box: box, p)
-        return code(word: word, shift: shift)
     }
 
     /// Where the point's cell is: the word in `rows` and the shift of its 2 bits in that word.
@@ -90,7 +84,7 @@ struct FenceRaster: Sendable {
         rows.withUnsafeBufferPointer { if let base = $0.baseAddress { orbita_prefetch(base + word) } }
     }
 
-    /// A cell's code (see `cell(offset:box:_:)`).
+    /// A cell's code, 0 outside, 1 inside, 2 crossed (see `cell(offset:box:_:)`; one read, no branch on it).
     @inline(__always)
     func code(word: Int, shift: Int) -> UInt8 {
         rows.withUnsafeBufferPointer { UInt8(truncatingIfNeeded: ($0[word] >> UInt64(shift)) & 3) }

@@ -18,12 +18,8 @@ final class LiveProcessor: @unchecked Sendable {
         var unregistered = 0
         var committedFixes = 0
         var committedEvents = 0
-        var commits = 0
-        var lastCommitSeconds = 0.0
         var storeError: String?
         var vehiclesOnline = 0
-        var totals = VehicleImportCounts()
-        var running = true
     }
 
     let queue: IngestQueue
@@ -47,7 +43,6 @@ final class LiveProcessor: @unchecked Sendable {
     private let commitTimer = Timer(label: "orbita_commit_seconds")
     private let depthGauge = Gauge(label: "orbita_queue_depth")
     private let onlineGauge = Gauge(label: "orbita_vehicles_online")
-    private let storeErrors = Counter(label: "orbita_store_errors_total")
     private var dropCounters: [DropReason: Counter] = [:]
     private var eventCounters: [EventKind: Counter] = [:]
     private var reportedDrops: [DropReason: Int] = [:]
@@ -145,7 +140,6 @@ final class LiveProcessor: @unchecked Sendable {
             logger.error("final commit failed", metadata: ["error": "\(error)"])
         }
         updateGauges(now: Self.now())
-        status.withLock { $0.running = false }
         finished.signal()
     }
 
@@ -164,8 +158,6 @@ final class LiveProcessor: @unchecked Sendable {
                 status.withLock {
                     $0.committedFixes += report.inserted
                     $0.committedEvents += report.events
-                    $0.commits += 1
-                    $0.lastCommitSeconds = report.seconds
                     $0.storeError = nil
                 }
                 for (acknowledge, count) in acks { acknowledge(count) }
@@ -174,12 +166,10 @@ final class LiveProcessor: @unchecked Sendable {
             logger.error("commit refused", metadata: ["error": "\(error)"])
             status.withLock { $0.storeError = error.description }
         }
-        let totals = importer.totals
-        for (reason, count) in totals.dropped where count > reportedDrops[reason, default: 0] {
+        for (reason, count) in importer.totals.dropped where count > reportedDrops[reason, default: 0] {
             dropCounters[reason]?.increment(by: count - reportedDrops[reason, default: 0])
             reportedDrops[reason] = count
         }
-        status.withLock { $0.totals = totals }
     }
 
     private func updateGauges(now: Double) {
