@@ -107,6 +107,16 @@ public final class IngestListeners: Sendable {
                     }
                 }
                 .bind(host: udp.host, port: udp.port).get()
+            // Bursts wait in the kernel's receive buffer: ask for 32 MiB, beyond net.core.rmem_max when the process
+            // may (CAP_NET_ADMIN); otherwise the kernel caps it at rmem_max (raise it with sysctl, see the README).
+            let force = ChannelOptions.Types.SocketOption(
+                level: .socket, name: NIOBSDSocket.Option(rawValue: SO_RCVBUFFORCE))
+            if (try? await channel.setOption(force, value: 32 << 20).get()) == nil {
+                logger.notice("UDP receive buffer limited by net.core.rmem_max")
+            }
+            if let size = try? await channel.getOption(.socketOption(.so_rcvbuf)).get() {
+                logger.info("UDP receive buffer", metadata: ["bytes": "\(size)"])
+            }
             udpAddress = channel.localAddress
             channels.append(channel)
             logger.info("listening", metadata: ["udp": "\(udp.host):\(channel.localAddress?.port ?? udp.port)"])

@@ -107,16 +107,17 @@ struct FleetLogGenerator {
     /// Writes whole epochs until `lines` lines are written (the last epoch is cut to fit).
     mutating func generate(lines: Int, write: (String) -> Void) {
         var written = 0
-        var block: [String] = []
+        var block: [UInt8] = []
         while written < lines {
             for index in vehicles.indices {
                 var vehicle = vehicles[index]
                 step(&vehicle)
                 vehicles[index] = vehicle
-                block.removeAll(keepingCapacity: true)
                 emit(vehicle, into: &block)
-                for line in block where written < lines {
-                    write(line)
+                var lineStart = 0
+                for (offset, byte) in block.enumerated() where byte == UInt8(ascii: "\n") && written < lines {
+                    write(String(decoding: block[lineStart...offset], as: UTF8.self))
+                    lineStart = offset + 1
                     written += 1
                 }
                 if written >= lines { return }
@@ -143,20 +144,13 @@ struct FleetLogGenerator {
         vehicles[index] = vehicle
     }
 
-    /// One cycle of sentences of vehicle `index` after `dt` seconds, stamped with `instant` (its UTC time).
-    mutating func cycle(_ index: Int, dt: Double, at instant: UTCInstant) -> [String] {
+    /// One cycle of sentences of vehicle `index` after `dt` seconds, stamped with `stamp` (its UTC time), appended
+    /// to `out`.
+    mutating func cycle(_ index: Int, dt: Double, stamp: Stamp, into out: inout [UInt8]) {
         var vehicle = vehicles[index]
         if vehicle.route != nil { stepAlongRoute(&vehicle, dt: dt) } else { step(&vehicle, dt: dt) }
         vehicles[index] = vehicle
-        let text = instant.iso8601  // 2026-11-26T08:35:59.250Z
-        let characters = Array(text)
-        let date = String(characters[8...9]) + String(characters[5...6]) + String(characters[2...3])
-        var time = String(characters[11...12]) + String(characters[14...15]) + String(characters[17...18])
-        let centiseconds = (instant.microsecondsSinceEpoch / 10_000) % 100
-        time += "." + twoDigits(Int(centiseconds))
-        var out: [String] = []
-        emit(vehicle, time: time, date: date, into: &out)
-        return out
+        emit(vehicle, stamp: stamp, into: &out)
     }
 
     /// Metres between two positions (spherical; the simulator's own motion only).
@@ -260,84 +254,246 @@ struct FleetLogGenerator {
         }
     }
 
-    private mutating func emit(_ vehicle: Vehicle, into out: inout [String]) {
-        let time = twoDigits(second / 3600 % 24) + twoDigits(second / 60 % 60) + twoDigits(second % 60) + ".00"
-        let date = twoDigits(9 + second / 86_400) + "0624"
-        emit(vehicle, time: time, date: date, into: &out)
+    private mutating func emit(_ vehicle: Vehicle, into out: inout [UInt8]) {
+        let stamp = Stamp(
+            time: twoDigits(second / 3600 % 24) + twoDigits(second / 60 % 60) + twoDigits(second % 60) + ".00",
+            date: twoDigits(9 + second / 86_400) + "0624")
+        out.removeAll(keepingCapacity: true)
+        emit(vehicle, stamp: stamp, into: &out)
     }
 
-    private mutating func emit(_ vehicle: Vehicle, time: String, date: String, into out: inout [String]) {
-        out.append(sentence("PGID,\(vehicle.id)"))
+    /// Writes one cycle as bytes (no intermediate strings: the simulator formats 100,000 cycles a second).
+    private mutating func emit(_ vehicle: Vehicle, stamp: Stamp, into out: inout [UInt8]) {
+        var w = SentenceWriter(out: out)
+        out = []  // the writer holds the only reference: appends do not copy
+        w.begin("PGID,")
+        w.append(vehicle.id)
+        w.end()
+        let comma = UInt8(ascii: ",")
         if vehicle.noFixSeconds > 0 {
-            out.append(sentence("GNRMC,\(time),V,,,,,,,\(date),,,N,V"))
-            out.append(sentence("GNVTG,,,,,,,,,N"))
-            out.append(sentence("GNGGA,\(time),,,,,0,00,99.99,,,,,,"))
+            w.begin("GNRMC,")
+            w.append(stamp.time)
+            w.append(",V,,,,,,,")
+            w.append(stamp.date)
+            w.append(",,,N,V")
+            w.end()
+            w.begin("GNVTG,,,,,,,,,N")
+            w.end()
+            w.begin("GNGGA,")
+            w.append(stamp.time)
+            w.append(",,,,,0,00,99.99,,,,,,")
+            w.end()
             for system in vehicle.constellations {
-                out.append(sentence("GNGSA,A,1,,,,,,,,,,,,,99.99,99.99,99.99,\(system.systemID)"))
+                w.begin("GNGSA,A,1,,,,,,,,,,,,,99.99,99.99,99.99,")
+                w.integer(system.systemID)
+                w.end()
             }
         } else {
-            let (lat, ns) = Self.coordinate(vehicle.latitude, degreeDigits: 2, positive: "N", negative: "S")
-            let (lon, ew) = Self.coordinate(vehicle.longitude, degreeDigits: 3, positive: "E", negative: "W")
-            let knots = FixJSON.fixed(vehicle.speed * 3600 / 1852, decimals: 3)
-            let kmh = FixJSON.fixed(vehicle.speed * 3.6, decimals: 3)
-            let course = vehicle.speed > 0.5 ? FixJSON.fixed(vehicle.heading, decimals: 2) : ""
-            out.append(sentence("GNRMC,\(time),A,\(lat),\(ns),\(lon),\(ew),\(knots),\(course),\(date),,,A,V"))
-            out.append(sentence("GNVTG,\(course),T,,M,\(knots),N,\(kmh),K,A"))
-            let used = vehicle.constellations.map { min($0.satellites.count, 12) }.reduce(0, +)
+            let latitude = Self.coordinate(vehicle.latitude, degreeDigits: 2, positive: "N", negative: "S")
+            let longitude = Self.coordinate(vehicle.longitude, degreeDigits: 3, positive: "E", negative: "W")
+            let moving = vehicle.speed > 0.5
+            func position(_ w: inout SentenceWriter) {
+                w.append(latitude.degrees)
+                w.fixed(latitude.minutes, decimals: 5, width: 8)
+                w.byte(comma)
+                w.append(latitude.hemisphere)
+                w.byte(comma)
+                w.append(longitude.degrees)
+                w.fixed(longitude.minutes, decimals: 5, width: 8)
+                w.byte(comma)
+                w.append(longitude.hemisphere)
+            }
+            w.begin("GNRMC,")
+            w.append(stamp.time)
+            w.append(",A,")
+            position(&w)
+            w.byte(comma)
+            w.fixed(vehicle.speed * 3600 / 1852, decimals: 3)
+            w.byte(comma)
+            if moving { w.fixed(vehicle.heading, decimals: 2) }
+            w.byte(comma)
+            w.append(stamp.date)
+            w.append(",,,A,V")
+            w.end()
+            w.begin("GNVTG,")
+            if moving { w.fixed(vehicle.heading, decimals: 2) }
+            w.append(",T,,M,")
+            w.fixed(vehicle.speed * 3600 / 1852, decimals: 3)
+            w.append(",N,")
+            w.fixed(vehicle.speed * 3.6, decimals: 3)
+            w.append(",K,A")
+            w.end()
+            var used = 0
+            for system in vehicle.constellations { used += min(system.satellites.count, 12) }
             let hdop = rng.uniform(0.6, 1.6)
             let pdop = hdop * rng.uniform(1.2, 1.8)
             let vdop = (max(pdop * pdop - hdop * hdop, 0.01)).squareRoot()
-            let dops = [pdop, hdop, vdop].map { FixJSON.fixed($0, decimals: 2) }.joined(separator: ",")
-            out.append(
-                sentence(
-                    "GNGGA,\(time),\(lat),\(ns),\(lon),\(ew),1,\(twoDigits(min(used, 99))),"
-                        + "\(FixJSON.fixed(hdop, decimals: 2)),\(FixJSON.fixed(vehicle.altitude, decimals: 1)),M,14.3,M,,"
-                ))
+            w.begin("GNGGA,")
+            w.append(stamp.time)
+            w.byte(comma)
+            position(&w)
+            w.append(",1,")
+            w.integer(min(used, 99), width: 2)
+            w.byte(comma)
+            w.fixed(hdop, decimals: 2)
+            w.byte(comma)
+            w.fixed(vehicle.altitude, decimals: 1)
+            w.append(",M,14.3,M,,")
+            w.end()
             for system in vehicle.constellations {
-                var slots = system.satellites.prefix(12).map { twoDigits($0.number) }
-                while slots.count < 12 { slots.append("") }
-                out.append(sentence("GNGSA,A,3,\(slots.joined(separator: ",")),\(dops),\(system.systemID)"))
+                w.begin("GNGSA,A,3,")
+                for slot in 0..<12 {
+                    if slot < system.satellites.count { w.integer(system.satellites[slot].number, width: 2) }
+                    w.byte(comma)
+                }
+                w.fixed(pdop, decimals: 2)
+                w.byte(comma)
+                w.fixed(hdop, decimals: 2)
+                w.byte(comma)
+                w.fixed(vdop, decimals: 2)
+                w.byte(comma)
+                w.integer(system.systemID)
+                w.end()
             }
         }
         for system in vehicle.constellations {
             let satellites = system.satellites
             let messages = max(1, (satellites.count + 3) / 4)
             for message in 0..<messages {
-                var fields = ["\(system.talker)GSV", "\(messages)", "\(message + 1)", twoDigits(satellites.count)]
+                w.begin(system.talker)
+                w.append("GSV,")
+                w.integer(messages)
+                w.byte(comma)
+                w.integer(message + 1)
+                w.byte(comma)
+                w.integer(satellites.count, width: 2)
                 for satellite in satellites.dropFirst(message * 4).prefix(4) {
-                    fields.append(twoDigits(satellite.number))
-                    fields.append(twoDigits(satellite.elevation))
-                    fields.append(String(satellite.azimuth))
-                    fields.append(vehicle.noFixSeconds > 0 ? "" : twoDigits(satellite.snr))
+                    w.byte(comma)
+                    w.integer(satellite.number, width: 2)
+                    w.byte(comma)
+                    w.integer(satellite.elevation, width: 2)
+                    w.byte(comma)
+                    w.integer(satellite.azimuth)
+                    w.byte(comma)
+                    if vehicle.noFixSeconds == 0 { w.integer(satellite.snr, width: 2) }
                 }
-                fields.append("1")
-                out.append(sentence(fields.joined(separator: ",")))
+                w.append(",1")
+                w.end()
             }
         }
+        out = w.out
     }
 
+    /// Degrees (fixed width) and minutes of a coordinate, and its hemisphere letter.
     private static func coordinate(_ value: Double, degreeDigits: Int, positive: String, negative: String) -> (
-        String, String
+        degrees: String, minutes: Double, hemisphere: String
     ) {
         let magnitude = abs(value)
         var degrees = Int(magnitude)
-        var minutes = FixJSON.fixed((magnitude - Double(degrees)) * 60, decimals: 5)
-        if minutes.hasPrefix("60") {
+        var minutes = (magnitude - Double(degrees)) * 60
+        if (minutes * 100_000).rounded() >= 6_000_000 {
             degrees += 1
-            minutes = "0.00000"
+            minutes = 0
         }
-        if minutes.count < 8 { minutes = String(repeating: "0", count: 8 - minutes.count) + minutes }
         var degreeText = String(degrees)
         while degreeText.count < degreeDigits { degreeText = "0" + degreeText }
-        return (degreeText + minutes, value < 0 ? negative : positive)
+        return (degreeText, minutes, value < 0 ? negative : positive)
     }
 
     private func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
+}
 
-    private func sentence(_ body: String) -> String {
-        let checksum = body.utf8.reduce(UInt8(0), ^)
-        let hex = Array("0123456789ABCDEF".utf8)
-        return "$" + body + "*" + String(decoding: [hex[Int(checksum >> 4)], hex[Int(checksum & 15)]], as: UTF8.self)
-            + "\r\n"
+extension FleetLogGenerator {
+    /// The UTC time (`hhmmss.ss`) and date (`ddmmyy`) fields of a cycle, formatted once for many vehicles.
+    struct Stamp {
+        var time: [UInt8]
+        var date: [UInt8]
+
+        init(time: String, date: String) {
+            self.time = Array(time.utf8)
+            self.date = Array(date.utf8)
+        }
+
+        /// The fields of an instant.
+        init(_ instant: UTCInstant) {
+            let characters = Array(instant.iso8601.utf8)  // 2026-11-26T08:35:59.250Z
+            let centiseconds = Int((instant.microsecondsSinceEpoch / 10_000) % 100)
+            time = Array(characters[11...12]) + Array(characters[14...15]) + Array(characters[17...18])
+            time += [UInt8(ascii: "."), UInt8(48 + centiseconds / 10), UInt8(48 + centiseconds % 10)]
+            date = Array(characters[8...9]) + Array(characters[5...6]) + Array(characters[2...3])
+        }
+    }
+}
+
+/// Appends NMEA sentences to a byte array: `begin` writes `$`, the field writers append, `end` appends the XOR
+/// checksum and CR LF.
+struct SentenceWriter {
+    var out: [UInt8]
+    private var start = 0
+    private static let hex = Array("0123456789ABCDEF".utf8)
+
+    init(out: [UInt8]) { self.out = out }
+
+    mutating func begin(_ text: String) {
+        out.append(UInt8(ascii: "$"))
+        start = out.count
+        append(text)
+    }
+
+    mutating func end() {
+        var checksum: UInt8 = 0
+        for index in start..<out.count { checksum ^= out[index] }
+        out.append(UInt8(ascii: "*"))
+        out.append(Self.hex[Int(checksum >> 4)])
+        out.append(Self.hex[Int(checksum & 15)])
+        out.append(13)
+        out.append(10)
+    }
+
+    @inline(__always) mutating func byte(_ value: UInt8) { out.append(value) }
+
+    mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { out.append(contentsOf: $0) }
+    }
+
+    mutating func append(_ bytes: [UInt8]) { out.append(contentsOf: bytes) }
+
+    /// A non-negative integer, zero-padded to `width` digits.
+    mutating func integer(_ value: Int, width: Int = 1) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = UInt64(max(0, value))
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(48 + rest % 10)
+                rest /= 10
+                count += 1
+            } while rest > 0 && count < 20
+            while count < min(width, 20) {
+                buffer[count] = 48
+                count += 1
+            }
+            for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
+        }
+    }
+
+    /// `value` with `decimals` decimals (rounded half away from zero, as `TextFormat.fixed`), zero-padded to `width`
+    /// characters.
+    mutating func fixed(_ value: Double, decimals: Int, width: Int = 0) {
+        var scale: UInt64 = 1
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = (abs(value) * Double(scale)).rounded()
+        guard value.isFinite, scaled < 9e18 else { return append(TextFormat.fixed(value, decimals: decimals)) }
+        let integer = UInt64(scaled)
+        if value < 0 && integer != 0 { out.append(UInt8(ascii: "-")) }
+        let whole = Int(integer / scale)
+        let wholeWidth = max(1, width - (decimals > 0 ? decimals + 1 : 0))
+        self.integer(whole, width: wholeWidth)
+        if decimals > 0 {
+            out.append(UInt8(ascii: "."))
+            self.integer(Int(integer % scale), width: decimals)
+        }
     }
 }

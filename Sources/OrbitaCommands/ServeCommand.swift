@@ -45,6 +45,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The metric frame (e.g. EPSG:32637); default: the UTM zone of the first position.") var crs: String?
     @Option(help: "Fixes waiting for the pipeline at most (beyond: dropped and counted as queue_full).")
     var queueCapacity = 1_000_000
+    @Option(help: "Seconds between commits at most.") var commitInterval = 0.05
+    @Option(help: "Fixes per commit at most.") var commitSize = 5_000
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func run() async throws {
@@ -58,7 +60,8 @@ struct ServeCommand: AsyncParsableCommand {
         let settings = ServerSettings(
             database: database.resolved,
             ingest: IngestSettings(udp: udp.address, tcp: tcp.address, sourceRate: sourceRate, acknowledge: ack),
-            http: http.address, registerUnknown: registerUnknown, crs: crs, queueCapacity: queueCapacity)
+            http: http.address, registerUnknown: registerUnknown, crs: crs, queueCapacity: queueCapacity,
+            commitInterval: commitInterval, commitSize: commitSize)
         let status: Int32
         do {
             status = try await OrbitaServer.run(settings, logger: logger)

@@ -75,7 +75,6 @@ struct SimulateCommand: AsyncParsableCommand {
             _ = FileManager.default.createFile(atPath: log, contents: nil)
             logHandle = FileHandle(forWritingAtPath: log)
         }
-        let ids = fleet.vehicleIDs
         if !quiet { printError("simulating \(vehicles) vehicles at \(rate) Hz for \(duration) s to \(to)") }
         let clock = ContinuousClock()
         let start = clock.now
@@ -83,25 +82,27 @@ struct SimulateCommand: AsyncParsableCommand {
         let slices = max(1, min(vehicles, Int(50 * period)))  // spread each period's cycles over ≈ 20 ms slices
         var cycles = 0
         var tick = 0
-        var logBuffer = ""
+        var logBuffer: [UInt8] = []
+        var scratch: [UInt8] = []
         while Double(tick) * period < duration {
             for slice in 0..<slices {
                 let due = start + .seconds(Double(tick) * period + Double(slice) * period / Double(slices))
                 if due > clock.now { try await Task.sleep(until: due, clock: clock) }
-                let now = UTCInstant(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1e6))
-                var messages: [(vehicle: Int, text: String)] = []
+                let stamp = FleetLogGenerator.Stamp(
+                    UTCInstant(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1e6)))
+                var batch = sender.batch()
                 var index = slice
                 while index < vehicles {
-                    let lines = fleet.cycle(index, dt: period, at: now)
-                    let text = lines.joined()
-                    messages.append((index, text))
-                    if logHandle != nil { logBuffer += text }
+                    scratch.removeAll(keepingCapacity: true)
+                    fleet.cycle(index, dt: period, stamp: stamp, into: &scratch)
+                    batch.add(scratch, vehicle: index)
+                    if logHandle != nil { logBuffer.append(contentsOf: scratch) }
+                    cycles += 1
                     index += slices
                 }
-                cycles += messages.count
-                sender.send(messages, ids: ids)
-                if logBuffer.utf8.count > 1 << 20, let logHandle {
-                    logHandle.write(Data(logBuffer.utf8))
+                sender.send(batch)
+                if logBuffer.count > 1 << 20, let logHandle {
+                    logHandle.write(Data(logBuffer))
                     logBuffer.removeAll(keepingCapacity: true)
                 }
             }
@@ -111,7 +112,7 @@ struct SimulateCommand: AsyncParsableCommand {
             }
         }
         if let logHandle {
-            logHandle.write(Data(logBuffer.utf8))
+            logHandle.write(Data(logBuffer))
             try? logHandle.close()
         }
         let acknowledged = await sender.finish(expecting: ack ? cycles : nil)
@@ -171,10 +172,62 @@ protocol FleetSender: AnyObject {
     var messages: Int { get }
     /// Bytes sent.
     var bytes: Int { get }
-    /// Sends one cycle per vehicle (its text begins with the vehicle's `$PGID`).
-    func send(_ cycles: [(vehicle: Int, text: String)], ids: [String])
+    /// An empty batch for this sender.
+    func batch() -> FleetBatch
+    /// Sends a batch (one cycle per vehicle, each beginning with the vehicle's `$PGID` line).
+    func send(_ batch: FleetBatch)
     /// Flushes; with `expecting`, waits (≤ 5 s) for that many acknowledgements. Returns the acknowledgements seen.
     func finish(expecting: Int?) async -> Int
+}
+
+/// Cycles on their way out: UDP gives each cycle its own datagrams; TCP appends it to its vehicle's connection.
+struct FleetBatch {
+    /// Over UDP, one buffer per datagram; over TCP, one buffer per connection.
+    var buffers: [ByteBuffer]
+    let allocator: ByteBufferAllocator
+    /// TCP: the connection count (a vehicle always uses the same one); 0 for UDP.
+    let connections: Int
+    /// The largest datagram the UDP sender writes; longer cycles are split at line ends.
+    static let datagramLimit = 1_400
+
+    /// Adds one vehicle's cycle.
+    mutating func add(_ cycle: [UInt8], vehicle: Int) {
+        if connections > 0 {
+            buffers[vehicle % connections].writeBytes(cycle)
+        } else if cycle.count <= Self.datagramLimit {
+            buffers.append(allocator.buffer(bytes: cycle))
+        } else {
+            for part in Self.split(cycle) { buffers.append(allocator.buffer(bytes: part)) }
+        }
+    }
+
+    /// Splits a cycle at line ends into parts of at most `limit` bytes, each part after the first repeating the
+    /// first line (the identity).
+    static func split(_ cycle: [UInt8], limit: Int = datagramLimit) -> [ArraySlice<UInt8>] {
+        guard cycle.count > limit else { return [cycle[...]] }
+        var lines: [ArraySlice<UInt8>] = []
+        var lineStart = 0
+        for (offset, byte) in cycle.enumerated() where byte == UInt8(ascii: "\n") {
+            lines.append(cycle[lineStart...offset])
+            lineStart = offset + 1
+        }
+        if lineStart < cycle.count { lines.append(cycle[lineStart...]) }
+        guard let header = lines.first else { return [] }
+        var parts: [ArraySlice<UInt8>] = []
+        var current: [UInt8] = []
+        var onlyHeader = true
+        for line in lines {
+            if !current.isEmpty && current.count + line.count > limit {
+                parts.append(current[...])
+                current = Array(header)
+                onlyHeader = true
+            }
+            current += line
+            onlyHeader = onlyHeader && current.count == header.count
+        }
+        if !current.isEmpty && !onlyHeader { parts.append(current[...]) }
+        return parts
+    }
 }
 
 /// UDP: one datagram per cycle, split at line boundaries (each part repeating the identity) when over 1,400 bytes.
@@ -193,45 +246,25 @@ final class UDPFleetSender: FleetSender {
         let remote = try SocketAddress.makeAddressResolvingHost(address.host, port: address.port)
         let channel = try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
+            .channelOption(.writeBufferWaterMark, value: .init(low: 32 << 20, high: 64 << 20))
             .bind(host: remote.protocol == .inet6 ? "::1" : "127.0.0.1", port: 0).get()
         return UDPFleetSender(channel: channel, remote: remote)
     }
 
-    func send(_ cycles: [(vehicle: Int, text: String)], ids: [String]) {
-        var datagrams: [ByteBuffer] = []
-        for (vehicle, text) in cycles {
-            for part in Self.split(text, identity: ids[vehicle]) {
-                datagrams.append(channel.allocator.buffer(string: part))
-                bytes += part.utf8.count
-            }
-        }
-        messages += datagrams.count
+    func batch() -> FleetBatch { FleetBatch(buffers: [], allocator: channel.allocator, connections: 0) }
+
+    func send(_ batch: FleetBatch) {
+        messages += batch.buffers.count
+        for buffer in batch.buffers { bytes += buffer.readableBytes }
         let channel = self.channel
         let remote = self.remote
-        let parcels = datagrams
+        let parcels = batch.buffers
         channel.eventLoop.execute {
             for datagram in parcels {
                 channel.write(AddressedEnvelope(remoteAddress: remote, data: datagram), promise: nil)
             }
             channel.flush()
         }
-    }
-
-    static func split(_ text: String, identity: String, limit: Int = 1_400) -> [String] {
-        guard text.utf8.count > limit else { return [text] }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: true).map { String($0) + "\n" }
-        let header = lines.first ?? ""
-        var parts: [String] = []
-        var current = ""
-        for line in lines {
-            if !current.isEmpty && current.utf8.count + line.utf8.count > limit {
-                parts.append(current)
-                current = header
-            }
-            current += line
-        }
-        if !current.isEmpty && current != header { parts.append(current) }
-        return parts
     }
 
     func finish(expecting: Int?) async -> Int {
@@ -272,13 +305,18 @@ final class TCPFleetSender: FleetSender {
         return TCPFleetSender(channels: channels, counter: counter)
     }
 
-    func send(_ cycles: [(vehicle: Int, text: String)], ids: [String]) {
-        var perChannel = [String](repeating: "", count: channels.count)
-        for (vehicle, text) in cycles { perChannel[vehicle % channels.count] += text }
-        for (index, text) in perChannel.enumerated() where !text.isEmpty {
+    func batch() -> FleetBatch {
+        let allocator = channels[0].allocator
+        return FleetBatch(
+            buffers: channels.map { _ in allocator.buffer(capacity: 0) }, allocator: allocator,
+            connections: channels.count)
+    }
+
+    func send(_ batch: FleetBatch) {
+        for (index, buffer) in batch.buffers.enumerated() where buffer.readableBytes > 0 {
             messages += 1
-            bytes += text.utf8.count
-            channels[index].writeAndFlush(channels[index].allocator.buffer(string: text), promise: nil)
+            bytes += buffer.readableBytes
+            channels[index].writeAndFlush(buffer, promise: nil)
         }
     }
 

@@ -29,13 +29,18 @@ public struct ServerSettings: Sendable {
     public var crs: String?
     /// Fixes waiting for the pipeline at most (beyond: dropped as `queue_full`, counted).
     public var queueCapacity: Int
+    /// Seconds between commits at most (a commit also happens every `commitSize` fixes): longer amortises index
+    /// pages over more fixes, shorter brings TCP acknowledgements and live views sooner.
+    public var commitInterval: Double
+    /// Fixes per commit at most.
+    public var commitSize: Int
 
     /// Creates settings with the defaults of `orbita serve`.
     public init(
         database: String = "orbita.sqlite", ingest: IngestSettings = IngestSettings(),
         http: HostPort? = HostPort(host: "127.0.0.1", port: 8080), registerUnknown: Bool = false,
         tracking: TrackingConfiguration = TrackingConfiguration(), events: EventConfiguration = EventConfiguration(),
-        crs: String? = nil, queueCapacity: Int = 1_000_000
+        crs: String? = nil, queueCapacity: Int = 1_000_000, commitInterval: Double = 0.05, commitSize: Int = 5_000
     ) {
         self.database = database
         self.ingest = ingest
@@ -45,6 +50,8 @@ public struct ServerSettings: Sendable {
         self.events = events
         self.crs = crs
         self.queueCapacity = queueCapacity
+        self.commitInterval = commitInterval
+        self.commitSize = commitSize
     }
 }
 
@@ -59,7 +66,8 @@ public enum OrbitaServer {
         let store = try SQLiteTrackStore(path: settings.database)
         let processor = LiveProcessor(
             store: store, configuration: settings.tracking, events: settings.events, crs: settings.crs,
-            registerUnknown: settings.registerUnknown, queueCapacity: settings.queueCapacity, logger: logger)
+            registerUnknown: settings.registerUnknown, queueCapacity: settings.queueCapacity,
+            commitInterval: settings.commitInterval, commitSize: settings.commitSize, logger: logger)
         processor.start()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let listeners = try await IngestListeners.start(
