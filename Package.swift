@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(name: "OrbitaModel", swiftSettings: strict),
@@ -65,7 +66,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
         .target(
@@ -106,6 +107,8 @@ let package = Package(
         .testTarget(name: "NMEATests", dependencies: ["NMEA", "OrbitaModel", "OrbitaTesting"], swiftSettings: strict),
         .testTarget(
             name: "IngestTests", dependencies: ["Ingest", "NMEA", "OrbitaModel"], swiftSettings: strict),
+        .testTarget(
+            name: "OrbitaServerTests", dependencies: ["OrbitaServer", "Ingest", "Tracking"], swiftSettings: strict),
         .testTarget(
             name: "OrbitaCommandsTests",
             dependencies: ["OrbitaCommands", "NMEA", "OrbitaModel", "OrbitaTesting", "Storage"],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Glibc
 import Ingest
 import Logging
 import OrbitaServer
@@ -32,36 +33,73 @@ struct ServeCommand: AsyncParsableCommand {
             SIGINT or SIGTERM: stop accepting, commit everything received, exit 0; a second signal exits at once.
             """)
 
-    @OptionGroup var database: DatabaseOption
-    @Option(help: "UDP listening address HOST:PORT, or off.") var udp = ListenArgument(
-        HostPort(host: "127.0.0.1", port: 5005))
-    @Option(help: "TCP listening address HOST:PORT, or off.") var tcp = ListenArgument(
-        HostPort(host: "127.0.0.1", port: 5005))
-    @Option(help: "HTTP address for /metrics, /health and /sources, or off.")
-    var http = ListenArgument(HostPort(host: "127.0.0.1", port: 8080))
+    @Option(help: "A YAML configuration file (see --print-config for every key); flags override it.")
+    var config: String?
+    @Option(name: .customLong("db"), help: "The SQLite database (default: $ORBITA_DB, or ./orbita.sqlite).")
+    var database: String?
+    @Option(help: "UDP listening address HOST:PORT, or off (default 127.0.0.1:5005).") var udp: ListenArgument?
+    @Option(help: "TCP listening address HOST:PORT, or off (default 127.0.0.1:5005).") var tcp: ListenArgument?
+    @Option(help: "HTTP address for /metrics, /health and /sources, or off (default 127.0.0.1:8080).")
+    var http: ListenArgument?
     @Flag(help: "Accept and register devices that are not registered.") var registerUnknown = false
     @Flag(help: "TCP: answer OK for each fix once it is committed.") var ack = false
-    @Option(help: "Messages per second one source may send (0: no limit).") var sourceRate: Double = 200
+    @Option(help: "Messages per second one source may send (0: no limit; default 200).") var sourceRate: Double?
     @Option(help: "The metric frame (e.g. EPSG:32637); default: the UTM zone of the first position.") var crs: String?
     @Option(help: "Fixes waiting for the pipeline at most (beyond: dropped and counted as queue_full).")
-    var queueCapacity = 1_000_000
-    @Option(help: "Seconds between commits at most.") var commitInterval = 0.05
-    @Option(help: "Fixes per commit at most.") var commitSize = 5_000
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    var queueCapacity: Int?
+    @Option(help: "Seconds between commits at most (default 0.05).") var commitInterval: Double?
+    @Option(help: "Fixes per commit at most (default 5000).") var commitSize: Int?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
+    var logLevel: String?
+    @Flag(help: "Print the settings in force (defaults, then --config, then flags) as YAML and exit.")
+    var printConfig = false
+
+    /// Defaults, then the file, then the flags given.
+    func settings() throws -> ServerSettings {
+        var settings = ServerSettings()
+        if let value = getenv("ORBITA_DB") { settings.database = String(cString: value) }
+        if let config {
+            do {
+                settings = try ConfigFile.load(config, onto: settings)
+            } catch {
+                printError("orbita serve: \(error)")
+                throw ExitCode(2)
+            }
+        }
+        if let database { settings.database = database }
+        if let udp { settings.ingest.udp = udp.address }
+        if let tcp { settings.ingest.tcp = tcp.address }
+        if let http { settings.http = http.address }
+        if registerUnknown { settings.registerUnknown = true }
+        if ack { settings.ingest.acknowledge = true }
+        if let sourceRate { settings.ingest.sourceRate = sourceRate }
+        if let crs { settings.crs = crs }
+        if let queueCapacity { settings.queueCapacity = queueCapacity }
+        if let commitInterval { settings.commitInterval = commitInterval }
+        if let commitSize { settings.commitSize = commitSize }
+        if let logLevel {
+            guard Logger.Level(rawValue: logLevel) != nil else {
+                printError("orbita serve: --log-level: expected trace, debug, info, notice, warning, error or critical")
+                throw ExitCode(2)
+            }
+            settings.logLevel = logLevel
+        }
+        return settings
+    }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let settings = try settings()
+        if printConfig {
+            print(ConfigFile.render(settings), terminator: "")
+            return
+        }
+        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "orbita.serve")
-        let settings = ServerSettings(
-            database: database.resolved,
-            ingest: IngestSettings(udp: udp.address, tcp: tcp.address, sourceRate: sourceRate, acknowledge: ack),
-            http: http.address, registerUnknown: registerUnknown, crs: crs, queueCapacity: queueCapacity,
-            commitInterval: commitInterval, commitSize: commitSize)
         let status: Int32
         do {
             status = try await OrbitaServer.run(settings, logger: logger)

@@ -126,6 +126,8 @@ final class LiveProcessor: @unchecked Sendable {
                 commit(acks)
                 acks.removeAll()
                 lastCommit = now
+            } else if !batches.isEmpty {
+                reportDrops()
             }
             if now - lastGauges >= 1 {
                 lastGauges = now
@@ -166,6 +168,12 @@ final class LiveProcessor: @unchecked Sendable {
             logger.error("commit refused", metadata: ["error": "\(error)"])
             status.withLock { $0.storeError = error.description }
         }
+        reportDrops()
+    }
+
+    /// Adds the pipeline's drops since the last call to the metrics (also when nothing is left to commit: a
+    /// vehicle whose every fix is dropped still shows).
+    private func reportDrops() {
         for (reason, count) in importer.totals.dropped where count > reportedDrops[reason, default: 0] {
             dropCounters[reason]?.increment(by: count - reportedDrops[reason, default: 0])
             reportedDrops[reason] = count

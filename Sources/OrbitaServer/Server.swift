@@ -34,6 +34,8 @@ public struct ServerSettings: Sendable {
     public var commitInterval: Double
     /// Fixes per commit at most.
     public var commitSize: Int
+    /// The log level (swift-log's names: trace … critical).
+    public var logLevel = "info"
 
     /// Creates settings with the defaults of `orbita serve`.
     public init(

@@ -259,6 +259,38 @@ struct ServeCommandTests {
         #expect(expected.values.map(\.count).reduce(0, +) > 50)
     }
 
+    @Test func aConfigFileSetsTheThresholdsAndFlagsOverrideIt() throws {
+        let folder = ImportCommandTests.folder()
+        let db = folder.appendingPathComponent("config.sqlite").path
+        let config = folder.appendingPathComponent("orbita.yaml")
+        try """
+        register_unknown: true
+        source_rate: 1          # overridden by --source-rate 0 below
+        pipeline:
+          maximum_hdop: 0.5     # the simulator's HDOP is 0.6–1.6: every fix is too poor
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let server = try LiveServer(db: db, ["--config", config.path, "--source-rate", "0"])
+        let simulate = try OrbitaProcess.run([
+            "simulate", "--to", "udp://\(server.udp)", "--vehicles", "3", "--rate", "5", "--duration", "2",
+            "--prefix", "CFG", "--quiet",
+        ])
+        #expect(simulate.status == 0, "\(simulate.stderr)")
+        Thread.sleep(forTimeInterval: 0.5)
+        let poor = server.metric("orbita_fixes_dropped_total", "reason=\"poor_hdop\"")
+        let noFix = server.metric("orbita_fixes_dropped_total", "reason=\"no_fix\"")
+        #expect(poor >= 25 && poor + noFix == 30, "poor_hdop \(poor), no_fix \(noFix)")
+        #expect(server.metric("orbita_fixes_dropped_total", "reason=\"unregistered\"") == 0)
+        #expect(server.metric("orbita_ingest_dropped_total", "reason=\"rate_limited\"") == 0)
+        #expect(server.metric("orbita_fixes_stored_total") == 0)
+        #expect(server.stop(SIGTERM) == 0)
+
+        // A misspelt key stops the server before it starts, naming the key.
+        try "pipeline:\n  maximum_hdp: 3\n".write(to: config, atomically: true, encoding: .utf8)
+        let refused = try OrbitaProcess.run(["serve", "--config", config.path, "--db", db])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("unknown key pipeline.maximum_hdp"), "\(refused.stderr)")
+    }
+
     @Test func aKilledServerLosesNothingItCommittedOrAcknowledged() throws {
         let folder = ImportCommandTests.folder()
         let db = folder.appendingPathComponent("killed.sqlite").path
