@@ -131,4 +131,6 @@ public protocol ZoneStore: AnyObject {
     func insert(_ events: [VehicleEvent]) throws(StoreError) -> Int
     /// Events matching a query, oldest first.
     func events(_ query: EventQuery) throws(StoreError) -> [VehicleEvent]
+    /// A number that changes whenever geofences, routes, assignments or exemptions change (by any writer).
+    func zoneRevision() throws(StoreError) -> Int64
 }

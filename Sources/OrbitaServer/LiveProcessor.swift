@@ -132,6 +132,7 @@ final class LiveProcessor: @unchecked Sendable {
             if now - lastGauges >= 1 {
                 lastGauges = now
                 updateGauges(now: now)
+                reloadZones()
             }
         }
         commit(acks)
@@ -177,6 +178,15 @@ final class LiveProcessor: @unchecked Sendable {
         for (reason, count) in importer.totals.dropped where count > reportedDrops[reason, default: 0] {
             dropCounters[reason]?.increment(by: count - reportedDrops[reason, default: 0])
             reportedDrops[reason] = count
+        }
+    }
+
+    /// Picks up geofences and routes changed while the server runs (checked once a second: one small query).
+    private func reloadZones() {
+        do throws(TrackImporter.ImportError) {
+            if try importer.reloadZonesIfChanged() { logger.info("zones reloaded") }
+        } catch {
+            logger.error("cannot reload zones; the previous ones stay in force", metadata: ["error": "\(error)"])
         }
     }
 

@@ -41,6 +41,7 @@ public final class SQLiteTrackStore: TrackStore {
         }
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.read(Schema.validate)  // what the database claims to have, before adding to it
             try Schema.migrator.migrate(pool)
             try pool.read(Schema.validate)
             writer = pool

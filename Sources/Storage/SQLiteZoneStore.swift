@@ -35,6 +35,10 @@ extension SQLiteTrackStore: ZoneStore {
     }
 
     /// Every geofence, by name.
+    public func zoneRevision() throws(StoreError) -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT value FROM zone_revision") ?? 0 }
+    }
+
     public func geofences() throws(StoreError) -> [Geofence] {
         let rows = try read { db in try Row.fetchAll(db, sql: "SELECT * FROM geofences ORDER BY name") }
         var fences: [Geofence] = []

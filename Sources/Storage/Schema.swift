@@ -153,25 +153,57 @@ enum Schema {
                     CREATE INDEX events_by_time ON events(time_us);
                     """)
         }
+        // A counter every change to the zones bumps (triggers, so that any writer counts: the CLI, another
+        // process, a future API): a running server polls it and reloads its zones when it moves.
+        migrator.registerMigration("v4-zone-revision") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE zone_revision (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL) STRICT;
+                    INSERT INTO zone_revision (id, value) VALUES (1, 0);
+                    """)
+            for table in ["geofences", "routes", "route_assignments", "route_exemptions"] {
+                for operation in ["INSERT", "UPDATE", "DELETE"] {
+                    try db.execute(
+                        sql: """
+                            CREATE TRIGGER \(table)_\(operation.lowercased())_revision AFTER \(operation) ON \(table)
+                            BEGIN UPDATE zone_revision SET value = value + 1; END;
+                            """)
+                }
+            }
+        }
         return migrator
     }
 
     /// Checks that the tables have the columns this version reads, so that a database whose schema differs (another
     /// program's, or one written by a pre-release build) is refused with a clear error instead of failing later.
     static func validate(_ db: Database) throws {
-        let expected: [String: Set<String>] = [
-            "vehicles": ["key", "id", "name", "kind", "registration"],
-            "fixes": [
-                "vehicle_key", "time_us", "lat", "lon", "mode", "quality", "datum", "flags", "source_key", "segment_m",
-            ],
-            "sources": ["key", "name"],
-            "geofences": ["name", "geometry", "vehicles", "kinds", "speed_limit_kmh", "dwell_s"],
-            "routes": ["name", "geometry", "corridor_m", "checkpoints"],
-            "route_assignments": ["vehicle_key", "route_key", "from_us", "to_us"],
-            "route_exemptions": ["vehicle_key", "from_us", "to_us", "reason"],
-            "events": ["vehicle_key", "kind", "time_us", "lat", "lon", "fix_time_us", "subject", "details"],
+        let applied = try migrator.appliedIdentifiers(db)
+        // Tables by the migration that creates them: only those of migrations the database says it has are checked
+        // (before migrating, a database of another program that claims our migrations is refused before ours run).
+        let expected: [(migration: String, table: String, columns: Set<String>)] = [
+            ("v1-vehicles-and-fixes", "vehicles", ["key", "id", "name", "kind", "registration"]),
+            (
+                "v2-fix-sources", "fixes",
+                [
+                    "vehicle_key", "time_us", "lat", "lon", "mode", "quality", "datum", "flags", "source_key",
+                    "segment_m",
+                ]
+            ),
+            ("v2-fix-sources", "sources", ["key", "name"]),
+            (
+                "v3-zones-and-events", "geofences",
+                ["name", "geometry", "vehicles", "kinds", "speed_limit_kmh", "dwell_s"]
+            ),
+            ("v3-zones-and-events", "routes", ["name", "geometry", "corridor_m", "checkpoints"]),
+            ("v3-zones-and-events", "route_assignments", ["vehicle_key", "route_key", "from_us", "to_us"]),
+            ("v3-zones-and-events", "route_exemptions", ["vehicle_key", "from_us", "to_us", "reason"]),
+            (
+                "v3-zones-and-events", "events",
+                ["vehicle_key", "kind", "time_us", "lat", "lon", "fix_time_us", "subject", "details"]
+            ),
+            ("v4-zone-revision", "zone_revision", ["id", "value"]),
         ]
-        for (table, columns) in expected.sorted(by: { $0.key < $1.key }) {
+        for (migration, table, columns) in expected where applied.contains(migration) {
             guard try db.tableExists(table) else { throw SchemaMismatch(table: table, missing: ["the table itself"]) }
             let present = Set(try db.columns(in: table).map(\.name))
             let missing = columns.subtracting(present)

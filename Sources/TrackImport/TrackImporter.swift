@@ -41,6 +41,8 @@ public final class TrackImporter {
     private let eventConfiguration: EventConfiguration
     /// Geofence and route events, built with the pipeline from the zones in the store (nil: the store has none).
     private var engine: EventEngine?
+    /// The store's zone revision when the zones in force were read (nil: not read yet).
+    private var zoneRevision: Int64?
     /// Per vehicle, the earliest late fix stored by this import: its events are replayed in order at the end.
     private var earliestLate: [String: UTCInstant] = [:]
     /// Per-vehicle counts, boxed so that a fix costs one dictionary lookup.
@@ -354,6 +356,9 @@ public final class TrackImporter {
     private func buildEngine() throws(ImportError) {
         guard let zoneStore = store as? any ZoneStore, let frameCRS = pipeline?.frame.crs else { return }
         do {
+            // The revision first: a change made while the zones are read shows at the next check.
+            let revision = try zoneStore.zoneRevision()
+            zoneRevision = revision
             let fences = try zoneStore.geofences()
             let routes = try zoneStore.routes()
             guard !fences.isEmpty || !routes.isEmpty else { return }
@@ -367,6 +372,46 @@ public final class TrackImporter {
             throw .store(error)
         } catch let error as ProjError {
             throw .frame(error)
+        } catch {
+            throw .store(.io(String(describing: error)))
+        }
+    }
+
+    /// Reads the zones again when they changed in the store since they were read (a live server calls this about
+    /// once a second, so that `orbita geofence add` or a route assignment takes effect while it runs). Fences keep
+    /// their memberships by name; new fences start silently (no enter for a vehicle already inside); removed ones
+    /// are forgotten.
+    /// - Returns: whether the zones were replaced.
+    @discardableResult
+    public func reloadZonesIfChanged() throws(ImportError) -> Bool {
+        guard let zoneStore = store as? any ZoneStore, pipeline != nil else { return false }
+        do {
+            let revision = try zoneStore.zoneRevision()
+            guard revision != zoneRevision else { return false }
+            guard let engine else {
+                // There were no zones when the engine would have been built: build it now. Vehicles already seen
+                // start silently on their next fix; their kinds decide which fences apply.
+                try buildEngine()
+                if let engine {
+                    for vehicle in try store.vehicles() where entries[vehicle.id] != nil {
+                        engine.kinds[vehicle.id] = vehicle.kind
+                    }
+                }
+                return engine != nil
+            }
+            zoneRevision = revision
+            let zones = try ZoneSet(
+                frame: engine.frame, fences: try zoneStore.geofences(), routes: try zoneStore.routes(),
+                assignments: try zoneStore.assignments(), exemptions: try zoneStore.exemptions(),
+                previous: engine.zones)
+            engine.replaceZones(zones)
+            return true
+        } catch let error as StoreError {
+            throw .store(error)
+        } catch let error as ProjError {
+            throw .frame(error)
+        } catch let error as ImportError {
+            throw error
         } catch {
             throw .store(.io(String(describing: error)))
         }

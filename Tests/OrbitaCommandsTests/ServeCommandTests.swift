@@ -291,6 +291,39 @@ struct ServeCommandTests {
         #expect(refused.stderr.contains("unknown key pipeline.maximum_hdp"), "\(refused.stderr)")
     }
 
+    /// Without zones at the start the server has no event engine yet and builds one; with a fence far away it
+    /// replaces the zones of the engine it has.
+    @Test(arguments: [false, true])
+    func fencesAddedWhileServingTakeEffectWithoutARestart(withAFenceAlready: Bool) throws {
+        let folder = ImportCommandTests.folder()
+        let db = folder.appendingPathComponent("reload.sqlite").path
+        let scratch = folder.appendingPathComponent("scratch.sqlite").path
+        let route = try Self.zones(folder, db: scratch)  // the route file only: the fences go in later
+        if withAFenceAlready {
+            let far = try OrbitaProcess.run(["geofence", "add", "far", "--circle", "55.70,37.50,100", "--db", db])
+            #expect(far.status == 0, "\(far.stderr)")
+        }
+        let server = try LiveServer(db: db, ["--register-unknown"])
+        let sender = Process()
+        sender.executableURL = OrbitaProcess.binary
+        sender.arguments = [
+            "simulate", "--to", "udp://\(server.udp)", "--vehicles", "6", "--rate", "2", "--duration", "10",
+            "--geojson", route.path, "--prefix", "RLD", "--quiet",
+        ]
+        sender.standardOutput = Pipe()
+        try sender.run()
+        // Vehicles start 0 m and 500 m along the route, 40–50 m short of the fences added now.
+        Thread.sleep(forTimeInterval: 1)
+        #expect(server.metric("orbita_fixes_stored_total") > 0)
+        _ = try Self.zones(folder, db: db)
+        sender.waitUntilExit()
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(server.stop(SIGTERM) == 0)
+        #expect(server.log.contains("zones reloaded"))
+        let events = try Self.events(db)
+        #expect(events.count { $0.contains("geofenceEnter") } >= 2, "\(events)")
+    }
+
     @Test func aKilledServerLosesNothingItCommittedOrAcknowledged() throws {
         let folder = ImportCommandTests.folder()
         let db = folder.appendingPathComponent("killed.sqlite").path
