@@ -34,11 +34,12 @@ extension SQLiteTrackStore: ZoneStore {
         }
     }
 
-    /// Every geofence, by name.
+    /// A number that changes whenever the zones change (triggers of migration v4).
     public func zoneRevision() throws(StoreError) -> Int64 {
         try read { db in try Int64.fetchOne(db, sql: "SELECT value FROM zone_revision") ?? 0 }
     }
 
+    /// Every geofence, by name.
     public func geofences() throws(StoreError) -> [Geofence] {
         let rows = try read { db in try Row.fetchAll(db, sql: "SELECT * FROM geofences ORDER BY name") }
         var fences: [Geofence] = []
