@@ -23,10 +23,16 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "udp://HOST:PORT or tcp://HOST:PORT.") var to: String = "udp://127.0.0.1:5005"
     @Option(help: "Vehicles.") var vehicles = 10
     @Option(help: "Cycles per second per vehicle.") var rate: Double = 1
-    @Option(help: "Seconds to run.") var duration: Double = 60
+    @Option(help: "Seconds to run (default 60; with --replay: the whole file unless given).") var duration: Double?
     @Option(help: "Routes to drive: GeoJSON LineStrings, MultiLineStrings or FeatureCollections of lines (repeatable).")
     var geojson: [String] = []
     @Option(help: "A route stored in the database (--db) to drive.") var route: String?
+    @Option(help: "A GTFS folder: drive the shapes of shapes.txt (named after their routes).") var gtfs: String?
+    @Option(help: "Replay a logged NMEA file instead of simulating: its lines as they are, cycle by cycle.")
+    var replay: String?
+    @Option(help: "Replay speed: 1 real time, 10 ten times faster, 0 as fast as possible.") var speed: Double = 1
+    @Option(help: "Replay: the vehicle ID of a log that names none (a $PGID line is put in front of each cycle).")
+    var vehicle: String?
     @OptionGroup var database: DatabaseOption
     @Option(help: "Share of vehicles (0–1) that make a detour off their route.") var deviate: Double = 0
     @Option(help: "Random seed (the same seed sends the same fleet).") var seed: UInt64 = 1
@@ -36,7 +42,8 @@ struct SimulateCommand: AsyncParsableCommand {
     @Flag(help: "No progress output.") var quiet = false
 
     func validate() throws {
-        guard vehicles > 0, rate > 0, duration > 0 else { throw ValidationError("vehicles, rate, duration > 0") }
+        guard vehicles > 0, rate > 0, (duration ?? 1) > 0 else { throw ValidationError("vehicles, rate, duration > 0") }
+        guard speed >= 0 else { throw ValidationError("--speed is 0 (as fast as possible) or more") }
         guard (0...1).contains(deviate) else { throw ValidationError("--deviate is a share between 0 and 1") }
         guard Self.target(to) != nil else { throw ValidationError("--to is udp://HOST:PORT or tcp://HOST:PORT") }
     }
@@ -70,6 +77,12 @@ struct SimulateCommand: AsyncParsableCommand {
             printError("orbita simulate: cannot reach \(to): \(error)")
             throw ExitCode(1)
         }
+        if let replay {
+            try await self.replay(replay, through: sender)
+            try? await group.shutdownGracefully()
+            return
+        }
+        let duration = self.duration ?? 60
         var logHandle: FileHandle?
         if let log {
             _ = FileManager.default.createFile(atPath: log, contents: nil)
@@ -126,6 +139,57 @@ struct SimulateCommand: AsyncParsableCommand {
         try? await group.shutdownGracefully()
     }
 
+    /// Streams a logged file cycle by cycle at its own pace divided by `speed`.
+    private func replay(_ path: String, through sender: any FleetSender) async throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            printError("orbita simulate: cannot read \(path)")
+            throw ExitCode(1)
+        }
+        var identity: [UInt8]?
+        if let vehicle {
+            var writer = SentenceWriter(out: [])
+            writer.begin("PGID,")
+            writer.append(vehicle)
+            writer.end()
+            identity = writer.out
+        }
+        let log = ReplayLog(data, identity: identity)
+        if !quiet {
+            printError("replaying \(log.cycles.count) cycles of \(path) at \(speed == 0 ? "full" : "\(speed)×") speed")
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var first: Double?
+        var batch = sender.batch()
+        var sent = 0
+        for cycle in log.cycles {
+            if let seconds = cycle.seconds, speed > 0 {
+                let origin = first ?? seconds
+                first = origin
+                let due = start + .seconds((seconds - origin) / speed)
+                if let duration, (seconds - origin) / speed > duration { break }
+                if due > clock.now {
+                    sender.send(batch)
+                    batch = sender.batch()
+                    try await Task.sleep(until: due, clock: clock)
+                }
+            }
+            batch.add(cycle.bytes, vehicle: 0)  // over TCP one connection, so that the file's order is kept
+            sent += 1
+            if batch.buffers.count >= 256 {
+                sender.send(batch)
+                batch = sender.batch()
+            }
+        }
+        sender.send(batch)
+        _ = await sender.finish(expecting: nil)
+        let elapsed = start.duration(to: clock.now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print(
+            "simulate replayed cycles=\(sent) datagrams=\(sender.messages) bytes=\(sender.bytes)"
+                + " seconds=\(String(format: "%.2f", seconds))")
+    }
+
     private func loadRoutes() throws -> [[Coordinate]] {
         var routes: [[Coordinate]] = []
         for geojson in self.geojson {
@@ -151,6 +215,14 @@ struct SimulateCommand: AsyncParsableCommand {
                 }
             } catch {
                 printError("orbita simulate: \(geojson): \(error)")
+                throw ExitCode(1)
+            }
+        }
+        if let gtfs {
+            do {
+                routes += try GTFSShapes.load(folder: gtfs).map(\.line)
+            } catch {
+                printError("orbita simulate: \(error)")
                 throw ExitCode(1)
             }
         }
