@@ -1,4 +1,4 @@
-import NMEA
+public import NMEA
 public import OrbitaModel
 
 /// Turns one datagram into fixes: screens it (size, binary content), decodes its NMEA lines with the identity forms
@@ -19,13 +19,14 @@ public enum DatagramReader {
         public var rejectedLines: Int
     }
 
-    /// Reads one datagram.
-    public static func read(_ bytes: UnsafeRawBufferPointer) -> Reading {
+    /// Reads one datagram; `decoder` (reset here) saves allocating one per datagram.
+    public static func read(_ bytes: UnsafeRawBufferPointer, using decoder: NMEADecoder? = nil) -> Reading {
         guard bytes.count <= maximumDatagram else {
             return Reading(fixes: [], drop: .oversized, dropped: 1, rejectedLines: 0)
         }
         if isBinary(bytes) { return Reading(fixes: [], drop: .binary, dropped: 1, rejectedLines: 0) }
-        let decoder = NMEADecoder(options: .lenient)
+        let decoder = decoder ?? NMEADecoder(options: .lenient)
+        decoder.reset()
         var fixes: [Fix] = []
         decoder.decode(bytes) { fixes.append($0) }
         decoder.finish { fixes.append($0) }

@@ -62,6 +62,65 @@ public final class IngestCounters: Sendable {
         update(source) { $0.dropped[reason, default: 0] += count }
     }
 
+    /// Counts gathered on an event loop over one read burst, recorded at once (one lock for many datagrams).
+    public struct Tally {
+        var messages = 0
+        var bytes = 0
+        var fixes = 0
+        var rejectedLines = 0
+        var dropped: [IngestDrop: Int] = [:]
+        var perSource: [String: SourceCounts] = [:]
+
+        /// An empty tally.
+        public init() {}
+
+        /// Whether nothing was counted.
+        public var isEmpty: Bool { messages == 0 && fixes == 0 && rejectedLines == 0 && dropped.isEmpty }
+
+        /// A message of `size` bytes from `source`.
+        public mutating func received(size: Int, from source: String) {
+            messages += 1
+            bytes += size
+            perSource[source, default: SourceCounts()].messages += 1
+        }
+
+        /// Fixes passed on, and lines rejected, from `source`.
+        public mutating func passed(_ count: Int, rejectedLines rejected: Int = 0, from source: String) {
+            fixes += count
+            rejectedLines += rejected
+            if count > 0 { perSource[source, default: SourceCounts()].fixes += count }
+        }
+
+        /// Drops from `source`.
+        public mutating func dropped(_ reason: IngestDrop, count: Int = 1, from source: String) {
+            guard count > 0 else { return }
+            dropped[reason, default: 0] += count
+            perSource[source, default: SourceCounts()].dropped[reason, default: 0] += count
+        }
+    }
+
+    /// Records a tally (and leaves it empty).
+    public func record(_ tally: inout Tally) {
+        guard !tally.isEmpty else { return }
+        if tally.messages > 0 { messages.increment(by: tally.messages) }
+        if tally.bytes > 0 { bytes.increment(by: tally.bytes) }
+        if tally.fixes > 0 { fixes.increment(by: tally.fixes) }
+        if tally.rejectedLines > 0 { rejectedLines.increment(by: tally.rejectedLines) }
+        for (reason, count) in tally.dropped { drops[reason]?.increment(by: count) }
+        let perSource = tally.perSource
+        sources.withLock { table in
+            for (source, counts) in perSource {
+                let key = table[source] != nil || table.count < Self.sourceCapacity ? source : "other"
+                var entry = table[key, default: SourceCounts()]
+                entry.messages += counts.messages
+                entry.fixes += counts.fixes
+                for (reason, count) in counts.dropped { entry.dropped[reason, default: 0] += count }
+                table[key] = entry
+            }
+        }
+        tally = Tally()
+    }
+
     /// The sources with the most drops first (for `/sources`).
     public func noisiestSources(limit: Int = 100) -> [(source: String, counts: SourceCounts)] {
         let all = sources.withLock { $0 }

@@ -22,6 +22,9 @@ public struct IngestBatch: Sendable {
 public protocol IngestSink: Sendable {
     /// Offers a batch without blocking.
     func offer(_ batch: IngestBatch) -> Bool
+    /// Offers batches in order without blocking; returns how many were taken (those after the first refused are
+    /// refused too).
+    func offer(_ batches: [IngestBatch]) -> Int
 }
 
 /// A bounded queue of batches between the event loops (producers, never blocked) and the processor thread (the one
@@ -47,6 +50,23 @@ public final class IngestQueue: IngestSink, @unchecked Sendable {
         fixes += batch.fixes.count
         if batches.count == 1 { condition.signal() }
         return true
+    }
+
+    /// Adds batches in order while they fit (one lock and at most one wake-up for all of them).
+    public func offer(_ batches: [IngestBatch]) -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !closed else { return 0 }
+        let wasEmpty = self.batches.isEmpty
+        var taken = 0
+        for batch in batches {
+            guard fixes + batch.fixes.count <= capacity else { break }
+            self.batches.append(batch)
+            fixes += batch.fixes.count
+            taken += 1
+        }
+        if wasEmpty && taken > 0 { condition.signal() }
+        return taken
     }
 
     /// Fixes waiting.

@@ -158,12 +158,18 @@ func sourceName(_ address: SocketAddress?, _ transport: String) -> String {
 @inline(__always)
 func monotonicSeconds() -> Double { Double(NIODeadline.now().uptimeNanoseconds) / 1e9 }
 
-/// One datagram at a time: rate limit per source, screen and decode, hand the fixes on.
+/// One datagram at a time: rate limit per source, screen and decode; the fixes of a read burst (up to a few
+/// hundred datagrams that arrived together) are handed on, and counted, at once at its end.
 final class UDPIngestHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     private var limiter: SourceLimiter
     private let counters: IngestCounters
     private let sink: any IngestSink
+    private var tally = IngestCounters.Tally()
+    private var pending: [(batch: IngestBatch, rejectedLines: Int)] = []
+    /// The last peer and its name: a tracker sends many datagrams from one address, formatting it once is enough.
+    private var lastPeer: (address: SocketAddress, name: String)?
+    private let decoder = NMEADecoder(options: .lenient)
 
     init(rate: Double, counters: IngestCounters, sink: any IngestSink) {
         limiter = SourceLimiter(rate: rate)
@@ -173,23 +179,41 @@ final class UDPIngestHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = Self.unwrapInboundIn(data)
-        let source = sourceName(envelope.remoteAddress, "udp")
-        counters.received(size: envelope.data.readableBytes, from: source)
-        guard limiter.allow(source, now: monotonicSeconds()) else {
-            counters.dropped(.rateLimited, from: source)
-            return
-        }
-        let reading = envelope.data.withUnsafeReadableBytes { DatagramReader.read($0) }
-        if let drop = reading.drop { counters.dropped(drop, count: reading.dropped, from: source) }
-        guard !reading.fixes.isEmpty else {
-            counters.passed(0, rejectedLines: reading.rejectedLines, from: source)
-            return
-        }
-        if sink.offer(IngestBatch(fixes: reading.fixes, source: source)) {
-            counters.passed(reading.fixes.count, rejectedLines: reading.rejectedLines, from: source)
+        let source: String
+        if let lastPeer, lastPeer.address == envelope.remoteAddress {
+            source = lastPeer.name
         } else {
-            counters.dropped(.queueFull, count: reading.fixes.count, from: source)
+            source = sourceName(envelope.remoteAddress, "udp")
+            lastPeer = (envelope.remoteAddress, source)
         }
+        tally.received(size: envelope.data.readableBytes, from: source)
+        guard limiter.allow(source, now: monotonicSeconds()) else {
+            tally.dropped(.rateLimited, from: source)
+            return
+        }
+        let reading = envelope.data.withUnsafeReadableBytes { DatagramReader.read($0, using: decoder) }
+        if let drop = reading.drop { tally.dropped(drop, count: reading.dropped, from: source) }
+        guard !reading.fixes.isEmpty else {
+            tally.passed(0, rejectedLines: reading.rejectedLines, from: source)
+            return
+        }
+        pending.append((IngestBatch(fixes: reading.fixes, source: source), reading.rejectedLines))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if !pending.isEmpty {
+            let taken = sink.offer(pending.map(\.batch))
+            for (index, (batch, rejected)) in pending.enumerated() {
+                if index < taken {
+                    tally.passed(batch.fixes.count, rejectedLines: rejected, from: batch.source)
+                } else {
+                    tally.dropped(.queueFull, count: batch.fixes.count, from: batch.source)
+                }
+            }
+            pending.removeAll(keepingCapacity: true)
+        }
+        counters.record(&tally)
+        context.fireChannelReadComplete()
     }
 }
 

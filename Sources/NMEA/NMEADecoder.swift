@@ -44,6 +44,17 @@ public final class NMEADecoder {
         if let device { parked[device] = active }
     }
 
+    /// Forgets everything the stream said (devices, open cycles, a partial line, counts): the decoder is as one
+    /// created without a device, without allocating its buffers again. A server decoding one datagram at a time reuses one decoder this way.
+    public func reset() {
+        statistics = DecodeStatistics()
+        carry.removeAll(keepingCapacity: true)
+        carryOverflowed = false
+        activeDevice = nil
+        active = DeviceState(device: nil)
+        parked.removeAll(keepingCapacity: true)
+    }
+
     /// The device the next sentence will be attributed to.
     public var currentDevice: String? { activeDevice }
 

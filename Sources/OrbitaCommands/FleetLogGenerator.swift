@@ -69,6 +69,8 @@ struct FleetLogGenerator {
     }
 
     private var rng: SplitMix64
+    /// Reused for every cycle (its memory is kept).
+    private let writer = SentenceWriter(out: [])
     private var vehicles: [Vehicle] = []
     private var second = 8 * 3600
 
@@ -264,10 +266,10 @@ struct FleetLogGenerator {
 
     /// Writes one cycle as bytes (no intermediate strings: the simulator formats 100,000 cycles a second).
     private mutating func emit(_ vehicle: Vehicle, stamp: Stamp, into out: inout [UInt8]) {
-        var w = SentenceWriter(out: out)
-        out = []  // the writer holds the only reference: appends do not copy
+        var w = writer
+        w.clear()
         w.begin("PGID,")
-        w.append(vehicle.id)
+        w.append(text: vehicle.id)
         w.end()
         let comma = UInt8(ascii: ",")
         if vehicle.noFixSeconds > 0 {
@@ -289,16 +291,16 @@ struct FleetLogGenerator {
                 w.end()
             }
         } else {
-            let latitude = Self.coordinate(vehicle.latitude, degreeDigits: 2, positive: "N", negative: "S")
-            let longitude = Self.coordinate(vehicle.longitude, degreeDigits: 3, positive: "E", negative: "W")
+            let latitude = Self.coordinate(vehicle.latitude, positive: "N", negative: "S")
+            let longitude = Self.coordinate(vehicle.longitude, positive: "E", negative: "W")
             let moving = vehicle.speed > 0.5
             func position(_ w: inout SentenceWriter) {
-                w.append(latitude.degrees)
+                w.integer(latitude.degrees, width: 2)
                 w.fixed(latitude.minutes, decimals: 5, width: 8)
                 w.byte(comma)
                 w.append(latitude.hemisphere)
                 w.byte(comma)
-                w.append(longitude.degrees)
+                w.integer(longitude.degrees, width: 3)
                 w.fixed(longitude.minutes, decimals: 5, width: 8)
                 w.byte(comma)
                 w.append(longitude.hemisphere)
@@ -360,7 +362,7 @@ struct FleetLogGenerator {
             let satellites = system.satellites
             let messages = max(1, (satellites.count + 3) / 4)
             for message in 0..<messages {
-                w.begin(system.talker)
+                w.begin(text: system.talker)
                 w.append("GSV,")
                 w.integer(messages)
                 w.byte(comma)
@@ -381,12 +383,12 @@ struct FleetLogGenerator {
                 w.end()
             }
         }
-        out = w.out
+        w.appendOut(to: &out)
     }
 
-    /// Degrees (fixed width) and minutes of a coordinate, and its hemisphere letter.
-    private static func coordinate(_ value: Double, degreeDigits: Int, positive: String, negative: String) -> (
-        degrees: String, minutes: Double, hemisphere: String
+    /// Whole degrees and minutes of a coordinate, and its hemisphere letter.
+    private static func coordinate(_ value: Double, positive: StaticString, negative: StaticString) -> (
+        degrees: Int, minutes: Double, hemisphere: StaticString
     ) {
         let magnitude = abs(value)
         var degrees = Int(magnitude)
@@ -395,9 +397,7 @@ struct FleetLogGenerator {
             degrees += 1
             minutes = 0
         }
-        var degreeText = String(degrees)
-        while degreeText.count < degreeDigits { degreeText = "0" + degreeText }
-        return (degreeText, minutes, value < 0 ? negative : positive)
+        return (degrees, minutes, value < 0 ? negative : positive)
     }
 
     private func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
@@ -425,61 +425,120 @@ extension FleetLogGenerator {
     }
 }
 
-/// Appends NMEA sentences to a byte array: `begin` writes `$`, the field writers append, `end` appends the XOR
-/// checksum and CR LF.
+/// Writes NMEA sentences into a growing byte buffer: `begin` writes `$`, the field writers append, `end` appends the
+/// XOR checksum and CR LF. Raw memory, not an array: the simulator writes ≈ 100 million bytes a second.
 struct SentenceWriter {
-    var out: [UInt8]
+    private final class Storage {
+        var base: UnsafeMutablePointer<UInt8>
+        var capacity: Int
+        var count = 0
+
+        init(capacity: Int) {
+            self.capacity = capacity
+            base = .allocate(capacity: capacity)
+        }
+
+        deinit { base.deallocate() }
+
+        @inline(__always) func reserve(_ extra: Int) {
+            guard count + extra > capacity else { return }
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: max(capacity * 2, count + extra))
+            grown.update(from: base, count: count)
+            base.deallocate()
+            base = grown
+            capacity = max(capacity * 2, count + extra)
+        }
+    }
+
+    private let storage = Storage(capacity: 2_048)
     private var start = 0
-    private static let hex = Array("0123456789ABCDEF".utf8)
+    private static let hex: StaticString = "0123456789ABCDEF"
 
-    init(out: [UInt8]) { self.out = out }
+    /// A writer holding `out` so far.
+    init(out: [UInt8]) { append(out) }
 
-    mutating func begin(_ text: String) {
-        out.append(UInt8(ascii: "$"))
-        start = out.count
-        append(text)
+    /// The bytes written.
+    var out: [UInt8] { Array(UnsafeBufferPointer(start: storage.base, count: storage.count)) }
+
+    /// Appends the bytes written to `array`.
+    func appendOut(to array: inout [UInt8]) {
+        array.append(contentsOf: UnsafeBufferPointer(start: storage.base, count: storage.count))
+    }
+
+    /// Empties the writer (its memory is kept).
+    mutating func clear() {
+        storage.count = 0
+        start = 0
+    }
+
+    mutating func begin(_ literal: StaticString) {
+        byte(UInt8(ascii: "$"))
+        start = storage.count
+        append(literal)
+    }
+
+    mutating func begin(text: String) {
+        byte(UInt8(ascii: "$"))
+        start = storage.count
+        append(text: text)
     }
 
     mutating func end() {
         var checksum: UInt8 = 0
-        for index in start..<out.count { checksum ^= out[index] }
-        out.append(UInt8(ascii: "*"))
-        out.append(Self.hex[Int(checksum >> 4)])
-        out.append(Self.hex[Int(checksum & 15)])
-        out.append(13)
-        out.append(10)
+        let base = storage.base
+        for index in start..<storage.count { checksum ^= base[index] }
+        storage.reserve(5)
+        let hex = Self.hex.utf8Start
+        let end = storage.base + storage.count
+        end[0] = UInt8(ascii: "*")
+        end[1] = hex[Int(checksum >> 4)]
+        end[2] = hex[Int(checksum & 15)]
+        end[3] = 13
+        end[4] = 10
+        storage.count += 5
     }
 
-    @inline(__always) mutating func byte(_ value: UInt8) { out.append(value) }
+    @inline(__always) mutating func byte(_ value: UInt8) {
+        storage.reserve(1)
+        storage.base[storage.count] = value
+        storage.count += 1
+    }
 
-    mutating func append(_ text: String) {
+    mutating func append(_ literal: StaticString) {
+        append(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    mutating func append(text: String) {
         var text = text
-        text.withUTF8 { out.append(contentsOf: $0) }
+        text.withUTF8 { append($0) }
     }
 
-    mutating func append(_ bytes: [UInt8]) { out.append(contentsOf: bytes) }
+    mutating func append(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { append($0) } }
 
-    /// A non-negative integer, zero-padded to `width` digits.
+    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        storage.reserve(bytes.count)
+        (storage.base + storage.count).update(from: source, count: bytes.count)
+        storage.count += bytes.count
+    }
+
+    /// A non-negative integer, zero-padded to `width` digits (at most 20).
     mutating func integer(_ value: Int, width: Int = 1) {
-        var digits:
-            (
-                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
-            ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
         var rest = UInt64(max(0, value))
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[count] = UInt8(48 + rest % 10)
-                rest /= 10
-                count += 1
-            } while rest > 0 && count < 20
-            while count < min(width, 20) {
-                buffer[count] = 48
-                count += 1
-            }
-            for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
+        var digits = 1
+        var probe = rest
+        while probe >= 10 {
+            probe /= 10
+            digits += 1
         }
+        let length = max(digits, min(width, 20))
+        storage.reserve(length)
+        let end = storage.base + storage.count + length
+        for index in 1...length {
+            end[-index] = UInt8(48 + rest % 10)
+            rest /= 10
+        }
+        storage.count += length
     }
 
     /// `value` with `decimals` decimals (rounded half away from zero, as `TextFormat.fixed`), zero-padded to `width`
@@ -488,14 +547,14 @@ struct SentenceWriter {
         var scale: UInt64 = 1
         for _ in 0..<decimals { scale *= 10 }
         let scaled = (abs(value) * Double(scale)).rounded()
-        guard value.isFinite, scaled < 9e18 else { return append(TextFormat.fixed(value, decimals: decimals)) }
+        guard value.isFinite, scaled < 9e18 else { return append(text: TextFormat.fixed(value, decimals: decimals)) }
         let integer = UInt64(scaled)
-        if value < 0 && integer != 0 { out.append(UInt8(ascii: "-")) }
+        if value < 0 && integer != 0 { byte(UInt8(ascii: "-")) }
         let whole = Int(integer / scale)
         let wholeWidth = max(1, width - (decimals > 0 ? decimals + 1 : 0))
         self.integer(whole, width: wholeWidth)
         if decimals > 0 {
-            out.append(UInt8(ascii: "."))
+            byte(UInt8(ascii: "."))
             self.integer(Int(integer % scale), width: decimals)
         }
     }

@@ -149,7 +149,7 @@ struct SimulateCommand: AsyncParsableCommand {
         if let vehicle {
             var writer = SentenceWriter(out: [])
             writer.begin("PGID,")
-            writer.append(vehicle)
+            writer.append(text: vehicle)
             writer.end()
             identity = writer.out
         }

@@ -7,6 +7,26 @@ import Testing
 struct FramingTests {
     static let rmc = sentence("GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W")
 
+    @Test func aResetDecoderDecodesAsAFreshOne() {
+        // The first stream leaves a device, an open cycle with a date, a partial line and counts behind.
+        let first =
+            sentence("PGID,DEV001") + "\r\n" + sentence("GPRMC,120000.00,A,5545.0000,N,03737.0000,E,0.0,,261126,,,A")
+            + "\r\n" + sentence("GPGGA,120001.00,5545.0000,N,03737.0000,E,1,08,0.9,150.0,M,14.0,M,,") + "\r\n$GPGG"
+        // The second names no device and no date: a fresh decoder gives an anonymous fix with no date.
+        let second =
+            sentence("GPGGA,120002.00,5545.1000,N,03737.1000,E,1,08,0.9,150.0,M,14.0,M,,") + "\r\nBAD*00\r\n"
+        let decoder = NMEADecoder(options: .lenient)
+        decoder.decode(Array(first.utf8)) { _ in }
+        decoder.reset()
+        var fixes: [Fix] = []
+        decoder.decode(Array(second.utf8)) { fixes.append($0) }
+        decoder.finish { fixes.append($0) }
+        let fresh = decode(second)
+        #expect(fixes == fresh.fixes)
+        #expect(decoder.statistics == fresh.statistics)
+        #expect(fixes.count == 1 && fixes.first?.device == nil)
+    }
+
     @Test func acceptsCRLFAndLFAndNulPadding() {
         let text = "\0\0" + Self.rmc + "\r\n" + Self.rmc.replacingOccurrences(of: "123519", with: "123519") + "\n"
         let result = decode(text)
