@@ -29,19 +29,31 @@ db.execute("INSERT INTO route_assignments (vehicle_key, route_key) SELECT key, ?
 db.commit()
 PY
   out="$work/ingest-serve.out"
-  "$orbita" serve --db "$db" --udp 127.0.0.1:0 --tcp off --http 127.0.0.1:0 --register-unknown --source-rate 0 --commit-interval "${COMMIT_INTERVAL:-0.05}" --commit-size 50000 \
+  "$orbita" serve --db "$db" --udp 127.0.0.1:0 --tcp off --http 127.0.0.1:0 --register-unknown --source-rate 0 --commit-interval "${COMMIT_INTERVAL:-0.05}" --commit-size "${COMMIT_SIZE:-50000}" \
     --log-level error > "$out" &
   server=$!
   for _ in $(seq 100); do grep -q ready "$out" 2>/dev/null && break; sleep 0.1; done
   udp=$(sed -n 's/.*udp=\([^ ]*\).*/\1/p' "$out"); http=$(sed -n 's/.*http=\([^ ]*\).*/\1/p' "$out")
   sent=$("$orbita" simulate --to "udp://$udp" --vehicles 10000 --rate "$rate" --duration "$seconds" \
     --geojson "$route" --quiet)
-  sleep 2
-  metrics=$(python3 -c "import urllib.request,sys; print(urllib.request.urlopen('http://$http/metrics').read().decode())")
+  # Wait until the server has committed everything it received (queue empty, stored count steady); the time
+  # from the simulator's end to the last commit (drain) counts in the committed rate.
+  sent_end=$(date +%s.%N); last_change=$sent_end; metrics=""; previous=-1
+  for _ in $(seq 300); do
+    sleep 0.2
+    metrics=$(python3 -c "import urllib.request,sys; print(urllib.request.urlopen('http://$http/metrics').read().decode())")
+    # decided = stored + duplicates + dropped by the pipeline (incl. unregistered); done when it covers received
+    now=$(awk '$1 ~ /^orbita_fixes_(stored|duplicate|dropped)_total/ { s += $NF } END { printf "%d", s }' <<< "$metrics")
+    in=$(awk '$1 ~ /^orbita_ingest_fixes_total/ { s += $NF } END { printf "%d", s }' <<< "$metrics")
+    [ "$now" != "$previous" ] && last_change=$(date +%s.%N)
+    [ "$now" -ge "$in" ] && break
+    previous=$now
+  done
+  drain=$(awk -v a="$sent_end" -v b="$last_change" 'BEGIN { d = b - a - 0.2; printf "%.1f", d < 0 ? 0 : d }')
   kill -TERM $server; wait $server || true
   cycles=$(sed -n 's/.*cycles=\([0-9]*\).*/\1/p' <<< "$sent"); elapsed=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<< "$sent")
   pick() { awk -v n="$1" -v l="$2" '$1 ~ "^"n && index($1, l) { s += $NF } END { printf "%d", s }' <<< "$metrics"; }
   received=$(pick orbita_ingest_fixes_total ""); stored=$(pick orbita_fixes_stored_total "")
   dropped_ingest=$(pick orbita_ingest_dropped_total ""); dropped_pipeline=$(pick orbita_fixes_dropped_total "")
-  echo "ingest rate_hz=$rate vehicles=10000 sent_cycles=$cycles seconds=$elapsed sent_per_s=$(awk -v c=$cycles -v s=$elapsed 'BEGIN{printf "%d", c/s}') received=$received stored=$stored ingest_dropped=$dropped_ingest pipeline_dropped=$dropped_pipeline lost=$((cycles - received - dropped_ingest)) committed_per_s=$(awk -v c=$stored -v s=$elapsed 'BEGIN{printf "%d", c/s}')"
+  echo "ingest rate_hz=$rate vehicles=10000 sent_cycles=$cycles seconds=$elapsed sent_per_s=$(awk -v c=$cycles -v s=$elapsed 'BEGIN{printf "%d", c/s}') received=$received stored=$stored ingest_dropped=$dropped_ingest pipeline_dropped=$dropped_pipeline lost=$((cycles - received - dropped_ingest)) drain_s=$drain committed_per_s=$(awk -v c=$stored -v s=$elapsed -v d=$drain 'BEGIN{printf "%d", c/(s+d)}')"
 done

@@ -62,7 +62,7 @@ final class LiveProcessor: @unchecked Sendable {
         let status = self.status
         importer = TrackImporter(
             store: store, configuration: configuration, crs: crs, batchSize: Int.max, events: events,
-            retryFailedCommits: true,
+            retryFailedCommits: true, writerNiceness: Self.niceness,
             onStoreError: { error in
                 errors.increment()
                 status.withLock { $0.storeError = error.description }
@@ -95,21 +95,29 @@ final class LiveProcessor: @unchecked Sendable {
     /// Gives up retrying a failing commit (a second signal during a drain on a full disk).
     func abandon() { importer.stopRetrying() }
 
+    /// The processor and writer run at a lower priority than the event loops: under a CPU shortage, fixes wait in
+    /// the bounded queue (counted, drained later) instead of datagrams overflowing the kernel's receive buffer
+    /// (lost unseen).
+    static let niceness: Int32 = 5
+
     private func run() {
+        lowerCurrentThreadPriority(by: Self.niceness)
         var acks: [(@Sendable (Int) -> Void, Int)] = []
         var lastCommit = Self.now()
         var lastGauges = 0.0
         while let batches = queue.take(timeout: commitInterval) {
+            var received = 0
+            var unregistered = 0
+            let takenAt = Self.now()
             for batch in batches {
                 var decided = 0
                 for fix in batch.fixes {
                     guard let vehicle = fix.device else { continue }
                     guard allowed(vehicle) else {
-                        unregisteredCounter.increment()
-                        status.withLock { $0.unregistered += 1 }
+                        unregistered += 1
                         continue
                     }
-                    lastSeen[vehicle] = Self.now()
+                    lastSeen[vehicle] = takenAt
                     do throws(TrackImporter.ImportError) {
                         try importer.ingest(fix, vehicleID: vehicle, source: batch.source)
                     } catch {
@@ -117,8 +125,15 @@ final class LiveProcessor: @unchecked Sendable {
                     }
                     decided += 1
                 }
-                status.withLock { $0.received += batch.fixes.count }
+                received += batch.fixes.count
                 if let acknowledge = batch.acknowledge, decided > 0 { acks.append((acknowledge, decided)) }
+            }
+            if received > 0 || unregistered > 0 {
+                if unregistered > 0 { unregisteredCounter.increment(by: unregistered) }
+                status.withLock {
+                    $0.received += received
+                    $0.unregistered += unregistered
+                }
             }
             let now = Self.now()
             let buffered = importer.bufferedCount

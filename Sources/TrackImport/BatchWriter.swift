@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Glibc
 public import OrbitaModel
 
 /// What one committed batch held (for a live server's metrics and acknowledgements).
@@ -35,8 +36,15 @@ final class BatchWriter: @unchecked Sendable {
     private var giveUp = false
     private let onError: (@Sendable (StoreError) -> Void)?
 
-    init(store: any TrackStore, retries: Bool = false, onError: (@Sendable (StoreError) -> Void)? = nil) {
+    /// Nice value of the writing thread (0: as the process; a live server lowers it, see `LiveProcessor`).
+    private let niceness: Int32
+
+    init(
+        store: any TrackStore, retries: Bool = false, niceness: Int32 = 0,
+        onError: (@Sendable (StoreError) -> Void)? = nil
+    ) {
         self.store = store
+        self.niceness = niceness
         self.retries = retries
         self.onError = onError
     }
@@ -50,6 +58,7 @@ final class BatchWriter: @unchecked Sendable {
         let done = try collect()
         slots.wait()
         queue.async { [self] in
+            if niceness != 0 { lowerCurrentThreadPriority(by: niceness) }
             defer { slots.signal() }
             var delay = 0.25
             while true {
@@ -108,4 +117,12 @@ final class BatchWriter: @unchecked Sendable {
         if let error { throw error }
         return done
     }
+}
+
+/// Raises the calling thread's nice value (lowers its priority). On Linux the nice value is per thread and
+/// `setpriority(PRIO_PROCESS, 0, …)` sets the calling thread's (man 2 setpriority); ignored where not permitted.
+public func lowerCurrentThreadPriority(by niceness: Int32) {
+    #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+    #endif
 }

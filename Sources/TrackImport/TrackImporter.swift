@@ -86,11 +86,13 @@ public final class TrackImporter {
     ///   - clock: "now" for the time stage.
     ///   - batchSize: fixes per transaction.
     ///   - events: event engine thresholds.
+    ///   - retryFailedCommits: retry a failed commit with back-off until it succeeds (a live server on a full disk).
+    ///   - writerNiceness: nice value of the writer thread (a live server lowers its writer below its receivers).
     public init(
         store: any TrackStore, configuration: TrackingConfiguration = TrackingConfiguration(), crs: String? = nil,
         clock: any PipelineClock = SystemClock(), batchSize: Int = 10_000,
         events: EventConfiguration = EventConfiguration(), retryFailedCommits: Bool = false,
-        onStoreError: (@Sendable (StoreError) -> Void)? = nil
+        writerNiceness: Int32 = 0, onStoreError: (@Sendable (StoreError) -> Void)? = nil
     ) {
         self.store = store
         self.eventConfiguration = events
@@ -98,7 +100,8 @@ public final class TrackImporter {
         self.crs = crs
         self.clock = clock
         self.batchSize = max(1, batchSize)
-        self.writer = BatchWriter(store: store, retries: retryFailedCommits, onError: onStoreError)
+        self.writer = BatchWriter(
+            store: store, retries: retryFailedCommits, niceness: writerNiceness, onError: onStoreError)
     }
 
     // MARK: - Live use (a server's processor thread)

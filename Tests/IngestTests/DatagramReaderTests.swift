@@ -29,6 +29,29 @@ struct DatagramReaderTests {
         #expect(Self.read("866123456789012," + Self.rmc).fixes.first?.device == "866123456789012")
     }
 
+    @Test func theWordwiseBinaryCheckAgreesWithTheBytewiseRule() {
+        func bytewise(_ bytes: [UInt8]) -> Bool {
+            bytes.contains { $0 >= 0x7F || ($0 < 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09) }
+        }
+        let clean = Array("$GPGGA,120000.00,5545.0000,N,03737.0000,E,1,08,0.9,150.0,M,14.0,M,,*6A\r\n".utf8)
+        // Every byte value at every position of a clean sentence (word-aligned and not, and in the tail).
+        for position in 0..<clean.count {
+            for value in 0...255 {
+                var bytes = clean
+                bytes[position] = UInt8(value)
+                let wordwise = bytes.withUnsafeBytes { DatagramReader.isBinary($0) }
+                #expect(wordwise == bytewise(bytes), "byte \(value) at \(position)")
+                if wordwise != bytewise(bytes) { return }
+            }
+        }
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let bytes = (0..<Int.random(in: 0...40, using: &rng)).map { _ in UInt8.random(in: 0x05...0x85, using: &rng)
+            }
+            #expect(bytes.withUnsafeBytes { DatagramReader.isBinary($0) } == bytewise(bytes))
+        }
+    }
+
     @Test func eachBadDatagramHasItsReason() {
         #expect(Self.read(Self.rmc + Self.gga).drop == .noIdentity)
         #expect(Self.read(Self.rmc + Self.gga).fixes.isEmpty)
