@@ -29,7 +29,7 @@ db.execute("INSERT INTO route_assignments (vehicle_key, route_key) SELECT key, ?
 db.commit()
 PY
   out="$work/ingest-serve.out"
-  "$orbita" serve --db "$db" --udp 127.0.0.1:0 --tcp off --http 127.0.0.1:0 --register-unknown --source-rate 0 --commit-interval "${COMMIT_INTERVAL:-0.05}" --commit-size "${COMMIT_SIZE:-50000}" \
+  "$orbita" serve --db "$db" --udp 127.0.0.1:0 --tcp off --http 127.0.0.1:0 --register-unknown --source-rate 0 ${COMMIT_INTERVAL:+--commit-interval $COMMIT_INTERVAL} ${COMMIT_SIZE:+--commit-size $COMMIT_SIZE} \
     --log-level error > "$out" &
   server=$!
   for _ in $(seq 100); do grep -q ready "$out" 2>/dev/null && break; sleep 0.1; done

@@ -47,8 +47,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The metric frame (e.g. EPSG:32637); default: the UTM zone of the first position.") var crs: String?
     @Option(help: "Fixes waiting for the pipeline at most (beyond: dropped and counted as queue_full).")
     var queueCapacity: Int?
-    @Option(help: "Seconds between commits at most (default 0.05).") var commitInterval: Double?
-    @Option(help: "Fixes per commit at most (default 5000).") var commitSize: Int?
+    @Option(help: "Seconds between commits at most (default 1).") var commitInterval: Double?
+    @Option(help: "Fixes per commit at most (default 100000).") var commitSize: Int?
+    @Option(help: "SQLite page cache, MiB (default 512; the fixes index takes ≈ 25 bytes a fix).") var cacheMb: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
     var logLevel: String?
     @Flag(help: "Print the settings in force (defaults, then --config, then flags) as YAML and exit.")
@@ -77,6 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let queueCapacity { settings.queueCapacity = queueCapacity }
         if let commitInterval { settings.commitInterval = commitInterval }
         if let commitSize { settings.commitSize = commitSize }
+        if let cacheMb { settings.cacheMegabytes = cacheMb }
         if let logLevel {
             guard Logger.Level(rawValue: logLevel) != nil else {
                 printError("orbita serve: --log-level: expected trace, debug, info, notice, warning, error or critical")

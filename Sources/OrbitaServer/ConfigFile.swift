@@ -214,6 +214,7 @@ public enum ConfigFile {
             "queue_capacity": int(\.queueCapacity),
             "commit_interval": double(\.commitInterval),
             "commit_size": int(\.commitSize),
+            "cache_mb": int(\.cacheMegabytes),
             "log_level": Field(
                 set: { (settings: inout ServerSettings, value: Any) throws(Problem) in
                     let level = try text(value)

@@ -49,7 +49,7 @@ final class LiveProcessor: @unchecked Sendable {
 
     init(
         store: any TrackStore, configuration: TrackingConfiguration, events: EventConfiguration, crs: String?,
-        registerUnknown: Bool, queueCapacity: Int, commitInterval: Double = 0.05, commitSize: Int = 5_000,
+        registerUnknown: Bool, queueCapacity: Int, commitInterval: Double = 1, commitSize: Int = 100_000,
         logger: Logger
     ) {
         self.store = store

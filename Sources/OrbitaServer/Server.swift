@@ -30,19 +30,23 @@ public struct ServerSettings: Sendable {
     /// Fixes waiting for the pipeline at most (beyond: dropped as `queue_full`, counted).
     public var queueCapacity: Int
     /// Seconds between commits at most (a commit also happens every `commitSize` fixes): longer amortises index
-    /// pages over more fixes, shorter brings TCP acknowledgements and live views sooner.
+    /// pages over more fixes, shorter brings TCP acknowledgements and live views sooner. At 50,000 fixes/s a 50 ms
+    /// interval rewrote most of the (vehicle, time) index every commit and fell behind after ≈ 5 M fixes; 1 s kept
+    /// up (Benchmarks/soak.sh).
     public var commitInterval: Double
     /// Fixes per commit at most.
     public var commitSize: Int
     /// The log level (swift-log's names: trace … critical).
     public var logLevel = "info"
+    /// SQLite's page cache per connection, MiB (the (vehicle, time) index should fit: ≈ 25 bytes a fix).
+    public var cacheMegabytes = 512
 
     /// Creates settings with the defaults of `orbita serve`.
     public init(
         database: String = "orbita.sqlite", ingest: IngestSettings = IngestSettings(),
         http: HostPort? = HostPort(host: "127.0.0.1", port: 8080), registerUnknown: Bool = false,
         tracking: TrackingConfiguration = TrackingConfiguration(), events: EventConfiguration = EventConfiguration(),
-        crs: String? = nil, queueCapacity: Int = 1_000_000, commitInterval: Double = 0.05, commitSize: Int = 5_000
+        crs: String? = nil, queueCapacity: Int = 1_000_000, commitInterval: Double = 1, commitSize: Int = 100_000
     ) {
         self.database = database
         self.ingest = ingest
@@ -65,7 +69,7 @@ public enum OrbitaServer {
     public static func run(_ settings: ServerSettings, logger: Logger) async throws -> Int32 {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let store = try SQLiteTrackStore(path: settings.database)
+        let store = try SQLiteTrackStore(path: settings.database, cacheMegabytes: settings.cacheMegabytes)
         let processor = LiveProcessor(
             store: store, configuration: settings.tracking, events: settings.events, crs: settings.crs,
             registerUnknown: settings.registerUnknown, queueCapacity: settings.queueCapacity,

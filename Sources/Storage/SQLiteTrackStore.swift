@@ -22,8 +22,13 @@ public final class SQLiteTrackStore: TrackStore {
     ///   - maximumSizeBytes: a cap on the file's size (SQLite `max_page_count`); writes past it fail with
     ///     `StoreError.diskFull` as a full disk would.
     ///   - busyTimeoutSeconds: how long to wait for another process's lock before `StoreError.locked`.
+    ///   - cacheMegabytes: SQLite's page cache per connection. A fleet's interleaved inserts touch index pages all over
+    ///     the (vehicle, time) index; once the index outgrows the cache, every commit reads pages back from the OS
+    ///     and a live server's throughput falls (measured: at ≈ 5 M fixes with 64 MiB). A server gives it more.
     /// - Throws: `StoreError` when the file cannot be opened, is not a database, or is locked.
-    public init(path: String, maximumSizeBytes: Int? = nil, busyTimeoutSeconds: Double = 5) throws(StoreError) {
+    public init(
+        path: String, maximumSizeBytes: Int? = nil, busyTimeoutSeconds: Double = 5, cacheMegabytes: Int = 64
+    ) throws(StoreError) {
         self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeoutSeconds)
@@ -32,8 +37,7 @@ public final class SQLiteTrackStore: TrackStore {
             // ≈ 20% faster than with 4 KiB pages (C API, this schema, 156k rows): fewer page splits and WAL frames.
             try db.execute(sql: "PRAGMA page_size = 16384")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // 64 MiB of page cache per connection: a fleet's interleaved inserts touch many index pages per batch.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA cache_size = -\(max(2, cacheMegabytes) * 1024)")
             if let maximumSizeBytes {
                 let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
                 try db.execute(sql: "PRAGMA max_page_count = \(max(1, maximumSizeBytes / pageSize))")

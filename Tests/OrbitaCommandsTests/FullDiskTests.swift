@@ -7,7 +7,7 @@ import Testing
 struct SmallFileSystem {
     let path: String
 
-    /// Whether this process may mount one (root with CAP_SYS_ADMIN, as in CI's container); checked once.
+    /// Whether this process may mount one (root with CAP_SYS_ADMIN); checked once.
     static let available: Bool = {
         let probe = FileManager.default.temporaryDirectory.appendingPathComponent("orbita-mount-probe-\(getpid())")
         guard let system = try? SmallFileSystem(at: probe.path, megabytes: 1) else { return false }
@@ -54,7 +54,7 @@ struct FullDiskTests {
     @Test(
         .enabled(
             if: SmallFileSystem.available,
-            "mounting a small tmpfs needs root with CAP_SYS_ADMIN (CI's container has it); not available here"))
+            "mounting a small tmpfs needs root with CAP_SYS_ADMIN; not available here"))
     func aFullDiskIsReportedHoldsTheFixesAndCommitsThemWhenSpaceReturns() throws {
         let folder = ImportCommandTests.folder()
         let disk = try SmallFileSystem(at: folder.appendingPathComponent("disk").path, megabytes: 8)

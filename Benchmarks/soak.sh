@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Soak (issue 5): orbita serve under a steady load for a long run, its memory sampled every 10 s.
+#   10,000 vehicles (registered, a route each), 1,000 fences, UDP at RATE Hz for SECONDS; prints per sample the
+#   server's resident memory (VmRSS), fixes committed and the queue depth, then sent / received / stored / lost.
+# usage: Benchmarks/soak.sh [SECONDS] [RATE_HZ]   (default 300 s at 5 Hz; make release first)
+set -euo pipefail
+source "$(dirname "$0")/fleet-log.sh"
+seconds=${1:-300}; rate=${2:-5}
+[ -f "$work/geo/fences_10000.tsv" ] || python3 ../shared/bench/gen_geo.py "$work/geo" >/dev/null
+head -1000 "$work/geo/fences_10000.tsv" > "$work/fences_1000.tsv"
+route="$work/ingest-route.geojson"
+echo '{"type":"LineString","coordinates":[[37.55,55.70],[37.60,55.75],[37.65,55.78],[37.70,55.80]]}' > "$route"
+db="$work/soak.sqlite"
+"$orbita" bench zones "$work/fences_1000.tsv" --db "$db" --keep >/dev/null
+"$orbita" route add R --geojson "$route" --db "$db" >/dev/null
+python3 - "$db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+ids = ["35" + str(100_000_000_000 + i * 7_919) for i in range(10_000)]
+db.executemany("INSERT INTO vehicles (id, name, kind) VALUES (?, ?, 'bus')", [(i, i) for i in ids])
+route = db.execute("SELECT key FROM routes WHERE name = 'R'").fetchone()[0]
+db.execute("INSERT INTO route_assignments (vehicle_key, route_key) SELECT key, ? FROM vehicles", (route,))
+db.commit()
+PY
+out="$work/soak-serve.out"
+"$orbita" serve --db "$db" --udp 127.0.0.1:0 --tcp off --http 127.0.0.1:0 --source-rate 0 --log-level error ${SERVE_ARGS:-} > "$out" &
+server=$!
+for _ in $(seq 100); do grep -q ready "$out" 2>/dev/null && break; sleep 0.1; done
+udp=$(sed -n 's/.*udp=\([^ ]*\).*/\1/p' "$out"); http=$(sed -n 's/.*http=\([^ ]*\).*/\1/p' "$out")
+metric() { python3 -c "import urllib.request; print(urllib.request.urlopen('http://$http/metrics').read().decode())" |
+  awk -v n="$1" '$1 ~ "^"n { s += $NF } END { printf "%d", s }'; }
+"$orbita" simulate --to "udp://$udp" --vehicles 10000 --rate "$rate" --duration "$seconds" --geojson "$route" \
+  --quiet > "$work/soak-sim.out" &
+sim=$!
+start=$(date +%s)
+echo "soak t_s rss_mib stored queue_depth"
+while kill -0 $sim 2>/dev/null; do
+  sleep 10
+  rss=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' /proc/$server/status)
+  echo "soak $(( $(date +%s) - start )) $rss $(metric orbita_fixes_stored_total) $(metric orbita_queue_depth)"
+done
+wait $sim || true
+sleep 3
+received=$(metric orbita_ingest_fixes_total); stored=$(metric orbita_fixes_stored_total)
+kill -TERM $server; wait $server || true
+sent=$(sed -n 's/.*cycles=\([0-9]*\).*/\1/p' "$work/soak-sim.out")
+echo "soak done seconds=$seconds rate_hz=$rate sent=$sent received=$received stored=$stored lost=$((sent - received))"
