@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .target(name: "OrbitaModel", swiftSettings: strict),
@@ -59,9 +60,16 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
+            name: "DispatchAPI",
+            dependencies: [
+                "OrbitaModel", "Storage", "GeoJSON", "GPX", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .target(
             name: "OrbitaServer",
             dependencies: [
-                "Ingest", "OrbitaModel", "Storage", "TrackImport", "Tracking",
+                "DispatchAPI", "Ingest", "OrbitaModel", "Storage", "TrackImport", "Tracking",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -73,7 +81,8 @@ let package = Package(
             name: "OrbitaCommands",
             dependencies: [
                 "OrbitaModel", "NMEA", "TrackImport", "Storage", "Tracking", "Geodesy", "GPX", "GeoJSON", "Geofencing",
-                "Ingest", "OrbitaServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Ingest", "OrbitaServer", "DispatchAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

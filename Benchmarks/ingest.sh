@@ -10,24 +10,10 @@ source "$(dirname "$0")/fleet-log.sh"
 seconds=${1:-15}; shift || true
 rates=${*:-1 2 5 10}
 [ -d ../shared/bench ] && bash ../shared/bench/udp-limit 47011 | tail -3 | sed 's/^/udp-limit: /'
-[ -f "$work/geo/fences_10000.tsv" ] || python3 ../shared/bench/gen_geo.py "$work/geo" >/dev/null
-head -1000 "$work/geo/fences_10000.tsv" > "$work/fences_1000.tsv"
-route="$work/ingest-route.geojson"
-echo '{"type":"LineString","coordinates":[[37.55,55.70],[37.60,55.75],[37.65,55.78],[37.70,55.80]]}' > "$route"
+source Benchmarks/live-fleet.sh  # (fleet-log.sh moved to the project root)
 for rate in $rates; do
   db="$work/ingest.sqlite"
-  "$orbita" bench zones "$work/fences_1000.tsv" --db "$db" --keep >/dev/null
-  "$orbita" route add R --geojson "$route" --db "$db" >/dev/null
-  # Every simulated vehicle registered and assigned to the route (the simulator's IDs: "35" + 100000000000 + 7919 i).
-  python3 - "$db" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-ids = ["35" + str(100_000_000_000 + i * 7_919) for i in range(10_000)]
-db.executemany("INSERT INTO vehicles (id, name, kind) VALUES (?, ?, 'bus')", [(i, i) for i in ids])
-route = db.execute("SELECT key FROM routes WHERE name = 'R'").fetchone()[0]
-db.execute("INSERT INTO route_assignments (vehicle_key, route_key) SELECT key, ? FROM vehicles", (route,))
-db.commit()
-PY
+  live_fleet_db "$db"
   out="$work/ingest-serve.out"
   "$orbita" serve --db "$db" --udp 127.0.0.1:0 --tcp off --http 127.0.0.1:0 --register-unknown --source-rate 0 ${COMMIT_INTERVAL:+--commit-interval $COMMIT_INTERVAL} ${COMMIT_SIZE:+--commit-size $COMMIT_SIZE} \
     --log-level error > "$out" &

@@ -6,22 +6,9 @@
 set -euo pipefail
 source "$(dirname "$0")/fleet-log.sh"
 seconds=${1:-300}; rate=${2:-5}
-[ -f "$work/geo/fences_10000.tsv" ] || python3 ../shared/bench/gen_geo.py "$work/geo" >/dev/null
-head -1000 "$work/geo/fences_10000.tsv" > "$work/fences_1000.tsv"
-route="$work/ingest-route.geojson"
-echo '{"type":"LineString","coordinates":[[37.55,55.70],[37.60,55.75],[37.65,55.78],[37.70,55.80]]}' > "$route"
+source Benchmarks/live-fleet.sh  # (fleet-log.sh moved to the project root)
 db="$work/soak.sqlite"
-"$orbita" bench zones "$work/fences_1000.tsv" --db "$db" --keep >/dev/null
-"$orbita" route add R --geojson "$route" --db "$db" >/dev/null
-python3 - "$db" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-ids = ["35" + str(100_000_000_000 + i * 7_919) for i in range(10_000)]
-db.executemany("INSERT INTO vehicles (id, name, kind) VALUES (?, ?, 'bus')", [(i, i) for i in ids])
-route = db.execute("SELECT key FROM routes WHERE name = 'R'").fetchone()[0]
-db.execute("INSERT INTO route_assignments (vehicle_key, route_key) SELECT key, ? FROM vehicles", (route,))
-db.commit()
-PY
+live_fleet_db "$db"
 out="$work/soak-serve.out"
 "$orbita" serve --db "$db" --udp 127.0.0.1:0 --tcp off --http 127.0.0.1:0 --source-rate 0 --log-level error ${SERVE_ARGS:-} > "$out" &
 server=$!

@@ -8,7 +8,8 @@ public struct OrbitaCommand: AsyncParsableCommand {
         abstract: "Orbita: a GLONASS/GPS fleet tracking backend.",
         subcommands: [
             DecodeCommand.self, ImportCommand.self, VehiclesCommand.self, TrackCommand.self, GeofenceCommand.self,
-            RouteCommand.self, EventsCommand.self, ServeCommand.self, SimulateCommand.self, BenchCommand.self,
+            RouteCommand.self, EventsCommand.self, ServeCommand.self, SimulateCommand.self, TokenCommand.self,
+            BenchCommand.self,
         ]
     )
 

@@ -88,14 +88,7 @@ struct GeofenceCommand: ParsableCommand {
                 printError("orbita geofence list: \(error)")
                 throw ExitCode(1)
             }
-            let features = fences.map { fence -> [String: Any] in
-                var properties: [String: Any] = ["name": fence.name]
-                if !fence.vehicleIDs.isEmpty { properties["vehicles"] = fence.vehicleIDs }
-                if !fence.kinds.isEmpty { properties["kinds"] = fence.kinds.map(\.rawValue) }
-                if let limit = fence.speedLimitKmh { properties["speed_limit_kmh"] = limit }
-                if let dwell = fence.dwellSeconds { properties["dwell_s"] = dwell }
-                return GeoJSON.feature(fence.shape, properties: properties)
-            }
+            let features = fences.map(GeoJSON.feature(of:))
             print(GeoJSON.text(["type": "FeatureCollection", "features": features]))
         }
     }
@@ -253,29 +246,7 @@ struct RouteCommand: ParsableCommand {
             let store = try database.open()
             do {
                 let assignments = try store.assignments()
-                let features = try store.routes().map { route -> [String: Any] in
-                    [
-                        "type": "Feature",
-                        "geometry": [
-                            "type": "LineString", "coordinates": route.line.map { [$0.longitude, $0.latitude] },
-                        ],
-                        "properties": [
-                            "name": route.name, "corridor_m": route.corridorMeters,
-                            "checkpoints": route.checkpoints.map { checkpoint -> [String: Any] in
-                                [
-                                    "name": checkpoint.name, "radius_m": checkpoint.radiusMeters,
-                                    "coordinates": [checkpoint.coordinate.longitude, checkpoint.coordinate.latitude],
-                                ]
-                            },
-                            "assignments": assignments.filter { $0.route == route.name }.map { assignment in
-                                [
-                                    "vehicle": assignment.vehicleID, "from": assignment.from?.iso8601 ?? NSNull(),
-                                    "to": assignment.to?.iso8601 ?? NSNull(),
-                                ] as [String: Any]
-                            },
-                        ] as [String: Any],
-                    ]
-                }
+                let features = try store.routes().map { GeoJSON.feature(of: $0, assignments: assignments) }
                 print(GeoJSON.text(["type": "FeatureCollection", "features": features]))
             } catch {
                 printError("orbita route list: \(error)")

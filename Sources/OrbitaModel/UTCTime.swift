@@ -1,3 +1,5 @@
+import Glibc
+
 /// A calendar date in UTC (proleptic Gregorian).
 public struct CivilDate: Sendable, Hashable, Comparable {
     /// The year, e.g. 2024.
@@ -108,6 +110,13 @@ public struct UTCInstant: Sendable, Hashable, Comparable {
 
     /// Creates an instant from microseconds since the Unix epoch.
     public init(microsecondsSinceEpoch: Int64) { self.microsecondsSinceEpoch = microsecondsSinceEpoch }
+
+    /// The system's real-time clock, now.
+    public static var now: UTCInstant {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return UTCInstant(microsecondsSinceEpoch: Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1000)
+    }
 
     /// Combines a date and a time of day.
     public init(date: CivilDate, time: TimeOfDay) {

@@ -1,4 +1,5 @@
 import Dispatch
+import DispatchAPI
 import Foundation
 import Hummingbird
 public import Ingest
@@ -82,7 +83,10 @@ public enum OrbitaServer {
         var services: [any Service] = []
         let httpAddress = Shared<String?>(nil)
         if let http = settings.http {
-            let router = Router()
+            let router = Router(context: DispatchContext.self)
+            let apiStore = DispatchStore(
+                try SQLiteTrackStore(path: settings.database, cacheMegabytes: 16))
+            DispatchRoutes.register(on: router, store: apiStore)
             router.get("metrics") { _, _ -> Response in
                 var bytes: [UInt8] = []
                 registry.emit(into: &bytes)

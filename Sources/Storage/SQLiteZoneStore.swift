@@ -199,9 +199,19 @@ extension SQLiteTrackStore: ZoneStore {
 
     /// Events matching a query, oldest first.
     public func events(_ query: EventQuery) throws(StoreError) -> [VehicleEvent] {
-        var conditions = ["e.time_us BETWEEN ? AND ?"]
+        try eventRows(query, orderBy: "e.time_us, e.id").map(Self.event)
+    }
+
+    /// The rows (with the vehicle's ID as `vehicle`) of the events matching `query`, numbered after `afterID` and
+    /// before `beforeID` when given.
+    func eventRows(
+        _ query: EventQuery, orderBy: String, afterID: Int64? = nil, beforeID: Int64? = nil,
+        unacknowledgedOnly: Bool = false
+    ) throws(StoreError) -> [Row] {
+        var conditions = ["e.time_us BETWEEN ? AND ?", "e.id > ?", "e.id < ?"]
         var arguments: StatementArguments = [
             query.since?.microsecondsSinceEpoch ?? Int64.min, query.until?.microsecondsSinceEpoch ?? Int64.max,
+            afterID ?? Int64.min, beforeID ?? Int64.max,
         ]
         if let vehicle = query.vehicleID {
             conditions.append("v.id = ?")
@@ -211,13 +221,13 @@ extension SQLiteTrackStore: ZoneStore {
             conditions.append("e.kind IN (\(query.kinds.map { _ in "?" }.joined(separator: ",")))")
             _ = arguments.append(contentsOf: StatementArguments(query.kinds.map(\.rawValue)))
         }
+        if unacknowledgedOnly { conditions.append("e.acknowledged_us IS NULL") }
         let limit = query.limit.map { " LIMIT \(max(0, $0))" } ?? ""
         let sql = """
             SELECT e.*, v.id AS vehicle FROM events e JOIN vehicles v ON v.key = e.vehicle_key
-            WHERE \(conditions.joined(separator: " AND ")) ORDER BY e.time_us, e.id\(limit)
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(orderBy)\(limit)
             """
-        let rows = try read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
-        return rows.map(Self.event)
+        return try read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
     }
 
     // MARK: - Rows
@@ -247,7 +257,7 @@ extension SQLiteTrackStore: ZoneStore {
         return db.changesCount == 1
     }
 
-    private static func event(_ row: Row) -> VehicleEvent {
+    static func event(_ row: Row) -> VehicleEvent {
         let details =
             (try? JSONSerialization.jsonObject(with: Data((row["details"] as String).utf8))) as? [String: Any] ?? [:]
         var event = VehicleEvent(

@@ -171,6 +171,20 @@ enum Schema {
                 }
             }
         }
+        // API tokens: the SHA-256 of the secret, never the secret.
+        migrator.registerMigration("v5-api-tokens") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE api_tokens (
+                        id INTEGER PRIMARY KEY,
+                        name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+                        role TEXT NOT NULL CHECK (role IN ('viewer', 'dispatcher', 'admin')),
+                        secret_sha256 TEXT NOT NULL UNIQUE CHECK (length(secret_sha256) = 64),
+                        created_us INTEGER NOT NULL,
+                        revoked_us INTEGER
+                    ) STRICT;
+                    """)
+        }
         return migrator
     }
 
@@ -202,6 +216,7 @@ enum Schema {
                 ["vehicle_key", "kind", "time_us", "lat", "lon", "fix_time_us", "subject", "details"]
             ),
             ("v4-zone-revision", "zone_revision", ["id", "value"]),
+            ("v5-api-tokens", "api_tokens", ["id", "name", "role", "secret_sha256", "created_us", "revoked_us"]),
         ]
         for (migration, table, columns) in expected where applied.contains(migration) {
             guard try db.tableExists(table) else { throw SchemaMismatch(table: table, missing: ["the table itself"]) }

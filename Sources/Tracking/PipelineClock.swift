@@ -1,4 +1,3 @@
-import Glibc
 public import OrbitaModel
 
 /// Where the pipeline gets "now" from (injected, so that tests and replays control it).
@@ -13,11 +12,7 @@ public struct SystemClock: PipelineClock {
     public init() {}
 
     /// The current instant.
-    public var now: UTCInstant {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return UTCInstant(microsecondsSinceEpoch: Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1000)
-    }
+    public var now: UTCInstant { .now }
 }
 
 /// A clock that says what it is told.

@@ -49,7 +49,12 @@ final class LiveServer {
     var log: String { String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
 
     /// GET on the HTTP port: status and body.
-    func get(_ path: String) -> (status: Int, body: String) {
+    func get(_ path: String) -> (status: Int, body: String) { request("GET", path) }
+
+    /// Any request on the HTTP port (HTTP/1.1, one connection): status and body.
+    func request(_ method: String, _ path: String, token: String? = nil, body: [UInt8] = []) -> (
+        status: Int, body: String
+    ) {
         let parts = http.split(separator: ":")
         guard parts.count == 2, let port = UInt16(parts[1]) else { return (0, "") }
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -64,8 +69,18 @@ final class LiveServer {
             }
         }
         guard connected == 0 else { return (0, "") }
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-        _ = request.withCString { send(socket, $0, strlen($0), 0) }
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        if let token { head += "Authorization: Bearer \(token)\r\n" }
+        if !body.isEmpty || method == "POST" || method == "PUT" {
+            head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n"
+        }
+        let bytes = Array((head + "\r\n").utf8) + body
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if count <= 0 { break }
+            sent += count
+        }
         var response = Data()
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {

@@ -1,0 +1,21 @@
+public import Hummingbird
+public import OrbitaModel
+
+/// The request context of Orbita's HTTP server: Hummingbird's core, the caller's role once a bearer token was checked,
+/// and a small body limit (the API takes JSON and GeoJSON, not uploads).
+public struct DispatchContext: RequestContext {
+    /// Hummingbird's per-request storage.
+    public var coreContext: CoreRequestContextStorage
+    /// The role of the token the request carried (nil: none checked yet).
+    public var role: AccessRole?
+    /// The token's name, for logs.
+    public var tokenName: String?
+
+    /// A context for a request.
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+
+    /// Bodies over 1 MiB are refused with 413.
+    public var maxUploadSize: Int { 1 << 20 }
+}

@@ -1,0 +1,256 @@
+import Foundation
+import GPX
+import GeoJSON
+public import Hummingbird
+import NIOCore
+import OrbitaModel
+import Storage
+
+/// The dispatchers' REST API under `/api` (JSON; geometry as GeoJSON, longitude first), behind `BearerAuth`:
+/// a viewer reads, a dispatcher also acknowledges events and approves detours, an admin also edits geofences and
+/// vehicles. `/openapi.json` describes it (public).
+public enum DispatchRoutes {
+    /// A vehicle counts as stale when its last fix is older than this, seconds (Wialon's "online": a message in the
+    /// last 10 minutes; Orbita's live map greys it out).
+    public static let staleAfterSeconds: Int64 = 600
+
+    /// Adds the routes to `router`.
+    public static func register(on router: Router<DispatchContext>, store: DispatchStore) {
+        router.get("openapi.json") { _, _ in json(OpenAPIDocument.document, status: .ok) }
+        let api = router.group("api").add(middleware: BearerAuth(store: store))
+
+        api.get("vehicles") { _, context in
+            try require(.viewer, context)
+            let positions = try store.use { try $0.lastPositions() }
+            let last = Dictionary(positions.map { ($0.vehicleID, $0) }, uniquingKeysWith: { a, _ in a })
+            let now = UTCInstant.now
+            let vehicles = try store.use { try $0.vehicles() }.map { vehicle in
+                vehicleJSON(vehicle, last: last[vehicle.id], now: now)
+            }
+            return json(["vehicles": vehicles], status: .ok)
+        }
+
+        api.get("vehicles/{id}/track") { request, context in
+            try require(.viewer, context)
+            let id = try context.parameters.require("id")
+            guard try store.use({ try $0.vehicle(id: id) }) != nil else { return error(.notFound, "no vehicle \(id)") }
+            let query = request.uri.queryParameters
+            let from = try instant(query["from"].map(String.init), "from")
+            let to = try instant(query["to"].map(String.init), "to")
+            let limit = try integer(query["limit"].map(String.init), "limit", default: 10_000, range: 1...100_000)
+            let points = try store.use { try $0.track(vehicleID: id, from: from, to: to) }
+            let kept = points.suffix(limit)
+            let feature: [String: Any] = [
+                "type": "Feature",
+                "geometry": [
+                    "type": "LineString",
+                    "coordinates": kept.map { [$0.coordinate.longitude, $0.coordinate.latitude] },
+                ],
+                "properties": [
+                    "vehicle": id, "times": kept.map(\.time.iso8601),
+                    "speeds_mps": kept.map { $0.speedMetersPerSecond as Any? ?? NSNull() },
+                    "courses_deg": kept.map { $0.courseDegrees as Any? ?? NSNull() },
+                    "truncated": points.count > kept.count,
+                ] as [String: Any],
+            ]
+            return json(feature, status: .ok)
+        }
+
+        api.get("events") { request, context in
+            try require(.viewer, context)
+            let query = request.uri.queryParameters
+            var filter = EventQuery()
+            filter.vehicleID = query["vehicle"].map(String.init)
+            if let kinds = query["kind"] {
+                filter.kinds = try kinds.split(separator: ",").map { name in
+                    guard let kind = EventKind(rawValue: String(name)) else {
+                        throw HTTPError(.badRequest, message: "unknown event kind \(name)")
+                    }
+                    return kind
+                }
+            }
+            filter.since = try instant(query["since"].map(String.init), "since")
+            filter.until = try instant(query["until"].map(String.init), "until")
+            filter.limit = try integer(query["limit"].map(String.init), "limit", default: 100, range: 1...1_000)
+            let before = try query["before"].map { try integer(String($0), "before", default: 0, range: 1...Int.max) }
+            let unacknowledged = query["unacknowledged"] == "true"
+            let page = try store.use {
+                try $0.storedEvents(
+                    filter, order: .newestFirst, beforeID: before.map(Int64.init), unacknowledgedOnly: unacknowledged)
+            }
+            var body: [String: Any] = ["events": page.map(eventJSON)]
+            if page.count == filter.limit, let last = page.last { body["next"] = "before=\(last.id)" }
+            return json(body, status: .ok)
+        }
+
+        api.post("events/{id}/ack") { _, context in
+            try require(.dispatcher, context)
+            guard let id = Int64(try context.parameters.require("id")) else { return error(.badRequest, "bad id") }
+            guard let event = try store.use({ try $0.acknowledgeEvent(id: id, at: .now) }) else {
+                return error(.notFound, "no event \(id)")
+            }
+            return json(eventJSON(event), status: .ok)
+        }
+
+        api.post("detours") { request, context in
+            // A dispatcher approves a detour: the vehicle is not judged against its route in the window.
+            try require(.dispatcher, context)
+            let body = try await object(request, context)
+            guard let vehicle = body["vehicle"] as? String, !vehicle.isEmpty else {
+                return error(.badRequest, "vehicle is required")
+            }
+            guard try store.use({ try $0.vehicle(id: vehicle) }) != nil else {
+                return error(.notFound, "no vehicle \(vehicle)")
+            }
+            let from = try instant(body["from"] as? String, "from") ?? .now
+            guard let to = try instant(body["to"] as? String, "to"), from <= to else {
+                return error(.badRequest, "to (ISO 8601, not before from) is required")
+            }
+            let reason = (body["reason"] as? String).map { String($0.prefix(500)) } ?? "approved detour"
+            try store.use { try $0.exempt(RouteExemption(vehicleID: vehicle, from: from, to: to, reason: reason)) }
+            return json(
+                ["vehicle": vehicle, "from": from.iso8601, "to": to.iso8601, "reason": reason], status: .created)
+        }
+
+        api.get("geofences") { _, context in
+            try require(.viewer, context)
+            let features = try store.use { try $0.geofences() }.map(GeoJSON.feature(of:))
+            return json(["type": "FeatureCollection", "features": features], status: .ok)
+        }
+
+        api.put("geofences/{name}") { request, context in
+            try require(.admin, context)
+            let name = try context.parameters.require("name")
+            guard (1...200).contains(name.count) else { return error(.badRequest, "a name is 1–200 characters") }
+            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            let shape: GeoShape
+            do {
+                shape = try GeoJSON.shape(in: Data(buffer.readableBytesView))
+            } catch {
+                return DispatchRoutes.error(.badRequest, "not a geofence shape: \(error)")
+            }
+            try store.use { try $0.save(Geofence(name: name, shape: shape)) }
+            return json(GeoJSON.feature(of: Geofence(name: name, shape: shape)), status: .ok)
+        }
+
+        api.delete("geofences/{name}") { _, context in
+            try require(.admin, context)
+            let name = try context.parameters.require("name")
+            guard try store.use({ try $0.removeGeofence(named: name) }) else {
+                return error(.notFound, "no geofence \(name)")
+            }
+            return Response(status: .noContent)
+        }
+
+        api.get("routes") { _, context in
+            try require(.viewer, context)
+            let assignments = try store.use { try $0.assignments() }
+            let features = try store.use { try $0.routes() }.map { GeoJSON.feature(of: $0, assignments: assignments) }
+            return json(["type": "FeatureCollection", "features": features], status: .ok)
+        }
+
+        api.put("vehicles/{id}") { request, context in
+            try require(.admin, context)
+            let id = try context.parameters.require("id")
+            guard (1...64).contains(id.count) else { return error(.badRequest, "an ID is 1–64 characters") }
+            let body = try await object(request, context)
+            var vehicle = try store.use { try $0.vehicle(id: id) } ?? Vehicle(id: id)
+            if let name = body["name"] as? String { vehicle.name = String(name.prefix(200)) }
+            if let kindName = body["kind"] as? String {
+                guard let kind = VehicleKind(rawValue: kindName) else {
+                    return error(.badRequest, "unknown kind \(kindName)")
+                }
+                vehicle.kind = kind
+            }
+            if let registration = body["registration"] as? String {
+                vehicle.registration = String(registration.prefix(50))
+            }
+            try store.use { try $0.save(vehicle) }
+            return json(vehicleJSON(vehicle, last: nil, now: .now), status: .ok)
+        }
+    }
+
+    // MARK: - Helpers
+
+    static func require(_ role: AccessRole, _ context: DispatchContext) throws {
+        guard let held = context.role else { throw HTTPError(.unauthorized, message: "a bearer token is required") }
+        guard held >= role else { throw HTTPError(.forbidden, message: "this needs the \(role.rawValue) role") }
+    }
+
+    /// A JSON object body (≤ the context's limit), or 400.
+    static func object(_ request: Request, _ context: DispatchContext) async throws -> [String: Any] {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any]
+        else {
+            throw HTTPError(.badRequest, message: "the body must be a JSON object")
+        }
+        return object
+    }
+
+    static func instant(_ text: String?, _ name: String) throws -> UTCInstant? {
+        guard let text else { return nil }
+        let parsed = text.count == 10 ? ISO8601.parse(text + "T00:00:00Z") : ISO8601.parse(text)
+        guard let parsed else { throw HTTPError(.badRequest, message: "\(name): expected ISO 8601 UTC") }
+        return parsed
+    }
+
+    static func integer(_ text: String?, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw HTTPError(.badRequest, message: "\(name): expected a whole number in \(range)")
+        }
+        return number
+    }
+
+    static func vehicleJSON(_ vehicle: Vehicle, last: TrackPoint?, now: UTCInstant) -> [String: Any] {
+        var object: [String: Any] = ["id": vehicle.id, "name": vehicle.name, "kind": vehicle.kind.rawValue]
+        if let registration = vehicle.registration { object["registration"] = registration }
+        guard let last else {
+            object["state"] = "unknown"
+            return object
+        }
+        let age = (now.microsecondsSinceEpoch - last.time.microsecondsSinceEpoch) / 1_000_000
+        let moving = (last.speedMetersPerSecond ?? 0) > 1.4
+        object["state"] = age > staleAfterSeconds ? "stale" : moving ? "moving" : "stopped"
+        var position: [String: Any] = [
+            "time": last.time.iso8601, "lat": last.coordinate.latitude, "lon": last.coordinate.longitude,
+        ]
+        if let speed = last.speedMetersPerSecond { position["speed_mps"] = speed }
+        if let course = last.courseDegrees { position["course_deg"] = course }
+        if let hdop = last.hdop { position["hdop"] = hdop }
+        object["last"] = position
+        return object
+    }
+
+    static func eventJSON(_ stored: StoredEvent) -> [String: Any] {
+        let event = stored.event
+        var object: [String: Any] = [
+            "id": stored.id, "kind": event.kind.rawValue, "vehicle": event.vehicleID, "time": event.time.iso8601,
+            "lat": event.coordinate.latitude, "lon": event.coordinate.longitude, "fix_time": event.fixTime.iso8601,
+            "acknowledged": event.acknowledgedAt?.iso8601 ?? NSNull(),
+        ]
+        if let value = event.geofence { object["geofence"] = value }
+        if let value = event.route { object["route"] = value }
+        if let value = event.checkpoint { object["checkpoint"] = value }
+        if let value = event.distanceMeters { object["distance_m"] = value }
+        if let value = event.durationSeconds { object["duration_s"] = value }
+        if let value = event.speedKmh { object["speed_kmh"] = value }
+        if let value = event.limitKmh { object["limit_kmh"] = value }
+        return object
+    }
+
+    /// A JSON response.
+    public static func json(_ object: Any, status: HTTPResponse.Status) -> Response {
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// `{"error": …}` with a status.
+    public static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        json(["error": message], status: status)
+    }
+}

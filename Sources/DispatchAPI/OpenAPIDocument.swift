@@ -1,0 +1,112 @@
+/// The OpenAPI 3.1 description of the dispatch API, served at `/openapi.json`.
+enum OpenAPIDocument {
+    private static func op(
+        _ summary: String, role: String, parameters: [[String: Any]] = [], body: String? = nil,
+        responses: [String: String]
+    ) -> [String: Any] {
+        var operation: [String: Any] = [
+            "summary": summary, "description": "Needs the \(role) role (or higher).",
+            "security": [["bearer": []]],
+            "responses": responses.mapValues { ["description": $0] },
+        ]
+        if !parameters.isEmpty { operation["parameters"] = parameters }
+        if let body {
+            operation["requestBody"] = [
+                "required": true, "content": ["application/json": ["schema": ["type": "object"]]], "description": body,
+            ]
+        }
+        return operation
+    }
+
+    private static func parameter(_ name: String, in place: String = "query", _ description: String) -> [String: Any] {
+        [
+            "name": name, "in": place, "required": place == "path", "description": description,
+            "schema": ["type": "string"],
+        ]
+    }
+
+    private static let errors = ["401": "No, unknown or revoked token", "403": "The token's role is not enough"]
+
+    static var document: [String: Any] {
+        [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "Orbita dispatch API", "version": "1",
+                "description":
+                    "Vehicles, tracks, events, geofences and routes of an Orbita fleet. Times are ISO 8601 UTC; geometry is GeoJSON (longitude first).",
+            ],
+            "components": ["securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]]],
+            "paths": [
+                "/api/vehicles": [
+                    "get": op(
+                        "Vehicles with their last position and state (moving, stopped, stale, unknown)", role: "viewer",
+                        responses: ["200": "{vehicles: [...]}"].merging(errors) { a, _ in a })
+                ],
+                "/api/vehicles/{id}": [
+                    "put": op(
+                        "Register or edit a vehicle (name, kind, registration)", role: "admin",
+                        parameters: [parameter("id", in: "path", "Vehicle ID")], body: "{name?, kind?, registration?}",
+                        responses: ["200": "The vehicle", "400": "Bad body"].merging(errors) { a, _ in a })
+                ],
+                "/api/vehicles/{id}/track": [
+                    "get": op(
+                        "A vehicle's track as a GeoJSON LineString Feature (times, speeds, courses in the properties)",
+                        role: "viewer",
+                        parameters: [
+                            parameter("id", in: "path", "Vehicle ID"), parameter("from", "Start (ISO 8601 or a date)"),
+                            parameter("to", "End"),
+                            parameter("limit", "Last N points at most (1–100000, default 10000)"),
+                        ], responses: ["200": "Feature", "404": "No such vehicle"].merging(errors) { a, _ in a })
+                ],
+                "/api/events": [
+                    "get": op(
+                        "Events, newest first, paged with before=<id>", role: "viewer",
+                        parameters: [
+                            parameter("vehicle", "One vehicle"), parameter("kind", "Kinds, comma-separated"),
+                            parameter("since", "From (ISO 8601)"), parameter("until", "Until (ISO 8601)"),
+                            parameter("limit", "1–1000, default 100"),
+                            parameter("before", "Events numbered below this"),
+                            parameter("unacknowledged", "true: only those not acknowledged"),
+                        ],
+                        responses: ["200": "{events: [...], next?}", "400": "Bad parameter"].merging(errors) { a, _ in a
+                        })
+                ],
+                "/api/events/{id}/ack": [
+                    "post": op(
+                        "Acknowledge an event", role: "dispatcher",
+                        parameters: [parameter("id", in: "path", "Event number")],
+                        responses: ["200": "The event", "404": "No such event"].merging(errors) { a, _ in a })
+                ],
+                "/api/detours": [
+                    "post": op(
+                        "Approve a detour: the vehicle is not judged against its route between from and to",
+                        role: "dispatcher", body: "{vehicle, from?, to, reason?}",
+                        responses: ["201": "The exemption", "400": "Bad body", "404": "No such vehicle"].merging(errors)
+                        { a, _ in a })
+                ],
+                "/api/geofences": [
+                    "get": op(
+                        "Geofences as a GeoJSON FeatureCollection", role: "viewer",
+                        responses: ["200": "FeatureCollection"].merging(errors) { a, _ in a })
+                ],
+                "/api/geofences/{name}": [
+                    "put": op(
+                        "Add or replace a geofence from a GeoJSON geometry or Feature", role: "admin",
+                        parameters: [parameter("name", in: "path", "Geofence name")], body: "GeoJSON",
+                        responses: ["200": "The geofence", "400": "Not a geofence shape", "413": "Body over 1 MiB"]
+                            .merging(errors) { a, _ in a }),
+                    "delete": op(
+                        "Remove a geofence", role: "admin",
+                        parameters: [parameter("name", in: "path", "Geofence name")],
+                        responses: ["204": "Removed", "404": "No such geofence"].merging(errors) { a, _ in a }),
+                ],
+                "/api/routes": [
+                    "get": op(
+                        "Routes with corridors, checkpoints and assignments as a GeoJSON FeatureCollection",
+                        role: "viewer",
+                        responses: ["200": "FeatureCollection"].merging(errors) { a, _ in a })
+                ],
+            ] as [String: Any],
+        ]
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import GRDB
+public import OrbitaModel
+
+/// What the dispatch API reads and writes beside tracks and zones: events by number, acknowledgements, API tokens.
+extension SQLiteTrackStore {
+    /// The order of an event page.
+    public enum EventOrder: Sendable {
+        /// Newest first (a dispatcher's list); `beforeID` pages back.
+        case newestFirst
+        /// Oldest first (a live feed resuming after `afterID`).
+        case oldestFirst
+    }
+
+    /// Events matching `query` with their numbers, in `order`, after `afterID` and before `beforeID` when given.
+    public func storedEvents(
+        _ query: EventQuery, order: EventOrder = .newestFirst, afterID: Int64? = nil, beforeID: Int64? = nil,
+        unacknowledgedOnly: Bool = false
+    ) throws(StoreError) -> [StoredEvent] {
+        let rows = try eventRows(
+            query, orderBy: order == .newestFirst ? "e.id DESC" : "e.id", afterID: afterID, beforeID: beforeID,
+            unacknowledgedOnly: unacknowledgedOnly)
+        return rows.map { StoredEvent(id: $0["id"], event: Self.event($0)) }
+    }
+
+    /// Marks an event acknowledged (the first acknowledgement's time is kept).
+    /// - Returns: the event, or nil when there is no event with that number.
+    public func acknowledgeEvent(id: Int64, at time: UTCInstant) throws(StoreError) -> StoredEvent? {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE events SET acknowledged_us = coalesce(acknowledged_us, ?) WHERE id = ?",
+                arguments: [time.microsecondsSinceEpoch, id])
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql:
+                        "SELECT e.*, v.id AS vehicle FROM events e JOIN vehicles v ON v.key = e.vehicle_key WHERE e.id = ?",
+                    arguments: [id])
+            else { return nil }
+            return StoredEvent(id: id, event: Self.event(row))
+        }
+    }
+
+    // MARK: - API tokens
+
+    /// Stores a new token's hash (the SHA-256 of its secret, hex).
+    public func createToken(name: String, role: AccessRole, secretSHA256: String, at time: UTCInstant)
+        throws(StoreError) -> APIToken
+    {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO api_tokens (name, role, secret_sha256, created_us) VALUES (?, ?, ?, ?)",
+                arguments: [name, role.rawValue, secretSHA256, time.microsecondsSinceEpoch])
+            return APIToken(id: db.lastInsertedRowID, name: name, role: role, created: time)
+        }
+    }
+
+    /// Every token, oldest first.
+    public func tokens() throws(StoreError) -> [APIToken] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY id").compactMap(Self.token) }
+    }
+
+    /// The token whose secret hashes to `secretSHA256` (revoked ones too: the caller refuses them).
+    public func token(secretSHA256: String) throws(StoreError) -> APIToken? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE secret_sha256 = ?", arguments: [secretSHA256])
+                .flatMap(Self.token)
+        }
+    }
+
+    /// Revokes a token; false when there is none with that number or it was revoked already.
+    public func revokeToken(id: Int64, at time: UTCInstant) throws(StoreError) -> Bool {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE api_tokens SET revoked_us = ? WHERE id = ? AND revoked_us IS NULL",
+                arguments: [time.microsecondsSinceEpoch, id])
+            return db.changesCount > 0
+        }
+    }
+
+    private static func token(_ row: Row) -> APIToken? {
+        guard let role = AccessRole(rawValue: row["role"]) else { return nil }
+        return APIToken(
+            id: row["id"], name: row["name"], role: role,
+            created: UTCInstant(microsecondsSinceEpoch: row["created_us"]),
+            revoked: (row["revoked_us"] as Int64?).map(UTCInstant.init(microsecondsSinceEpoch:)))
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import OrbitaModel
+import Storage
+import Testing
+
+/// The dispatch API of a real `orbita serve` on loopback: tokens and roles, every endpoint, hostile bodies.
+@Suite("dispatch API (orbita serve --http)", .serialized)
+struct DispatchAPITests {
+    /// A server with a fleet that has driven (fixes and fence events stored) and one token per role.
+    final class Fixture {
+        let folder = ImportCommandTests.folder()
+        let db: String
+        var tokens: [AccessRole: String] = [:]
+        let server: LiveServer
+
+        init() throws {
+            db = folder.appendingPathComponent("api.sqlite").path
+            let route = try ServeCommandTests.zones(folder, db: db)
+            let sent = folder.appendingPathComponent("sent.nmea").path
+            // The fleet's data, imported: fixes and enter events for the API to show.
+            _ = try OrbitaProcess.run(["route", "add", "R", "--geojson", route.path, "--db", db])
+            let generate = try OrbitaProcess.run([
+                "simulate", "--to", "udp://127.0.0.1:9", "--vehicles", "4", "--rate", "5", "--duration", "8",
+                "--geojson", route.path, "--prefix", "API", "--log", sent, "--quiet",
+            ])
+            #expect(generate.status == 0, "\(generate.stderr)")
+            _ = try OrbitaProcess.run(["import", sent, "--db", db, "--quiet"])
+            for role in AccessRole.allCases {
+                let created = try OrbitaProcess.run(["token", "create", "--role", role.rawValue, "--db", db])
+                #expect(created.status == 0, "\(created.stderr)")
+                tokens[role] = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            server = try LiveServer(db: db)
+        }
+
+        func call(_ method: String, _ path: String, _ role: AccessRole?, body: String = "") -> (
+            status: Int, body: String
+        ) {
+            server.request(method, path, token: role.flatMap { tokens[$0] }, body: Array(body.utf8))
+        }
+
+        func object(_ text: String) -> [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+        }
+
+        deinit { _ = server.stop(SIGTERM) }
+    }
+
+    @Test func everyEndpointAsksForItsRole() throws {
+        let api = try Fixture()
+        // (method, path, body, the least role that may)
+        let calls: [(String, String, String, AccessRole)] = [
+            ("GET", "/api/vehicles", "", .viewer),
+            ("GET", "/api/vehicles/API0001/track", "", .viewer),
+            ("GET", "/api/events", "", .viewer),
+            ("GET", "/api/geofences", "", .viewer),
+            ("GET", "/api/routes", "", .viewer),
+            ("POST", "/api/events/1/ack", "", .dispatcher),
+            ("POST", "/api/detours", #"{"vehicle":"API0001","to":"2030-01-01T00:00:00Z"}"#, .dispatcher),
+            (
+                "PUT", "/api/geofences/depot",
+                #"{"type":"Feature","geometry":{"type":"Point","coordinates":[37.6,55.75]},"properties":{"radius_m":50}}"#,
+                .admin
+            ),
+            ("PUT", "/api/vehicles/API0009", #"{"name":"Bus 9","kind":"bus"}"#, .admin),
+            ("DELETE", "/api/geofences/depot", "", .admin),
+        ]
+        for (method, path, body, least) in calls {
+            #expect(api.call(method, path, nil, body: body).status == 401, "\(method) \(path) without a token")
+            #expect(
+                api.server.request(method, path, token: "orb_not-a-token", body: Array(body.utf8)).status == 401)
+            for role in AccessRole.allCases {
+                let status = api.call(method, path, role, body: body).status
+                if role < least {
+                    #expect(status == 403, "\(method) \(path) as \(role)")
+                } else {
+                    #expect((200..<300).contains(status), "\(method) \(path) as \(role): \(status)")
+                }
+            }
+        }
+        #expect(api.server.get("/openapi.json").status == 200)
+        let paths = api.object(api.server.get("/openapi.json").body)["paths"] as? [String: Any] ?? [:]
+        #expect(
+            Set(paths.keys) == [
+                "/api/vehicles", "/api/vehicles/{id}", "/api/vehicles/{id}/track", "/api/events",
+                "/api/events/{id}/ack", "/api/detours", "/api/geofences", "/api/geofences/{name}", "/api/routes",
+            ])
+    }
+
+    @Test func aRevokedTokenIsRefused() throws {
+        let api = try Fixture()
+        #expect(api.call("GET", "/api/vehicles", .viewer).status == 200)
+        let list = try OrbitaProcess.run(["token", "list", "--db", api.db])
+        let viewerID = list.stdout.split(separator: "\n").first { $0.contains(" viewer ") }?.split(separator: " ").first
+        let revoked = try OrbitaProcess.run(["token", "revoke", String(viewerID ?? ""), "--db", api.db])
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        let after = api.call("GET", "/api/vehicles", .viewer)
+        #expect(after.status == 401 && after.body.contains("revoked"), "\(after)")
+        #expect(!list.stdout.contains(api.tokens[.viewer] ?? "-"), "a token list shows no secret")
+    }
+
+    @Test func vehiclesTracksEventsAndAcknowledgements() throws {
+        let api = try Fixture()
+        let vehicles = api.object(api.call("GET", "/api/vehicles", .viewer).body)["vehicles"] as? [[String: Any]] ?? []
+        #expect(vehicles.count == 4)
+        let first = vehicles.first { $0["id"] as? String == "API0001" }
+        let last = first?["last"] as? [String: Any]
+        #expect(last?["lat"] is Double && last?["time"] is String, "\(String(describing: first))")
+        // The simulated data is from a few seconds ago: moving or stopped, not stale.
+        #expect(["moving", "stopped"].contains(first?["state"] as? String ?? ""), "\(String(describing: first))")
+
+        let track = api.object(api.call("GET", "/api/vehicles/API0001/track?limit=25", .viewer).body)
+        let coordinates = (track["geometry"] as? [String: Any])?["coordinates"] as? [[Double]] ?? []
+        let store = try SQLiteTrackStore(path: api.db)
+        let stored = try store.track(vehicleID: "API0001", from: nil, to: nil)
+        #expect(coordinates.count == min(25, stored.count))
+        let newest = stored.last.map { [$0.coordinate.longitude, $0.coordinate.latitude] } ?? []
+        #expect(zip(coordinates.last ?? [], newest).allSatisfy { abs($0 - $1) < 1e-12 } && newest.count == 2)
+        #expect(api.call("GET", "/api/vehicles/NOPE/track", .viewer).status == 404)
+        #expect(api.call("GET", "/api/vehicles/API0001/track?from=yesterday", .viewer).status == 400)
+
+        // Events newest first, paged; acknowledging one takes it out of the unacknowledged list.
+        let all =
+            api.object(api.call("GET", "/api/events?limit=1000", .viewer).body)["events"] as? [[String: Any]] ?? []
+        #expect(all.count >= 2, "the fleet entered fences")
+        let ids = all.compactMap { $0["id"] as? Int }
+        #expect(ids == ids.sorted(by: >))
+        let page = api.object(api.call("GET", "/api/events?limit=1", .viewer).body)
+        let next = page["next"] as? String ?? ""
+        let second =
+            api.object(api.call("GET", "/api/events?limit=1&\(next)", .viewer).body)["events"] as? [[String: Any]]
+        #expect(second?.first?["id"] as? Int == ids.dropFirst().first)
+        let acknowledged = api.object(api.call("POST", "/api/events/\(ids[0])/ack", .dispatcher).body)
+        #expect(acknowledged["acknowledged"] is String)
+        let open =
+            api.object(api.call("GET", "/api/events?unacknowledged=true&limit=1000", .viewer).body)["events"]
+            as? [[String: Any]] ?? []
+        #expect(open.count == all.count - 1 && !open.contains { $0["id"] as? Int == ids[0] })
+        #expect(api.call("POST", "/api/events/999999/ack", .dispatcher).status == 404)
+        #expect(api.call("GET", "/api/events?kind=teleport", .viewer).status == 400)
+
+        // A detour approved by a dispatcher is stored as an exemption from route judgement.
+        let detour = api.call(
+            "POST", "/api/detours", .dispatcher,
+            body:
+                #"{"vehicle":"API0002","from":"2026-01-01T10:00:00Z","to":"2026-01-01T11:00:00Z","reason":"roadworks"}"#
+        )
+        #expect(detour.status == 201, "\(detour.body)")
+        #expect(try store.exemptions().contains { $0.vehicleID == "API0002" && $0.reason == "roadworks" })
+    }
+
+    @Test func hostileRequestsGetAClearFourHundredAndTheServerStaysUp() throws {
+        let api = try Fixture()
+        let hostile: [(String, String, String, Int)] = [
+            ("POST", "/api/detours", "{not json", 400),
+            ("POST", "/api/detours", "[1,2,3]", 400),
+            ("POST", "/api/detours", #"{"vehicle":"API0001","to":"soon"}"#, 400),
+            ("POST", "/api/detours", #"{"vehicle":"GHOST","to":"2030-01-01T00:00:00Z"}"#, 404),
+            ("PUT", "/api/geofences/bad", #"{"type":"Polygon","coordinates":[[[0,0],[1,1]]]}"#, 400),
+            ("PUT", "/api/geofences/bad", "\u{0}\u{1}\u{2}", 400),
+            ("PUT", "/api/vehicles/API0001", #"{"kind":"spaceship"}"#, 400),
+            ("GET", "/api/events?limit=-5", "", 400),
+            ("GET", "/api/events?before=abc", "", 400),
+            ("POST", "/api/events/abc/ack", "", 400),
+        ]
+        for (method, path, body, expected) in hostile {
+            let result = api.call(method, path, .admin, body: body)
+            #expect(result.status == expected, "\(method) \(path) \(body): \(result)")
+            #expect(result.body.contains("error"), "\(result.body)")
+        }
+        // Over the 1 MiB body limit.
+        let huge = "{\"vehicle\":\"" + String(repeating: "A", count: 2 << 20) + "\"}"
+        #expect(api.call("POST", "/api/detours", .admin, body: huge).status == 413)
+        // A long bearer token is refused without looking it up.
+        let long = api.server.request("GET", "/api/vehicles", token: String(repeating: "x", count: 10_000))
+        #expect(long.status == 401 || long.status == 431, "\(long.status)")
+        #expect(api.server.get("/health").status == 200)
+        #expect(api.call("GET", "/api/vehicles", .viewer).status == 200)
+    }
+}
