@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
@@ -63,6 +64,7 @@ let package = Package(
             name: "DispatchAPI",
             dependencies: [
                 "OrbitaModel", "Storage", "GeoJSON", "GPX", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict),
@@ -75,6 +77,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Yams", package: "Yams"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],
             swiftSettings: strict),
         .target(
@@ -120,7 +123,11 @@ let package = Package(
             name: "OrbitaServerTests", dependencies: ["OrbitaServer", "Ingest", "Tracking"], swiftSettings: strict),
         .testTarget(
             name: "OrbitaCommandsTests",
-            dependencies: ["OrbitaCommands", "NMEA", "OrbitaModel", "OrbitaTesting", "Storage"],
+            dependencies: [
+                "OrbitaCommands", "NMEA", "OrbitaModel", "OrbitaTesting", "Storage",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
     ]

@@ -1,15 +1,18 @@
 public import Hummingbird
+public import HummingbirdWebSocket
 public import OrbitaModel
 
 /// The request context of Orbita's HTTP server: Hummingbird's core, the caller's role once a bearer token was checked,
 /// and a small body limit (the API takes JSON and GeoJSON, not uploads).
-public struct DispatchContext: RequestContext {
+public struct DispatchContext: RequestContext, WebSocketRequestContext {
     /// Hummingbird's per-request storage.
     public var coreContext: CoreRequestContextStorage
     /// The role of the token the request carried (nil: none checked yet).
     public var role: AccessRole?
     /// The token's name, for logs.
     public var tokenName: String?
+    /// Where a WebSocket upgrade leaves its handler (`/api/live`).
+    public let webSocket = WebSocketHandlerReference<DispatchContext>()
 
     /// A context for a request.
     public init(source: Source) {

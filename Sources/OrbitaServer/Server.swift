@@ -2,6 +2,7 @@ import Dispatch
 import DispatchAPI
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 public import Ingest
 public import Logging
 import Metrics
@@ -87,6 +88,8 @@ public enum OrbitaServer {
             let apiStore = DispatchStore(
                 try SQLiteTrackStore(path: settings.database, cacheMegabytes: 16))
             DispatchRoutes.register(on: router, store: apiStore)
+            let webSocketRouter = Router(context: DispatchContext.self)
+            LiveFeed.register(webSocketRouter: webSocketRouter, httpRouter: router, store: apiStore)
             router.get("metrics") { _, _ -> Response in
                 var bytes: [UInt8] = []
                 registry.emit(into: &bytes)
@@ -119,7 +122,8 @@ public enum OrbitaServer {
                 return jsonResponse(["sources": rows], status: .ok)
             }
             let app = Application(
-                router: router, configuration: .init(address: .hostname(http.host, port: http.port)),
+                router: router, server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
+                configuration: .init(address: .hostname(http.host, port: http.port)),
                 onServerRunning: { channel in
                     httpAddress.withLock { $0 = "\(http.host):\(channel.localAddress?.port ?? http.port)" }
                 }, logger: logger)

@@ -41,6 +41,27 @@ extension SQLiteTrackStore {
         }
     }
 
+    // MARK: - Live feed
+
+    /// The numbers of the newest fix and the newest event (0 when none): a live feed starts after them.
+    public func latestNumbers() throws(StoreError) -> (fix: Int64, event: Int64) {
+        try read { db in
+            (
+                try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM fixes") ?? 0,
+                try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM events") ?? 0
+            )
+        }
+    }
+
+    /// Fixes stored after number `afterID`, in the order they were stored, with their numbers (at most `limit`).
+    public func fixes(afterID: Int64, limit: Int) throws(StoreError) -> [(id: Int64, point: TrackPoint)] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "\(Self.selectPoints) WHERE f.id > ? ORDER BY f.id LIMIT ?", arguments: [afterID, limit]
+            ).map { (id: $0["id"], point: Self.trackPoint($0)) }
+        }
+    }
+
     // MARK: - API tokens
 
     /// Stores a new token's hash (the SHA-256 of its secret, hex).

@@ -321,7 +321,7 @@ public final class SQLiteTrackStore: TrackStore {
             registration: row["registration"])
     }
 
-    private static func trackPoint(_ row: Row) -> TrackPoint {
+    static func trackPoint(_ row: Row) -> TrackPoint {
         var view = SatelliteCounts()
         view[.gps] = row["view_gps"]
         view[.glonass] = row["view_glonass"]

@@ -1,0 +1,112 @@
+import Foundation
+import HTTPTypes
+import HummingbirdWSClient
+import Logging
+import Testing
+
+/// `/api/live` of a real server while a simulated fleet drives: what is committed is pushed; a client that
+/// reconnects with its cursor misses nothing and gets nothing twice.
+@Suite("dispatch API: the live WebSocket feed", .serialized)
+struct LiveFeedTests {
+    /// Connects to `/api/live` (with `after` when given) and collects text messages until `until` returns true or
+    /// `seconds` pass; returns them as JSON objects, or the connection's error.
+    static func listen(
+        _ http: String, token: String?, after: String? = nil, seconds: Double,
+        until: @escaping @Sendable ([[String: Any]]) -> Bool = { _ in false }
+    ) async -> Result<[[String: Any]], any Error> {
+        let collected = Collected()
+        var fields = HTTPFields()
+        if let token { fields[.authorization] = "Bearer \(token)" }
+        let headers = fields
+        let url = "ws://\(http)/api/live" + (after.map { "?after=\($0)" } ?? "")
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await WebSocketClient.connect(
+                        url: url, configuration: .init(additionalHeaders: headers),
+                        logger: Logger(label: "test.live")
+                    ) { inbound, _, _ in
+                        for try await message in inbound.messages(maxSize: 1 << 20) {
+                            guard case .text(let text) = message else { continue }
+                            let all = collected.add(text)
+                            if ContinuousClock.now > deadline || until(all.map(Self.object)) { return }
+                        }
+                    }
+                }
+                group.addTask { try await Task.sleep(until: deadline + .seconds(2)) }
+                _ = try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            return .failure(error)
+        }
+        return .success(collected.all.map(Self.object))
+    }
+
+    /// Messages received, shared between the client's task and the test.
+    final class Collected: @unchecked Sendable {
+        // @unchecked: `texts` is guarded by `lock`.
+        private let lock = NSLock()
+        private var texts: [String] = []
+        func add(_ text: String) -> [String] {
+            lock.lock()
+            defer { lock.unlock() }
+            texts.append(text)
+            return texts
+        }
+        var all: [String] {
+            lock.lock()
+            defer { lock.unlock() }
+            return texts
+        }
+    }
+
+    static func object(_ text: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    @Test func pushesWhatIsCommittedAndResumesFromItsCursorMissingNothing() async throws {
+        let folder = ImportCommandTests.folder()
+        let db = folder.appendingPathComponent("live.sqlite").path
+        let created = try OrbitaProcess.run(["token", "create", "--role", "viewer", "--db", db])
+        let token = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try LiveServer(db: db, ["--register-unknown", "--commit-interval", "0.2"])
+        defer { _ = server.stop(SIGTERM) }
+
+        let http = server.http
+        // Without a token there is no upgrade.
+        if case .success(let messages) = await Self.listen(http, token: nil, seconds: 1) {
+            #expect(messages.isEmpty, "no token, yet \(messages.count) messages")
+        }
+
+        let sender = Process()
+        sender.executableURL = OrbitaProcess.binary
+        sender.arguments = [
+            "simulate", "--to", "udp://\(server.udp)", "--vehicles", "4", "--rate", "5", "--duration", "6",
+            "--prefix", "LIVE", "--quiet",
+        ]
+        sender.standardOutput = Pipe()
+        // First connection: from the start, for about 2 s of the 6 s drive, then it goes away.
+        async let first = Self.listen(http, token: token, seconds: 2.5)
+        try await Task.sleep(for: .milliseconds(300))
+        try sender.run()
+        let part1 = try await first.get()
+        #expect(part1.first?["type"] as? String == "hello")
+        let cursor = part1.last?["cursor"] as? String ?? ""
+        let positions1 = part1.filter { $0["type"] as? String == "position" }
+        #expect(!positions1.isEmpty, "positions pushed while connected")
+        // Second connection resumes with the cursor and stays until every fix is through.
+        sender.waitUntilExit()
+        let alreadySeen = positions1.count
+        let part2 = try await Self.listen(http, token: token, after: cursor, seconds: 8) { messages in
+            messages.count { $0["type"] as? String == "position" } + alreadySeen >= 120
+        }.get()
+        #expect(part2.first?["cursor"] as? String == cursor, "hello repeats the cursor it resumes from")
+        let keys = (positions1 + part2.filter { $0["type"] as? String == "position" }).map {
+            "\($0["vehicle"] as? String ?? "?") \($0["time"] as? String ?? "?")"
+        }
+        #expect(keys.count == 120, "4 vehicles × 30 fixes, each once: got \(keys.count)")
+        #expect(Set(keys).count == keys.count, "a fix sent twice")
+    }
+}
