@@ -60,6 +60,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict),
+        .target(name: "ConsoleMap", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .target(
             name: "DispatchAPI",
             dependencies: [
@@ -84,7 +85,7 @@ let package = Package(
             name: "OrbitaCommands",
             dependencies: [
                 "OrbitaModel", "NMEA", "TrackImport", "Storage", "Tracking", "Geodesy", "GPX", "GeoJSON", "Geofencing",
-                "Ingest", "OrbitaServer", "DispatchAPI",
+                "Ingest", "OrbitaServer", "DispatchAPI", "ConsoleMap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -119,6 +120,7 @@ let package = Package(
         .testTarget(name: "NMEATests", dependencies: ["NMEA", "OrbitaModel", "OrbitaTesting"], swiftSettings: strict),
         .testTarget(
             name: "IngestTests", dependencies: ["Ingest", "NMEA", "OrbitaModel"], swiftSettings: strict),
+        .testTarget(name: "ConsoleMapTests", dependencies: ["ConsoleMap", "OrbitaModel"], swiftSettings: strict),
         .testTarget(
             name: "OrbitaServerTests", dependencies: ["OrbitaServer", "Ingest", "Tracking"], swiftSettings: strict),
         .testTarget(

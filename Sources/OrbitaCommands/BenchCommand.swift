@@ -14,7 +14,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure Orbita's throughput.",
         subcommands: [
             GenerateLog.self, DecodeBench.self, PipelineBench.self, ImportBench.self, StoreBench.self,
-            GeofenceBench.self, RouteBench.self, ZonesBench.self,
+            GeofenceBench.self, RouteBench.self, ZonesBench.self, MapBench.self,
         ]
     )
 

@@ -87,19 +87,22 @@ struct LiveFeedTests {
             "--prefix", "LIVE", "--quiet",
         ]
         sender.standardOutput = Pipe()
-        // First connection: from the start, for about 2 s of the 6 s drive, then it goes away.
-        async let first = Self.listen(http, token: token, seconds: 2.5)
+        // First connection: from the start until it has seen 20 positions (about 1 s of the 6 s drive; up to 30 s on
+        // a loaded machine), then it goes away.
+        async let first = Self.listen(http, token: token, seconds: 30) { messages in
+            messages.count { $0["type"] as? String == "position" } >= 20
+        }
         try await Task.sleep(for: .milliseconds(300))
         try sender.run()
         let part1 = try await first.get()
         #expect(part1.first?["type"] as? String == "hello")
-        let cursor = part1.last?["cursor"] as? String ?? ""
+        let cursor = try #require(part1.last?["cursor"] as? String)
         let positions1 = part1.filter { $0["type"] as? String == "position" }
         #expect(!positions1.isEmpty, "positions pushed while connected")
         // Second connection resumes with the cursor and stays until every fix is through.
         sender.waitUntilExit()
         let alreadySeen = positions1.count
-        let part2 = try await Self.listen(http, token: token, after: cursor, seconds: 8) { messages in
+        let part2 = try await Self.listen(http, token: token, after: cursor, seconds: 30) { messages in
             messages.count { $0["type"] as? String == "position" } + alreadySeen >= 120
         }.get()
         #expect(part2.first?["cursor"] as? String == cursor, "hello repeats the cursor it resumes from")

@@ -1,0 +1,101 @@
+import OrbitaModel
+
+/// Draws a scene into a cell grid: lines as Braille dots (consecutive vertices on the same dot skipped, lines off the
+/// view culled by their boxes), vehicles as glyphs coloured and shaped by state, several vehicles in one cell as a
+/// count (`2`…`9`, `+`), labels beside their vehicle where they collide with nothing already placed.
+public enum MapRenderer {
+    /// Colours (xterm-256) by marker state.
+    public static func colour(of state: MarkerState) -> UInt8 {
+        switch state {
+        case .moving: 46
+        case .stopped: 226
+        case .stale: 244
+        case .alarm: 196
+        }
+    }
+
+    /// The label colour.
+    public static let labelColour: UInt8 = 252
+
+    /// The glyph of a single vehicle.
+    public static func glyph(_ state: MarkerState, course: Double?, ascii: Bool) -> Character {
+        switch state {
+        case .alarm: return "!"
+        case .stale: return ascii ? "o" : "□"
+        case .stopped: return ascii ? "#" : "■"
+        case .moving:
+            guard let course, course.isFinite else { return ascii ? "*" : "●" }
+            let normalised = (course.truncatingRemainder(dividingBy: 360) + 360).truncatingRemainder(dividingBy: 360)
+            let sector = Int((normalised + 22.5) / 45) % 8
+            let arrows: [Character] =
+                ascii ? ["^", "/", ">", "\\", "v", "/", "<", "\\"] : ["↑", "↗", "→", "↘", "↓", "↙", "←", "↖"]
+            return arrows[sector]
+        }
+    }
+
+    /// Renders `scene` as seen through `viewport`.
+    public static func render(_ scene: MapScene, viewport: MapViewport, ascii: Bool = false) -> CellGrid {
+        var grid = CellGrid(columns: viewport.columns, rows: viewport.rows, ascii: ascii)
+        let halfWidth = Double(viewport.columns) * viewport.metresPerDot
+        let halfHeight = Double(viewport.rows) * 2 * viewport.metresPerDot
+        let low = (x: viewport.center.x - halfWidth, y: viewport.center.y - halfHeight)
+        let high = (x: viewport.center.x + halfWidth, y: viewport.center.y + halfHeight)
+        for line in scene.basemap + scene.overlays {
+            guard line.points.count > 1, line.maximum.x >= low.x, line.minimum.x <= high.x, line.maximum.y >= low.y,
+                line.minimum.y <= high.y
+            else { continue }
+            var previous = viewport.dot(line.points[0])
+            for point in line.points.dropFirst() {
+                let next = viewport.dot(point)
+                if next != previous {
+                    grid.line(previous.x, previous.y, next.x, next.y, colour: line.colour)
+                    previous = next
+                }
+            }
+            if line.closed {
+                let first = viewport.dot(line.points[0])
+                grid.line(previous.x, previous.y, first.x, first.y, colour: line.colour)
+            }
+        }
+
+        // Vehicles by cell: one glyph per occupied cell.
+        var cells: [Int: [Int]] = [:]
+        for (index, vehicle) in scene.vehicles.enumerated() {
+            let (column, row) = viewport.cell(vehicle.point)
+            guard column >= 0, row >= 0, column < viewport.columns, row < viewport.rows else { continue }
+            cells[row * viewport.columns + column, default: []].append(index)
+        }
+        var singles: [(vehicle: MapVehicle, column: Int, row: Int)] = []
+        for (cell, members) in cells {
+            let column = cell % viewport.columns
+            let row = cell / viewport.columns
+            let worst = members.map { scene.vehicles[$0].state }.max() ?? .stale
+            if members.count == 1 {
+                let vehicle = scene.vehicles[members[0]]
+                grid.glyph(
+                    glyph(vehicle.state, course: vehicle.courseDegrees, ascii: ascii), column: column, row: row,
+                    colour: colour(of: vehicle.state))
+                singles.append((vehicle, column, row))
+            } else {
+                let count: Character = members.count < 10 ? Character(String(members.count)) : "+"
+                grid.glyph(count, column: column, row: row, colour: colour(of: worst))
+            }
+        }
+        // Labels: alarms first, then by ID, so the same scene always labels the same vehicles.
+        singles.sort {
+            ($0.vehicle.state == .alarm ? 0 : 1, $0.vehicle.id) < ($1.vehicle.state == .alarm ? 0 : 1, $1.vehicle.id)
+        }
+        for (vehicle, column, row) in singles {
+            let label = TerminalText.sanitise(vehicle.label, limit: 16)
+            guard !label.isEmpty else { continue }
+            let length = label.count
+            let places = [(column + 1, row), (column - length, row), (column + 1, row - 1), (column + 1, row + 1)]
+            if let (labelColumn, labelRow) = places.first(where: {
+                grid.isFree(column: $0.0, row: $0.1, length: length)
+            }) {
+                grid.text(label, column: labelColumn, row: labelRow, colour: labelColour)
+            }
+        }
+        return grid
+    }
+}

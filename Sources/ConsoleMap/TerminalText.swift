@@ -1,0 +1,69 @@
+/// Text from the network or the database made safe for a terminal: control characters (C0, DEL, C1 — ESC among
+/// them), bidirectional overrides and other format characters become `?`, so a vehicle named
+/// "\u{1B}]0;pwned\u{07}" cannot move the cursor, retitle the window or hide text; the result is cut to `limit`.
+public enum TerminalText {
+    /// The sanitised text.
+    public static func sanitise(_ text: String, limit: Int = 40) -> String {
+        var out = ""
+        var count = 0
+        for scalar in text.unicodeScalars {
+            guard count < limit else { break }
+            let value = scalar.value
+            let control = value < 0x20 || (0x7F...0x9F).contains(value)
+            let format = scalar.properties.generalCategory == .format || (0x2028...0x2029).contains(value)
+            let wide =
+                scalar.properties.isEmojiPresentation || (0x1100...0x115F).contains(value)
+                || (0x2E80...0xA4CF).contains(value) || (0xAC00...0xD7A3).contains(value)
+                || (0xF900...0xFAFF).contains(value) || (0xFF00...0xFF60).contains(value)
+            let combining = scalar.properties.generalCategory == .nonspacingMark
+            out.unicodeScalars.append(control || format || wide || combining ? "?" : scalar)
+            count += 1
+        }
+        return out
+    }
+}
+
+/// A frame as ANSI text: cursor home, then each row with an SGR colour escape only where the colour changes.
+public enum ANSIFrame {
+    /// Colour depth of the terminal.
+    public enum Colours: Sendable {
+        /// xterm 256 colours.
+        case indexed256
+        /// The 16 basic colours.
+        case basic16
+    }
+
+    /// The escape sequences for `grid`.
+    public static func render(_ grid: CellGrid, colours: Colours = .indexed256) -> String {
+        var out = "\u{1B}[H"
+        for row in 0..<grid.rows {
+            var current: UInt8?
+            for column in 0..<grid.columns {
+                let colour = grid.colour(column: column, row: row)
+                if colour != current {
+                    current = colour
+                    switch colours {
+                    case .indexed256: out += "\u{1B}[38;5;\(colour)m"
+                    case .basic16: out += "\u{1B}[\(basic(colour))m"
+                    }
+                }
+                out.append(grid.character(column: column, row: row))
+            }
+            out += "\u{1B}[0m"
+            if row + 1 < grid.rows { out += "\r\n" }
+        }
+        return out
+    }
+
+    /// The nearest of the 16 basic foreground codes (30–37, 90–97) to an xterm-256 index.
+    static func basic(_ index: UInt8) -> Int {
+        if index < 8 { return 30 + Int(index) }
+        if index < 16 { return 90 + Int(index) - 8 }
+        if index >= 232 { return index < 244 ? 90 : 97 }  // grey ramp: dark grey or white
+        let cube = Int(index) - 16
+        let (r, g, b) = (cube / 36, (cube / 6) % 6, cube % 6)
+        let bright = max(r, g, b) >= 4
+        let code = (r >= 2 ? 1 : 0) | (g >= 2 ? 2 : 0) | (b >= 2 ? 4 : 0)
+        return (bright ? 90 : 30) + code
+    }
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import ConsoleMap
+import Foundation
+import GeoJSON
+import Geodesy
+import OrbitaModel
+import Storage
+
+/// `orbita map`: the fleet on a terminal map, from the database.
+struct MapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "map",
+        abstract: "Draw the fleet on a terminal map: vehicles, geofences, routes, a basemap.",
+        discussion: """
+            Vehicles show as arrows along their course when moving, ■ when stopped, □ when stale (no fix for 10 \
+            minutes), ! when off their route; several in one cell as a count. Geofences and routes are drawn in \
+            Braille dots (--ascii: plain marks). --snapshot prints one frame and exits (the interactive view with \
+            keys comes next). Names from the database are sanitised before they reach the terminal.
+            """)
+
+    @OptionGroup var database: DatabaseOption
+    @Option(help: "GeoJSON basemap layers (lines and polygons; repeatable).") var basemap: [String] = []
+    @Option(help: "Columns of the frame.") var columns = 100
+    @Option(help: "Rows of the map (a status line follows).") var rows = 30
+    @Option(help: "Metres per Braille dot (default: fit the fleet).") var zoom: Double?
+    @Flag(help: "Plain marks instead of Braille dots.") var ascii = false
+    @Flag(help: "Colours as ANSI escapes (default when standard output is a terminal).") var colour = false
+    @Flag(help: "Print one frame and exit.") var snapshot = false
+
+    func run() throws {
+        guard snapshot else {
+            printError("orbita map: the interactive view is not built yet; use --snapshot for one frame")
+            throw ExitCode(2)
+        }
+        guard (10...1_000).contains(columns), (5...500).contains(rows) else {
+            throw ValidationError("--columns 10–1000, --rows 5–500")
+        }
+        let store = try database.open()
+        let (scene, extent, status) = try buildScene(store)
+        var viewport = MapViewport(center: PlanarPoint(x: 0, y: 0), metresPerDot: 10, columns: columns, rows: rows)
+        if let extent {
+            viewport.center = PlanarPoint(x: (extent.0.x + extent.1.x) / 2, y: (extent.0.y + extent.1.y) / 2)
+            let fit = max((extent.1.x - extent.0.x) / Double(columns * 2), (extent.1.y - extent.0.y) / Double(rows * 4))
+            viewport.metresPerDot = zoom ?? max(1, fit * 1.1)
+        } else if let zoom {
+            viewport.metresPerDot = zoom
+        }
+        let grid = MapRenderer.render(scene, viewport: viewport, ascii: ascii)
+        if colour || isatty(STDOUT_FILENO) == 1 {
+            print(ANSIFrame.render(grid).replacingOccurrences(of: "\u{1B}[H", with: ""))
+        } else {
+            for line in grid.lines { print(line) }
+        }
+        print(status + String(format: "  %.0f m/dot", viewport.metresPerDot))
+    }
+
+    /// The scene in a UTM frame around the fleet, the extent of the vehicles (or of everything), a status line.
+    private func buildScene(_ store: SQLiteTrackStore) throws -> (MapScene, (PlanarPoint, PlanarPoint)?, String) {
+        let vehicles = try store.vehicles()
+        let last = Dictionary(try store.lastPositions().map { ($0.vehicleID, $0) }, uniquingKeysWith: { a, _ in a })
+        let fences = try store.geofences()
+        let routes = try store.routes()
+        // Off route: the latest of a vehicle's deviation and return events is a deviation.
+        var offRoute: [String: Bool] = [:]
+        for event in try store.events(EventQuery(kinds: [.routeDeviation, .routeReturn])) {
+            offRoute[event.vehicleID] = event.kind == .routeDeviation
+        }
+        var anchor = Array(last.values.map(\.coordinate))
+        if anchor.isEmpty { anchor = fences.flatMap(\.shape.coordinates) + routes.flatMap(\.line) }
+        guard !anchor.isEmpty else { return (MapScene(), nil, "no vehicles, geofences or routes in the database") }
+        let frame = try LocalFrame.utm(for: anchor)
+        func project(_ coordinates: [Coordinate]) -> [PlanarPoint] { frame.project(coordinates).compactMap(\.self) }
+
+        var scene = MapScene()
+        for path in basemap {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            for feature in try GeoJSON.features(in: data) {
+                let colour: UInt8 = feature.type.contains("Polygon") ? 25 : 240
+                for ring in Self.rings(feature.geometry) {
+                    scene.basemap.append(
+                        MapLine(points: project(ring), closed: feature.type.contains("Polygon"), colour: colour))
+                }
+            }
+        }
+        for fence in fences {
+            switch fence.shape {
+            case .polygons(let polygons):
+                for ring in polygons.flatMap(\.self) {
+                    scene.overlays.append(MapLine(points: project(ring), closed: true, colour: 141))
+                }
+            case .circle(let center, let radius):
+                guard let middle = try? frame.project(center) else { continue }
+                let ring = (0..<48).map { step -> PlanarPoint in
+                    let angle = Double(step) / 48 * 2 * .pi
+                    return PlanarPoint(x: middle.x + radius * cos(angle), y: middle.y + radius * sin(angle))
+                }
+                scene.overlays.append(MapLine(points: ring, closed: true, colour: 141))
+            case .corridor(let line, _):
+                scene.overlays.append(MapLine(points: project(line), colour: 141))
+            }
+        }
+        for route in routes { scene.overlays.append(MapLine(points: project(route.line), colour: 39)) }
+        let now = UTCInstant.now
+        var low = PlanarPoint(x: .infinity, y: .infinity)
+        var high = PlanarPoint(x: -.infinity, y: -.infinity)
+        var counts: [MarkerState: Int] = [:]
+        for vehicle in vehicles {
+            guard let fix = last[vehicle.id], let point = try? frame.project(fix.coordinate) else { continue }
+            let age = (now.microsecondsSinceEpoch - fix.time.microsecondsSinceEpoch) / 1_000_000
+            let state: MarkerState =
+                offRoute[vehicle.id] == true
+                ? .alarm : age > 600 ? .stale : (fix.speedMetersPerSecond ?? 0) > 1.4 ? .moving : .stopped
+            counts[state, default: 0] += 1
+            scene.vehicles.append(
+                MapVehicle(
+                    id: vehicle.id, label: vehicle.name, point: point, state: state, courseDegrees: fix.courseDegrees))
+            low = PlanarPoint(x: min(low.x, point.x), y: min(low.y, point.y))
+            high = PlanarPoint(x: max(high.x, point.x), y: max(high.y, point.y))
+        }
+        if scene.vehicles.isEmpty {
+            for line in scene.overlays {
+                for point in line.points {
+                    low = PlanarPoint(x: min(low.x, point.x), y: min(low.y, point.y))
+                    high = PlanarPoint(x: max(high.x, point.x), y: max(high.y, point.y))
+                }
+            }
+        }
+        let status =
+            "\(scene.vehicles.count) vehicles: \(counts[.moving, default: 0]) moving, \(counts[.stopped, default: 0]) stopped, "
+            + "\(counts[.stale, default: 0]) stale, \(counts[.alarm, default: 0]) off route · \(fences.count) geofences · "
+            + "\(routes.count) routes · \(now.iso8601)"
+        return (scene, low.x.isFinite ? (low, high) : nil, status)
+    }
+
+    /// The rings and lines of a GeoJSON geometry as coordinate lists.
+    static func rings(_ geometry: [String: Any]) -> [[Coordinate]] {
+        func line(_ value: Any?) -> [Coordinate] {
+            ((value as? [[Double]]) ?? []).compactMap {
+                $0.count >= 2 ? Coordinate(latitude: $0[1], longitude: $0[0]) : nil
+            }
+        }
+        let coordinates = geometry["coordinates"]
+        switch geometry["type"] as? String ?? "" {
+        case "LineString": return [line(coordinates)]
+        case "MultiLineString", "Polygon": return ((coordinates as? [Any]) ?? []).map(line)
+        case "MultiPolygon": return ((coordinates as? [[Any]]) ?? []).flatMap { $0.map(line) }
+        case "GeometryCollection":
+            return ((geometry["geometries"] as? [[String: Any]]) ?? []).flatMap(rings)
+        default: return []
+        }
+    }
+}
