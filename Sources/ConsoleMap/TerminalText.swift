@@ -37,22 +37,28 @@ public enum ANSIFrame {
     public static func render(_ grid: CellGrid, colours: Colours = .indexed256) -> String {
         var out = "\u{1B}[H"
         for row in 0..<grid.rows {
-            var current: UInt8?
-            for column in 0..<grid.columns {
-                let colour = grid.colour(column: column, row: row)
-                if colour != current {
-                    current = colour
-                    switch colours {
-                    case .indexed256: out += "\u{1B}[38;5;\(colour)m"
-                    case .basic16: out += "\u{1B}[\(basic(colour))m"
-                    }
-                }
-                out.append(grid.character(column: column, row: row))
-            }
-            out += "\u{1B}[0m"
+            out += self.row(grid, row: row, colours: colours)
             if row + 1 < grid.rows { out += "\r\n" }
         }
         return out
+    }
+
+    /// One row of a grid with its colour escapes and a reset at the end.
+    public static func row(_ grid: CellGrid, row: Int, colours: Colours = .indexed256) -> String {
+        var out = ""
+        var current: UInt8?
+        for column in 0..<grid.columns {
+            let colour = grid.colour(column: column, row: row)
+            if colour != current {
+                current = colour
+                switch colours {
+                case .indexed256: out += "\u{1B}[38;5;\(colour)m"
+                case .basic16: out += "\u{1B}[\(basic(colour))m"
+                }
+            }
+            out.append(grid.character(column: column, row: row))
+        }
+        return out + "\u{1B}[0m"
     }
 
     /// The nearest of the 16 basic foreground codes (30–37, 90–97) to an xterm-256 index.

@@ -14,8 +14,10 @@ struct MapCommand: ParsableCommand {
         discussion: """
             Vehicles show as arrows along their course when moving, ■ when stopped, □ when stale (no fix for 10 \
             minutes), ! when off their route; several in one cell as a count. Geofences and routes are drawn in \
-            Braille dots (--ascii: plain marks). --snapshot prints one frame and exits (the interactive view with \
-            keys comes next). Names from the database are sanitised before they reach the terminal.
+            Braille dots (--ascii: plain marks). Keys: arrows/hjkl pan, +/- or a/z zoom, f follow, Tab next \
+            vehicle, / search, g go to lat,lon, e events (Enter jumps, a acknowledges with --writable), ? help, q \
+            quit. The database is read every second, read-only unless --writable. --snapshot prints one frame and \
+            exits. Names from the database are sanitised before they reach the terminal.
             """)
 
     @OptionGroup var database: DatabaseOption
@@ -26,12 +28,18 @@ struct MapCommand: ParsableCommand {
     @Flag(help: "Plain marks instead of Braille dots.") var ascii = false
     @Flag(help: "Colours as ANSI escapes (default when standard output is a terminal).") var colour = false
     @Flag(help: "Print one frame and exit.") var snapshot = false
+    @Flag(help: "Allow acknowledging events (writes to the database).") var writable = false
+
+    /// The metric frame, chosen at the first load and kept (so the view does not jump when vehicles move).
+    private final class FrameBox: @unchecked Sendable {
+        // @unchecked: the map command runs on one thread.
+        var frame: LocalFrame?
+    }
+    private static let frameBox = FrameBox()
+    private var frameBox: FrameBox { Self.frameBox }
+    private var currentFrame: LocalFrame? { frameBox.frame }
 
     func run() throws {
-        guard snapshot else {
-            printError("orbita map: the interactive view is not built yet; use --snapshot for one frame")
-            throw ExitCode(2)
-        }
         guard (10...1_000).contains(columns), (5...500).contains(rows) else {
             throw ValidationError("--columns 10–1000, --rows 5–500")
         }
@@ -45,6 +53,7 @@ struct MapCommand: ParsableCommand {
         } else if let zoom {
             viewport.metresPerDot = zoom
         }
+        guard snapshot else { return try interactive(store, viewport: viewport) }
         let grid = MapRenderer.render(scene, viewport: viewport, ascii: ascii)
         if colour || isatty(STDOUT_FILENO) == 1 {
             print(ANSIFrame.render(grid).replacingOccurrences(of: "\u{1B}[H", with: ""))
@@ -52,6 +61,68 @@ struct MapCommand: ParsableCommand {
             for line in grid.lines { print(line) }
         }
         print(status + String(format: "  %.0f m/dot", viewport.metresPerDot))
+    }
+
+    /// The live view: reads the database every second, redraws at most five times a second and on every key.
+    private func interactive(_ store: SQLiteTrackStore, viewport: MapViewport) throws {
+        guard Terminal.enter() else {
+            printError("orbita map: the interactive view needs a terminal (use --snapshot otherwise)")
+            throw ExitCode(2)
+        }
+        defer { Terminal.restore() }
+        var session = MapSession(viewport: viewport, canAcknowledge: writable)
+        var (scene, _, status) = try buildScene(store)
+        var events = try panelEvents(store)
+        var loaded = ContinuousClock.now
+        var size = Terminal.size()
+        while true {
+            if ContinuousClock.now - loaded >= .seconds(1) {
+                (scene, _, status) = try buildScene(store)
+                events = try panelEvents(store)
+                session.track(scene)
+                loaded = ContinuousClock.now
+            }
+            let now = Terminal.size()
+            if now != size {
+                size = now
+                Terminal.write("\u{1B}[2J")
+            }
+            let line =
+                status + String(format: "  %.0f m/dot", session.viewport.metresPerDot)
+                + (session.follow ? "  follow \(session.selected ?? "")" : "")
+                + (session.selected.map { "  selected \($0)" } ?? "") + "  ? help"
+            Terminal.write(
+                MapScreen.compose(
+                    session: session, scene: scene, events: events, status: line, columns: size.columns,
+                    rows: size.rows, ascii: ascii))
+            for key in Terminal.keys(timeout: 0.2) {
+                switch session.handle(key, scene: scene, events: events) {
+                case .quit: return
+                case .acknowledge(let id):
+                    _ = try? store.acknowledgeEvent(id: id, at: .now)
+                    events = try panelEvents(store)
+                    session.message = "event \(id) acknowledged"
+                case .goTo(let coordinate):
+                    if let frame = currentFrame, let point = try? frame.project(coordinate) {
+                        session.viewport.center = point
+                        session.follow = false
+                    }
+                case nil: break
+                }
+            }
+        }
+    }
+
+    /// The newest 200 events as panel lines.
+    private func panelEvents(_ store: SQLiteTrackStore) throws -> [PanelEvent] {
+        try store.storedEvents(EventQuery(limit: 200), order: .newestFirst).map { stored in
+            let event = stored.event
+            let clock = String(event.time.iso8601.dropFirst(11).prefix(8))
+            let point = currentFrame.flatMap { try? $0.project(event.coordinate) }
+            return PanelEvent(
+                id: stored.id, text: "\(clock) \(event.vehicleID) \(event.kind.rawValue) \(event.subject)",
+                acknowledged: event.acknowledgedAt != nil, point: point)
+        }
     }
 
     /// The scene in a UTM frame around the fleet, the extent of the vehicles (or of everything), a status line.
@@ -68,7 +139,8 @@ struct MapCommand: ParsableCommand {
         var anchor = Array(last.values.map(\.coordinate))
         if anchor.isEmpty { anchor = fences.flatMap(\.shape.coordinates) + routes.flatMap(\.line) }
         guard !anchor.isEmpty else { return (MapScene(), nil, "no vehicles, geofences or routes in the database") }
-        let frame = try LocalFrame.utm(for: anchor)
+        let frame = try currentFrame ?? LocalFrame.utm(for: anchor)
+        frameBox.frame = frame
         func project(_ coordinates: [Coordinate]) -> [PlanarPoint] { frame.project(coordinates).compactMap(\.self) }
 
         var scene = MapScene()

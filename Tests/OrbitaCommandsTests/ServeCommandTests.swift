@@ -48,6 +48,19 @@ final class LiveServer {
     /// The server's log so far (after it stopped).
     var log: String { String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
 
+    /// Starts `orbita simulate` sending to this server's UDP port along the route in `route` (output discarded).
+    func simulate(vehicles: Int, rate: Int, duration: Int, route: URL, prefix: String) throws -> Process {
+        let sender = Process()
+        sender.executableURL = OrbitaProcess.binary
+        sender.arguments = [
+            "simulate", "--to", "udp://\(udp)", "--vehicles", "\(vehicles)", "--rate", "\(rate)", "--duration",
+            "\(duration)", "--geojson", route.path, "--prefix", prefix, "--quiet",
+        ]
+        sender.standardOutput = Pipe()
+        try sender.run()
+        return sender
+    }
+
     /// GET on the HTTP port: status and body.
     func get(_ path: String) -> (status: Int, body: String) { request("GET", path) }
 
@@ -319,14 +332,7 @@ struct ServeCommandTests {
             #expect(far.status == 0, "\(far.stderr)")
         }
         let server = try LiveServer(db: db, ["--register-unknown"])
-        let sender = Process()
-        sender.executableURL = OrbitaProcess.binary
-        sender.arguments = [
-            "simulate", "--to", "udp://\(server.udp)", "--vehicles", "6", "--rate", "2", "--duration", "10",
-            "--geojson", route.path, "--prefix", "RLD", "--quiet",
-        ]
-        sender.standardOutput = Pipe()
-        try sender.run()
+        let sender = try server.simulate(vehicles: 6, rate: 2, duration: 10, route: route, prefix: "RLD")
         // Vehicles start 0 m and 500 m along the route, 40–50 m short of the fences added now.
         Thread.sleep(forTimeInterval: 1)
         // The processor has run fixes through the pipeline (commits come later, every second).

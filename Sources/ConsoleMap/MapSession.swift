@@ -1,0 +1,181 @@
+public import OrbitaModel
+
+/// An event as the panel lists it.
+public struct PanelEvent: Sendable {
+    /// Its number (for acknowledging).
+    public var id: Int64
+    /// One line: time, vehicle, kind, subject (sanitised when drawn).
+    public var text: String
+    /// Acknowledged already.
+    public var acknowledged: Bool
+    /// Where it happened, in the map's frame (Enter jumps there).
+    public var point: PlanarPoint?
+
+    /// Creates a panel line.
+    public init(id: Int64, text: String, acknowledged: Bool, point: PlanarPoint?) {
+        self.id = id
+        self.text = text
+        self.acknowledged = acknowledged
+        self.point = point
+    }
+}
+
+/// The interactive map's state and its key map (mapscii's where it has one): arrows/hjkl pan, +/- and a/z zoom,
+/// f follow the selected vehicle, Tab next vehicle, / search, g go to lat,lon, e the event panel (↑/↓ choose, Enter
+/// jumps there, a acknowledges when allowed, e or Esc back), ? help, q quit. Pure: the command runs the I/O.
+public struct MapSession: Sendable {
+    /// What a key asks of the command.
+    public enum Command: Equatable, Sendable {
+        /// Quit.
+        case quit
+        /// Acknowledge this event.
+        case acknowledge(Int64)
+        /// Centre on this coordinate.
+        case goTo(Coordinate)
+    }
+
+    /// Where input goes.
+    public enum Focus: Sendable, Equatable {
+        case map, events
+        /// Typing a search (vehicle ID or name) or a `g` target; the text so far.
+        case search(String), goTo(String)
+    }
+
+    /// What the map shows.
+    public var viewport: MapViewport
+    /// The selected vehicle's ID.
+    public var selected: String?
+    /// Keep the selected vehicle in the centre.
+    public var follow = false
+    /// Where keys go.
+    public var focus = Focus.map
+    /// The event chosen in the panel.
+    public var eventIndex = 0
+    /// The help is shown.
+    public var help = false
+    /// A one-line message for the status line.
+    public var message = ""
+    /// Whether `a` may acknowledge (a dispatcher token, or a writable database).
+    public var canAcknowledge: Bool
+
+    /// A session over a viewport.
+    public init(viewport: MapViewport, canAcknowledge: Bool) {
+        self.viewport = viewport
+        self.canAcknowledge = canAcknowledge
+    }
+
+    /// Handles one key.
+    public mutating func handle(_ key: Key, scene: MapScene, events: [PanelEvent]) -> Command? {
+        message = ""
+        switch focus {
+        case .search(let text), .goTo(let text):
+            return typing(key, text: text, scene: scene)
+        case .events:
+            return inEvents(key, events: events)
+        case .map:
+            return onMap(key, scene: scene)
+        }
+    }
+
+    /// Keeps a followed vehicle centred (call after new data).
+    public mutating func track(_ scene: MapScene) {
+        guard follow, let selected, let vehicle = scene.vehicles.first(where: { $0.id == selected }) else { return }
+        viewport.center = vehicle.point
+    }
+
+    private mutating func onMap(_ key: Key, scene: MapScene) -> Command? {
+        let stepX = Double(viewport.columns) * viewport.metresPerDot / 2
+        let stepY = Double(viewport.rows) * viewport.metresPerDot
+        switch key {
+        case .left, .character("h"): pan(-stepX, 0)
+        case .right, .character("l"): pan(stepX, 0)
+        case .up, .character("k"): pan(0, stepY)
+        case .down, .character("j"): pan(0, -stepY)
+        case .character("+"), .character("a"): viewport.metresPerDot = max(0.25, viewport.metresPerDot / 1.5)
+        case .character("-"), .character("z"): viewport.metresPerDot = min(100_000, viewport.metresPerDot * 1.5)
+        case .character("f"):
+            follow.toggle()
+            if follow && selected == nil { selected = scene.vehicles.map(\.id).sorted().first }
+            track(scene)
+            message = follow ? "following \(selected ?? "-")" : "follow off"
+        case .tab:
+            let ids = scene.vehicles.map(\.id).sorted()
+            guard !ids.isEmpty else { return nil }
+            let next = selected.flatMap { ids.firstIndex(of: $0) }.map { ($0 + 1) % ids.count } ?? 0
+            selected = ids[next]
+            if let vehicle = scene.vehicles.first(where: { $0.id == ids[next] }) { viewport.center = vehicle.point }
+        case .character("/"): focus = .search("")
+        case .character("g"): focus = .goTo("")
+        case .character("e"): focus = .events
+        case .character("?"): help.toggle()
+        case .character("q"): return .quit
+        case .escape: help = false
+        default: break
+        }
+        return nil
+    }
+
+    private mutating func pan(_ dx: Double, _ dy: Double) {
+        follow = false
+        viewport.center = PlanarPoint(x: viewport.center.x + dx, y: viewport.center.y + dy)
+    }
+
+    private mutating func inEvents(_ key: Key, events: [PanelEvent]) -> Command? {
+        switch key {
+        case .up, .character("k"): eventIndex = max(0, eventIndex - 1)
+        case .down, .character("j"): eventIndex = min(max(0, events.count - 1), eventIndex + 1)
+        case .enter:
+            if events.indices.contains(eventIndex), let point = events[eventIndex].point {
+                follow = false
+                viewport.center = point
+            }
+        case .character("a"):
+            guard events.indices.contains(eventIndex) else { return nil }
+            guard canAcknowledge else {
+                message = "read-only: acknowledging needs a dispatcher token or --writable"
+                return nil
+            }
+            return .acknowledge(events[eventIndex].id)
+        case .character("e"), .escape: focus = .map
+        case .character("q"): return .quit
+        default: break
+        }
+        return nil
+    }
+
+    private mutating func typing(_ key: Key, text: String, scene: MapScene) -> Command? {
+        let searching = if case .search = focus { true } else { false }
+        switch key {
+        case .escape:
+            focus = .map
+        case .backspace:
+            focus = searching ? .search(String(text.dropLast())) : .goTo(String(text.dropLast()))
+        case .character(let character):
+            let grown = String((text + String(character)).prefix(60))
+            focus = searching ? .search(grown) : .goTo(grown)
+        case .enter:
+            focus = .map
+            if searching {
+                let needle = text.lowercased()
+                let match = scene.vehicles.sorted { $0.id < $1.id }.first {
+                    $0.id.lowercased().contains(needle) || $0.label.lowercased().contains(needle)
+                }
+                guard let match, !needle.isEmpty else {
+                    message = "no vehicle matches \(text)"
+                    return nil
+                }
+                selected = match.id
+                viewport.center = match.point
+            } else {
+                let parts = text.split(separator: ",").compactMap { Double(String($0.filter { $0 != " " })) }
+                guard parts.count == 2, abs(parts[0]) <= 90, abs(parts[1]) <= 180 else {
+                    message = "go to: type lat,lon (e.g. 55.75,37.62)"
+                    return nil
+                }
+                return .goTo(Coordinate(latitude: parts[0], longitude: parts[1]))
+            }
+        default: break
+        }
+        return nil
+    }
+}

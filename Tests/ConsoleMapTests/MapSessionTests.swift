@@ -1,0 +1,72 @@
+import ConsoleMap
+import OrbitaModel
+import Testing
+
+@Suite("terminal map keys")
+struct MapSessionTests {
+    let scene: MapScene = {
+        var scene = MapScene()
+        scene.vehicles = [
+            MapVehicle(id: "B2", label: "Tram 2", point: PlanarPoint(x: 500, y: 0), state: .moving, courseDegrees: 0),
+            MapVehicle(id: "A1", label: "Bus 1", point: PlanarPoint(x: -500, y: 0), state: .stopped),
+        ]
+        return scene
+    }()
+    let events = [PanelEvent(id: 7, text: "x", acknowledged: false, point: PlanarPoint(x: 100, y: 100))]
+
+    func session(canAcknowledge: Bool = false) -> MapSession {
+        MapSession(
+            viewport: MapViewport(center: PlanarPoint(x: 0, y: 0), metresPerDot: 10, columns: 40, rows: 20),
+            canAcknowledge: canAcknowledge)
+    }
+
+    @Test func keysFromATerminalAreParsed() {
+        #expect(
+            Key.parse(Array("\u{1B}[A\u{1B}[D\tq+\r\u{1B}".utf8)) == [
+                .up, .left, .tab, .character("q"), .character("+"), .enter, .escape,
+            ])
+    }
+
+    @Test func panZoomSelectFollowAndQuit() {
+        var map = session()
+        _ = map.handle(.character("l"), scene: scene, events: events)
+        #expect(map.viewport.center.x > 0)
+        _ = map.handle(.character("+"), scene: scene, events: events)
+        #expect(map.viewport.metresPerDot < 10)
+        _ = map.handle(.tab, scene: scene, events: events)
+        #expect(map.selected == "A1" && map.viewport.center == PlanarPoint(x: -500, y: 0))
+        _ = map.handle(.tab, scene: scene, events: events)
+        #expect(map.selected == "B2")
+        _ = map.handle(.character("f"), scene: scene, events: events)
+        var moved = scene
+        moved.vehicles[0].point = PlanarPoint(x: 900, y: 50)
+        map.track(moved)
+        #expect(map.follow && map.viewport.center == PlanarPoint(x: 900, y: 50))
+        _ = map.handle(.left, scene: scene, events: events)
+        #expect(!map.follow, "panning ends follow")
+        #expect(map.handle(.character("q"), scene: scene, events: events) == .quit)
+    }
+
+    @Test func searchGoToAndTheEventPanel() {
+        var map = session()
+        let search = [Key.character("/")] + "tram".map(Key.character) + [.enter]
+        for key in search {
+            _ = map.handle(key, scene: scene, events: events)
+        }
+        #expect(map.selected == "B2")
+        var command: MapSession.Command?
+        let goTo = [Key.character("g")] + "55.75,37.62".map(Key.character) + [.enter]
+        for key in goTo {
+            command = map.handle(key, scene: scene, events: events)
+        }
+        #expect(command == .goTo(Coordinate(latitude: 55.75, longitude: 37.62)))
+        _ = map.handle(.character("e"), scene: scene, events: events)
+        _ = map.handle(.enter, scene: scene, events: events)
+        #expect(map.viewport.center == PlanarPoint(x: 100, y: 100))
+        #expect(map.handle(.character("a"), scene: scene, events: events) == nil, "read-only")
+        #expect(map.message.contains("read-only"))
+        var writable = session(canAcknowledge: true)
+        _ = writable.handle(.character("e"), scene: scene, events: events)
+        #expect(writable.handle(.character("a"), scene: scene, events: events) == .acknowledge(7))
+    }
+}
