@@ -7,6 +7,7 @@ public enum MapScreen {
     static let helpLines = [
         "arrows/hjkl pan   +/- or a/z zoom   f follow selected   Tab next vehicle",
         "/ search vehicle   g go to lat,lon   e event panel: up/down, Enter jump, a ack, e back",
+        "r replay selected vehicle: left/right step, Space play/pause, [ ] slower/faster, r or Esc end",
         "? this help   q quit",
     ]
 
@@ -21,6 +22,11 @@ public enum MapScreen {
         var viewport = session.viewport
         viewport.columns = mapColumns
         viewport.rows = mapRows
+        let scene =
+            session.replay.map { replay in
+                replay.scene(
+                    over: scene, label: scene.vehicles.first { $0.id == replay.vehicleID }?.label ?? replay.vehicleID)
+            } ?? scene
         var grid = MapRenderer.render(scene, viewport: viewport, ascii: ascii)
         if let selected = session.selected, let vehicle = scene.vehicles.first(where: { $0.id == selected }) {
             let (column, row) = viewport.cell(vehicle.point)
@@ -48,12 +54,14 @@ public enum MapScreen {
             }
             out += "\r\n"
         }
-        var footer = status
+        var footer = session.replay?.status ?? status
         switch session.focus {
         case .search(let text): footer = "search: " + TerminalText.sanitise(text, limit: 60) + "_"
         case .goTo(let text): footer = "go to lat,lon: " + TerminalText.sanitise(text, limit: 60) + "_"
         default:
-            if !session.message.isEmpty { footer = TerminalText.sanitise(session.message, limit: 200) + " · " + status }
+            if !session.message.isEmpty {
+                footer = TerminalText.sanitise(session.message, limit: 200) + " · " + footer
+            }
         }
         out += "\u{1B}[7m" + pad(footer, columns) + "\u{1B}[0m"
         return out

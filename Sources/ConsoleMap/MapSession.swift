@@ -22,7 +22,8 @@ public struct PanelEvent: Sendable {
 
 /// The interactive map's state and its key map (mapscii's where it has one): arrows/hjkl pan, +/- and a/z zoom,
 /// f follow the selected vehicle, Tab next vehicle, / search, g go to lat,lon, e the event panel (↑/↓ choose, Enter
-/// jumps there, a acknowledges when allowed, e or Esc back), ? help, q quit. Pure: the command runs the I/O.
+/// jumps there, a acknowledges when allowed, e or Esc back), r replays the selected vehicle's track (←/→ step,
+/// Space play, [/] speed, r or Esc end), ? help, q quit. Pure: the command runs the I/O.
 public struct MapSession: Sendable {
     /// What a key asks of the command.
     public enum Command: Equatable, Sendable {
@@ -32,6 +33,8 @@ public struct MapSession: Sendable {
         case acknowledge(Int64)
         /// Centre on this coordinate.
         case goTo(Coordinate)
+        /// Load this vehicle's track and start a replay (`startReplay`).
+        case replay(String)
     }
 
     /// Where input goes.
@@ -55,6 +58,8 @@ public struct MapSession: Sendable {
     public var help = false
     /// A one-line message for the status line.
     public var message = ""
+    /// The replay running, if any.
+    public var replay: MapReplay?
     /// Whether `a` may acknowledge (a dispatcher token, or a writable database).
     public var canAcknowledge: Bool
 
@@ -73,13 +78,55 @@ public struct MapSession: Sendable {
         case .events:
             return inEvents(key, events: events)
         case .map:
+            if replay != nil, inReplay(key) { return nil }
             return onMap(key, scene: scene)
         }
     }
 
+    /// Starts a replay (the command loaded the track), following the replayed vehicle.
+    public mutating func startReplay(_ replay: MapReplay?) {
+        guard let replay else {
+            message = "no stored track for \(selected ?? "-")"
+            return
+        }
+        self.replay = replay
+        follow = true
+        viewport.center = replay.current.point
+    }
+
+    /// Advances a playing replay by `seconds` of wall time, keeping it centred when followed.
+    public mutating func tick(seconds: Double) {
+        guard var running = replay else { return }
+        running.advance(seconds: seconds)
+        replay = running
+        if follow { viewport.center = running.current.point }
+    }
+
+    /// Replay keys; false for keys the map handles (zoom, pan up/down, help, quit).
+    private mutating func inReplay(_ key: Key) -> Bool {
+        guard var running = replay else { return false }
+        switch key {
+        case .left, .character("h"): running.step(-1)
+        case .right, .character("l"): running.step(1)
+        case .character(" "): running.playing.toggle()
+        case .character("["): running.changeSpeed(faster: false)
+        case .character("]"): running.changeSpeed(faster: true)
+        case .character("r"), .escape:
+            replay = nil
+            message = "replay ended"
+            return true
+        default: return false
+        }
+        replay = running
+        if follow { viewport.center = running.current.point }
+        return true
+    }
+
     /// Keeps a followed vehicle centred (call after new data).
     public mutating func track(_ scene: MapScene) {
-        guard follow, let selected, let vehicle = scene.vehicles.first(where: { $0.id == selected }) else { return }
+        guard replay == nil, follow, let selected,
+            let vehicle = scene.vehicles.first(where: { $0.id == selected })
+        else { return }
         viewport.center = vehicle.point
     }
 
@@ -107,6 +154,12 @@ public struct MapSession: Sendable {
         case .character("/"): focus = .search("")
         case .character("g"): focus = .goTo("")
         case .character("e"): focus = .events
+        case .character("r"):
+            guard let selected else {
+                message = "select a vehicle first (Tab or /)"
+                return nil
+            }
+            return .replay(selected)
         case .character("?"): help.toggle()
         case .character("q"): return .quit
         case .escape: help = false

@@ -15,8 +15,8 @@ struct MapCommand: ParsableCommand {
             Vehicles show as arrows along their course when moving, ■ when stopped, □ when stale (no fix for 10 \
             minutes), ! when off their route; several in one cell as a count. Geofences and routes are drawn in \
             Braille dots (--ascii: plain marks). Keys: arrows/hjkl pan, +/- or a/z zoom, f follow, Tab next \
-            vehicle, / search, g go to lat,lon, e events (Enter jumps, a acknowledges with --writable), ? help, q \
-            quit. The database is read every second, read-only unless --writable. --snapshot prints one frame and \
+            vehicle, / search, g go to lat,lon, e events (Enter jumps, a acknowledges with --writable), r replay \
+            the selected vehicle's last 24 hours (←/→ step, Space play, [/] speed), ? help, q quit. The database is read every second, read-only unless --writable. --snapshot prints one frame and \
             exits. Names from the database are sanitised before they reach the terminal.
             """)
 
@@ -75,7 +75,11 @@ struct MapCommand: ParsableCommand {
         var events = try panelEvents(store)
         var loaded = ContinuousClock.now
         var size = Terminal.size()
+        var ticked = ContinuousClock.now
         while true {
+            let elapsed = ContinuousClock.now - ticked
+            ticked = ContinuousClock.now
+            session.tick(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             if ContinuousClock.now - loaded >= .seconds(1) {
                 (scene, _, status) = try buildScene(store)
                 events = try panelEvents(store)
@@ -107,10 +111,28 @@ struct MapCommand: ParsableCommand {
                         session.viewport.center = point
                         session.follow = false
                     }
+                case .replay(let vehicleID):
+                    session.startReplay(try replay(of: vehicleID, from: store))
                 case nil: break
                 }
             }
         }
+    }
+
+    /// The selected vehicle's stored track for replay: the 24 hours up to its last fix, at most 50,000 fixes.
+    private func replay(of vehicleID: String, from store: SQLiteTrackStore) throws -> MapReplay? {
+        guard let frame = currentFrame, let last = try store.lastPoint(vehicleID: vehicleID, atOrBefore: nil) else {
+            return nil
+        }
+        let start = UTCInstant(microsecondsSinceEpoch: last.time.microsecondsSinceEpoch - 86_400_000_000)
+        let fixes = try store.track(vehicleID: vehicleID, from: start, to: nil).suffix(50_000).compactMap { point in
+            (try? frame.project(point.coordinate)).map {
+                ReplayFix(
+                    time: point.time, point: $0, courseDegrees: point.courseDegrees,
+                    speedMetersPerSecond: point.speedMetersPerSecond)
+            }
+        }
+        return MapReplay(vehicleID: vehicleID, fixes: fixes)
     }
 
     /// The newest 200 events as panel lines.

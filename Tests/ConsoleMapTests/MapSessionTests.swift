@@ -69,4 +69,57 @@ struct MapSessionTests {
         _ = writable.handle(.character("e"), scene: scene, events: events)
         #expect(writable.handle(.character("a"), scene: scene, events: events) == .acknowledge(7))
     }
+
+    /// Five fixes 10 s apart driving east 100 m each, the third one stopped.
+    static let fixes = (0..<5).map { step in
+        ReplayFix(
+            time: UTCInstant(microsecondsSinceEpoch: 1_700_000_000_000_000 + Int64(step) * 10_000_000),
+            point: PlanarPoint(x: Double(step) * 100, y: 0), courseDegrees: 90,
+            speedMetersPerSecond: step == 2 ? 0 : 10)
+    }
+
+    @Test func replayStepsPlaysAtItsSpeedAndEnds() throws {
+        var map = session()
+        _ = map.handle(.character("r"), scene: scene, events: events)
+        #expect(map.message.contains("select a vehicle"), "r needs a selection")
+        _ = map.handle(.tab, scene: scene, events: events)
+        #expect(map.handle(.character("r"), scene: scene, events: events) == .replay("A1"))
+        map.startReplay(nil)
+        #expect(map.replay == nil && map.message.contains("no stored track"))
+        map.startReplay(MapReplay(vehicleID: "A1", fixes: Self.fixes))
+        #expect(map.viewport.center == PlanarPoint(x: 0, y: 0))
+
+        _ = map.handle(.right, scene: scene, events: events)
+        _ = map.handle(.right, scene: scene, events: events)
+        #expect(map.replay?.index == 2 && map.viewport.center.x == 200, "→ steps and the view follows")
+        _ = map.handle(.left, scene: scene, events: events)
+        #expect(map.replay?.index == 1)
+        _ = map.handle(.character("+"), scene: scene, events: events)
+        #expect(map.viewport.metresPerDot < 10, "zoom still works in replay")
+
+        // Playing at 8×: 10 s between fixes pass in 1.25 s of wall time.
+        _ = map.handle(.character(" "), scene: scene, events: events)
+        #expect(map.replay?.playing == true)
+        map.tick(seconds: 1)
+        #expect(map.replay?.index == 1)
+        map.tick(seconds: 0.3)
+        #expect(map.replay?.index == 2)
+        _ = map.handle(.character("]"), scene: scene, events: events)
+        #expect(map.replay?.speed == 16)
+        _ = map.handle(.character("["), scene: scene, events: events)
+        _ = map.handle(.character("["), scene: scene, events: events)
+        #expect(map.replay?.speed == 4)
+        map.tick(seconds: 100)
+        #expect(map.replay?.index == 4 && map.replay?.playing == false, "stops at the end")
+
+        let replay = try #require(map.replay)
+        let shown = replay.scene(over: scene, label: "Bus 1")
+        #expect(shown.vehicles.first { $0.id == "B2" }?.state == .stale, "the others are dimmed")
+        #expect(shown.vehicles.first { $0.id == "A1" }?.point == PlanarPoint(x: 400, y: 0))
+        #expect(shown.overlays.last?.points.count == 5, "the trail so far")
+        #expect(replay.status.contains("REPLAY A1") && replay.status.contains("fix 5/5"), "\(replay.status)")
+
+        _ = map.handle(.escape, scene: scene, events: events)
+        #expect(map.replay == nil && map.message == "replay ended")
+    }
 }

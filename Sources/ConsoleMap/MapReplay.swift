@@ -1,0 +1,107 @@
+public import OrbitaModel
+
+/// One stored fix of a replayed track, in the map's frame.
+public struct ReplayFix: Sendable, Equatable {
+    /// When it was taken.
+    public var time: UTCInstant
+    /// Where, in the map's frame.
+    public var point: PlanarPoint
+    /// Course over ground, degrees, when known.
+    public var courseDegrees: Double?
+    /// Speed, m/s, when known.
+    public var speedMetersPerSecond: Double?
+
+    /// Creates a replay fix.
+    public init(time: UTCInstant, point: PlanarPoint, courseDegrees: Double?, speedMetersPerSecond: Double?) {
+        self.time = time
+        self.point = point
+        self.courseDegrees = courseDegrees
+        self.speedMetersPerSecond = speedMetersPerSecond
+    }
+}
+
+/// Replay of one vehicle's stored track: a cursor on its fixes that steps (←/→) or plays (Space) at a speed
+/// (`[` halves, `]` doubles; 1× is real time), drawing the trail driven so far.
+public struct MapReplay: Sendable {
+    /// The replayed vehicle.
+    public let vehicleID: String
+    /// Its fixes, oldest first (never empty).
+    public let fixes: [ReplayFix]
+    /// The fix shown.
+    public private(set) var index = 0
+    /// Playing (otherwise paused).
+    public var playing = false
+    /// Replay seconds per real second.
+    public private(set) var speed = 8.0
+    /// Replay time within the current fix's interval, seconds past the current fix.
+    private var elapsed = 0.0
+
+    /// A replay from the first fix, paused; nil without fixes.
+    public init?(vehicleID: String, fixes: [ReplayFix]) {
+        guard !fixes.isEmpty else { return nil }
+        self.vehicleID = vehicleID
+        self.fixes = fixes
+    }
+
+    /// The fix shown.
+    public var current: ReplayFix { fixes[index] }
+
+    /// Moves `count` fixes (negative: back), pausing.
+    public mutating func step(_ count: Int) {
+        playing = false
+        elapsed = 0
+        index = min(fixes.count - 1, max(0, index + count))
+    }
+
+    /// Halves (`faster == false`) or doubles the speed, between 1× and 1024×.
+    public mutating func changeSpeed(faster: Bool) {
+        speed = min(1_024, max(1, faster ? speed * 2 : speed / 2))
+    }
+
+    /// Advances a playing replay by `seconds` of wall time; stops at the last fix.
+    public mutating func advance(seconds: Double) {
+        guard playing else { return }
+        elapsed += seconds * speed
+        while index + 1 < fixes.count {
+            let gap =
+                Double(fixes[index + 1].time.microsecondsSinceEpoch - fixes[index].time.microsecondsSinceEpoch) / 1e6
+            // Gaps longer than a minute (parked overnight, a tunnel) are skipped at once, not waited out.
+            let wait = min(max(gap, 0), 60)
+            guard elapsed >= wait else { break }
+            elapsed -= wait
+            index += 1
+        }
+        if index + 1 == fixes.count {
+            playing = false
+            elapsed = 0
+        }
+    }
+
+    /// The scene as the replay shows it: the other vehicles dimmed to stale, the replayed one at its current fix,
+    /// the trail driven so far as a line.
+    public func scene(over live: MapScene, label: String) -> MapScene {
+        var scene = live
+        scene.vehicles = live.vehicles.filter { $0.id != vehicleID }.map {
+            var dimmed = $0
+            dimmed.state = .stale
+            return dimmed
+        }
+        let fix = current
+        let moving = (fix.speedMetersPerSecond ?? 0) > 1.4
+        scene.vehicles.append(
+            MapVehicle(
+                id: vehicleID, label: label, point: fix.point, state: moving ? .moving : .stopped,
+                courseDegrees: fix.courseDegrees))
+        let trail = fixes[...index].map(\.point)
+        if trail.count > 1 { scene.overlays.append(MapLine(points: Array(trail), colour: 208)) }
+        return scene
+    }
+
+    /// The status line's replay part: vehicle, time, position in the track, speed, state.
+    public var status: String {
+        let clock = String(current.time.iso8601.prefix(19).map { $0 == "T" ? " " : $0 })
+        let kmh = (current.speedMetersPerSecond ?? 0) * 3.6
+        return "REPLAY \(vehicleID) \(clock) fix \(index + 1)/\(fixes.count) \(Int(kmh.rounded())) km/h "
+            + "×\(Int(speed)) \(playing ? "playing" : "paused") (←/→ step, Space play, [/] speed, r or Esc end)"
+    }
+}
