@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(name: "OrbitaModel", swiftSettings: strict),
@@ -70,6 +71,15 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
+            name: "DispatchClient",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .target(
             name: "OrbitaServer",
             dependencies: [
                 "DispatchAPI", "Ingest", "OrbitaModel", "Storage", "TrackImport", "Tracking",
@@ -85,7 +95,7 @@ let package = Package(
             name: "OrbitaCommands",
             dependencies: [
                 "OrbitaModel", "NMEA", "TrackImport", "Storage", "Tracking", "Geodesy", "GPX", "GeoJSON", "Geofencing",
-                "Ingest", "OrbitaServer", "DispatchAPI", "ConsoleMap",
+                "Ingest", "OrbitaServer", "DispatchAPI", "DispatchClient", "ConsoleMap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,12 +1,13 @@
 import ArgumentParser
 import ConsoleMap
+import DispatchClient
 import Foundation
 import GeoJSON
 import Geodesy
 import OrbitaModel
 import Storage
 
-/// `orbita map`: the fleet on a terminal map, from the database.
+/// `orbita map`: the fleet on a terminal map, from the database or from a server's dispatch API.
 struct MapCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "map",
@@ -15,12 +16,17 @@ struct MapCommand: ParsableCommand {
             Vehicles show as arrows along their course when moving, ■ when stopped, □ when stale (no fix for 10 \
             minutes), ! when off their route; several in one cell as a count. Geofences and routes are drawn in \
             Braille dots (--ascii: plain marks). Keys: arrows/hjkl pan, +/- or a/z zoom, f follow, Tab next \
-            vehicle, / search, g go to lat,lon, e events (Enter jumps, a acknowledges with --writable), r replay \
-            the selected vehicle's last 24 hours (←/→ step, Space play, [/] speed), ? help, q quit. The database is read every second, read-only unless --writable. --snapshot prints one frame and \
-            exits. Names from the database are sanitised before they reach the terminal.
+            vehicle, / search, g go to lat,lon, e events (Enter jumps, a acknowledges), r replay the selected \
+            vehicle's last 24 hours (←/→ step, Space play, [/] speed), ? help, q quit. With --db the database is \
+            read every second, read-only unless --writable; with --server URL --token T (or $ORBITA_TOKEN) the map \
+            follows the server's live feed (acknowledging needs a dispatcher token). --snapshot prints one frame \
+            and exits; --headless S follows the feed for S seconds without a terminal and prints how late fixes \
+            reach the map. Names are sanitised before they reach the terminal.
             """)
 
     @OptionGroup var database: DatabaseOption
+    @Option(help: "A server's HTTP address (http://HOST:PORT) instead of a local database.") var server: String?
+    @Option(help: "The bearer token for --server (default: $ORBITA_TOKEN).") var token: String?
     @Option(help: "GeoJSON basemap layers (lines and polygons; repeatable).") var basemap: [String] = []
     @Option(help: "Columns of the frame.") var columns = 100
     @Option(help: "Rows of the map (a status line follows).") var rows = 30
@@ -28,12 +34,16 @@ struct MapCommand: ParsableCommand {
     @Flag(help: "Plain marks instead of Braille dots.") var ascii = false
     @Flag(help: "Colours as ANSI escapes (default when standard output is a terminal).") var colour = false
     @Flag(help: "Print one frame and exit.") var snapshot = false
-    @Flag(help: "Allow acknowledging events (writes to the database).") var writable = false
+    @Flag(help: "Allow acknowledging events in the local database.") var writable = false
+    @Option(help: "Follow --server's feed for this many seconds, drawing frames off-screen; print the lag every 10 s.")
+    var headless: Double?
 
-    /// The metric frame, chosen at the first load and kept (so the view does not jump when vehicles move).
+    /// The metric frame (chosen at the first load and kept, so the view does not jump when vehicles move) and the
+    /// basemap projected into it.
     private final class FrameBox: @unchecked Sendable {
         // @unchecked: the map command runs on one thread.
         var frame: LocalFrame?
+        var basemap: MapSimplifier?
     }
     private static let frameBox = FrameBox()
     private var frameBox: FrameBox { Self.frameBox }
@@ -43,8 +53,8 @@ struct MapCommand: ParsableCommand {
         guard (10...1_000).contains(columns), (5...500).contains(rows) else {
             throw ValidationError("--columns 10–1000, --rows 5–500")
         }
-        let store = try database.open()
-        let (scene, extent, status) = try buildScene(store)
+        let feed = try openFeed()
+        let (scene, extent, status) = try buildScene(try feed.data())
         var viewport = MapViewport(center: PlanarPoint(x: 0, y: 0), metresPerDot: 10, columns: columns, rows: rows)
         if let extent {
             viewport.center = PlanarPoint(x: (extent.0.x + extent.1.x) / 2, y: (extent.0.y + extent.1.y) / 2)
@@ -53,7 +63,11 @@ struct MapCommand: ParsableCommand {
         } else if let zoom {
             viewport.metresPerDot = zoom
         }
-        guard snapshot else { return try interactive(store, viewport: viewport) }
+        if let headless {
+            guard let feed = feed as? ServerFeed else { throw ValidationError("--headless needs --server") }
+            return try measure(feed, viewport: viewport, seconds: headless)
+        }
+        guard snapshot else { return try interactive(feed, viewport: viewport) }
         let grid = MapRenderer.render(scene, viewport: viewport, ascii: ascii)
         if colour || isatty(STDOUT_FILENO) == 1 {
             print(ANSIFrame.render(grid).replacingOccurrences(of: "\u{1B}[H", with: ""))
@@ -63,26 +77,42 @@ struct MapCommand: ParsableCommand {
         print(status + String(format: "  %.0f m/dot", viewport.metresPerDot))
     }
 
-    /// The live view: reads the database every second, redraws at most five times a second and on every key.
-    private func interactive(_ store: SQLiteTrackStore, viewport: MapViewport) throws {
+    /// The database, or the server when --server is given.
+    private func openFeed() throws -> any MapFeed {
+        guard let server else { return DatabaseFeed(store: try database.open(), writable: writable) }
+        guard let token = token ?? ProcessInfo.processInfo.environment["ORBITA_TOKEN"], !token.isEmpty else {
+            throw ValidationError("--server needs --token (or $ORBITA_TOKEN): see orbita token create")
+        }
+        guard server.hasPrefix("http://") || server.hasPrefix("https://") else {
+            throw ValidationError("--server is an http:// or https:// address, e.g. http://127.0.0.1:8080")
+        }
+        do {
+            return try ServerFeed(client: DispatchClient(base: server, token: token))
+        } catch {
+            printError("orbita map: \(server): \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// The live view: reads the feed at its interval, redraws at most five times a second and on every key.
+    private func interactive(_ feed: any MapFeed, viewport: MapViewport) throws {
         guard Terminal.enter() else {
             printError("orbita map: the interactive view needs a terminal (use --snapshot otherwise)")
             throw ExitCode(2)
         }
         defer { Terminal.restore() }
-        var session = MapSession(viewport: viewport, canAcknowledge: writable)
-        var (scene, _, status) = try buildScene(store)
-        var events = try panelEvents(store)
+        var session = MapSession(viewport: viewport, canAcknowledge: feed.canAcknowledge)
+        var data = try feed.data()
+        var (scene, _, status) = try buildScene(data)
         var loaded = ContinuousClock.now
         var size = Terminal.size()
         var ticked = ContinuousClock.now
         while true {
-            let elapsed = ContinuousClock.now - ticked
+            session.tick(seconds: Self.seconds(ContinuousClock.now - ticked))
             ticked = ContinuousClock.now
-            session.tick(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-            if ContinuousClock.now - loaded >= .seconds(1) {
-                (scene, _, status) = try buildScene(store)
-                events = try panelEvents(store)
+            if Self.seconds(ContinuousClock.now - loaded) >= feed.refreshInterval {
+                data = try feed.data()
+                (scene, _, status) = try buildScene(data)
                 session.track(scene)
                 loaded = ContinuousClock.now
             }
@@ -95,89 +125,124 @@ struct MapCommand: ParsableCommand {
                 status + String(format: "  %.0f m/dot", session.viewport.metresPerDot)
                 + (session.follow ? "  follow \(session.selected ?? "")" : "")
                 + (session.selected.map { "  selected \($0)" } ?? "") + "  ? help"
+            let events = panelEvents(data)
             Terminal.write(
                 MapScreen.compose(
-                    session: session, scene: scene, events: events, status: line, columns: size.columns,
-                    rows: size.rows, ascii: ascii))
+                    session: session, scene: withBasemap(scene, session.viewport), events: events, status: line,
+                    columns: size.columns, rows: size.rows, ascii: ascii))
             for key in Terminal.keys(timeout: 0.2) {
                 switch session.handle(key, scene: scene, events: events) {
                 case .quit: return
                 case .acknowledge(let id):
-                    _ = try? store.acknowledgeEvent(id: id, at: .now)
-                    events = try panelEvents(store)
-                    session.message = "event \(id) acknowledged"
+                    session.message = feed.acknowledge(id)
+                    data = try feed.data()
                 case .goTo(let coordinate):
                     if let frame = currentFrame, let point = try? frame.project(coordinate) {
                         session.viewport.center = point
                         session.follow = false
                     }
                 case .replay(let vehicleID):
-                    session.startReplay(try replay(of: vehicleID, from: store))
+                    session.startReplay(try replay(of: vehicleID, from: feed))
                 case nil: break
                 }
             }
         }
     }
 
-    /// The selected vehicle's stored track for replay: the 24 hours up to its last fix, at most 50,000 fixes.
-    private func replay(of vehicleID: String, from store: SQLiteTrackStore) throws -> MapReplay? {
-        guard let frame = currentFrame, let last = try store.lastPoint(vehicleID: vehicleID, atOrBefore: nil) else {
-            return nil
+    /// `--headless`: follows the server's feed, rebuilding and drawing a full frame five times a second off-screen
+    /// (as the live view does), and prints every 10 s how many fixes arrived and how late (arrival − fix time).
+    private func measure(_ feed: ServerFeed, viewport: MapViewport, seconds: Double) throws {
+        let start = ContinuousClock.now
+        var windowStart = start
+        var frames = 0
+        var slowest = 0.0
+        var drawing = 0.0
+        FileHandle.standardOutput.write(
+            Data(
+                "seconds  fixes  fixes/s  lag_mean_s  lag_max_s  frames  frame_mean_ms  frame_max_ms  connection\n".utf8
+            ))
+        while Self.seconds(ContinuousClock.now - start) < seconds {
+            let began = ContinuousClock.now
+            let data = try feed.data()
+            let (scene, _, status) = try buildScene(data)
+            let frame = MapScreen.compose(
+                session: MapSession(viewport: viewport, canAcknowledge: false),
+                scene: withBasemap(scene, viewport), events: panelEvents(data), status: status, columns: columns,
+                rows: rows + 1, ascii: ascii)
+            precondition(!frame.isEmpty)
+            let took = Self.seconds(ContinuousClock.now - began)
+            frames += 1
+            drawing += took
+            slowest = max(slowest, took)
+            if Self.seconds(ContinuousClock.now - windowStart) >= 10 {
+                let lag = feed.takeLag()
+                let window = Self.seconds(ContinuousClock.now - windowStart)
+                let line = String(
+                    format: "%7.0f  %5d  %7.0f  %10.2f  %9.2f  %6d  %13.1f  %12.1f  ",
+                    Self.seconds(ContinuousClock.now - start), lag.count, Double(lag.count) / window, lag.mean,
+                    lag.maximum, frames, drawing / Double(frames) * 1000, slowest * 1000)
+                FileHandle.standardOutput.write(Data((line + data.connection + "\n").utf8))
+                windowStart = ContinuousClock.now
+                frames = 0
+                drawing = 0
+                slowest = 0
+            }
+            Thread.sleep(forTimeInterval: max(0, 0.2 - took))
         }
-        let start = UTCInstant(microsecondsSinceEpoch: last.time.microsecondsSinceEpoch - 86_400_000_000)
-        let fixes = try store.track(vehicleID: vehicleID, from: start, to: nil).suffix(50_000).compactMap { point in
-            (try? frame.project(point.coordinate)).map {
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// The scene with the basemap simplified for the viewport's zoom.
+    private func withBasemap(_ scene: MapScene, _ viewport: MapViewport) -> MapScene {
+        guard let basemap = frameBox.basemap else { return scene }
+        var scene = scene
+        scene.basemap = basemap.lines(metresPerDot: viewport.metresPerDot)
+        return scene
+    }
+
+    /// The selected vehicle's stored track for replay, in the map's frame.
+    private func replay(of vehicleID: String, from feed: any MapFeed) throws -> MapReplay? {
+        guard let frame = currentFrame else { return nil }
+        let fixes = try feed.track(vehicleID).compactMap { fix in
+            (try? frame.project(fix.coordinate)).map {
                 ReplayFix(
-                    time: point.time, point: $0, courseDegrees: point.courseDegrees,
-                    speedMetersPerSecond: point.speedMetersPerSecond)
+                    time: fix.time, point: $0, courseDegrees: fix.courseDegrees,
+                    speedMetersPerSecond: fix.speedMetersPerSecond)
             }
         }
         return MapReplay(vehicleID: vehicleID, fixes: fixes)
     }
 
-    /// The newest 200 events as panel lines.
-    private func panelEvents(_ store: SQLiteTrackStore) throws -> [PanelEvent] {
-        try store.storedEvents(EventQuery(limit: 200), order: .newestFirst).map { stored in
-            let event = stored.event
+    /// The events as panel lines.
+    private func panelEvents(_ data: MapData) -> [PanelEvent] {
+        data.events.map { event in
             let clock = String(event.time.iso8601.dropFirst(11).prefix(8))
             let point = currentFrame.flatMap { try? $0.project(event.coordinate) }
             return PanelEvent(
-                id: stored.id, text: "\(clock) \(event.vehicleID) \(event.kind.rawValue) \(event.subject)",
-                acknowledged: event.acknowledgedAt != nil, point: point)
+                id: event.id, text: "\(clock) \(event.line)", acknowledged: event.acknowledged, point: point)
         }
     }
 
     /// The scene in a UTM frame around the fleet, the extent of the vehicles (or of everything), a status line.
-    private func buildScene(_ store: SQLiteTrackStore) throws -> (MapScene, (PlanarPoint, PlanarPoint)?, String) {
-        let vehicles = try store.vehicles()
-        let last = Dictionary(try store.lastPositions().map { ($0.vehicleID, $0) }, uniquingKeysWith: { a, _ in a })
-        let fences = try store.geofences()
-        let routes = try store.routes()
-        // Off route: the latest of a vehicle's deviation and return events is a deviation.
-        var offRoute: [String: Bool] = [:]
-        for event in try store.events(EventQuery(kinds: [.routeDeviation, .routeReturn])) {
-            offRoute[event.vehicleID] = event.kind == .routeDeviation
+    private func buildScene(_ data: MapData) throws -> (MapScene, (PlanarPoint, PlanarPoint)?, String) {
+        var anchor = data.last.values.map(\.coordinate)
+        if anchor.isEmpty { anchor = data.fences.flatMap(\.coordinates) + data.routes.flatMap(\.self) }
+        guard !anchor.isEmpty else {
+            return (MapScene(), nil, Self.prefix(data) + "no vehicles, geofences or routes yet")
         }
-        var anchor = Array(last.values.map(\.coordinate))
-        if anchor.isEmpty { anchor = fences.flatMap(\.shape.coordinates) + routes.flatMap(\.line) }
-        guard !anchor.isEmpty else { return (MapScene(), nil, "no vehicles, geofences or routes in the database") }
         let frame = try currentFrame ?? LocalFrame.utm(for: anchor)
-        frameBox.frame = frame
+        if frameBox.frame == nil {
+            frameBox.frame = frame
+            frameBox.basemap = MapSimplifier(try loadBasemap(frame))
+        }
         func project(_ coordinates: [Coordinate]) -> [PlanarPoint] { frame.project(coordinates).compactMap(\.self) }
 
         var scene = MapScene()
-        for path in basemap {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            for feature in try GeoJSON.features(in: data) {
-                let colour: UInt8 = feature.type.contains("Polygon") ? 25 : 240
-                for ring in Self.rings(feature.geometry) {
-                    scene.basemap.append(
-                        MapLine(points: project(ring), closed: feature.type.contains("Polygon"), colour: colour))
-                }
-            }
-        }
-        for fence in fences {
-            switch fence.shape {
+        for shape in data.fences {
+            switch shape {
             case .polygons(let polygons):
                 for ring in polygons.flatMap(\.self) {
                     scene.overlays.append(MapLine(points: project(ring), closed: true, colour: 141))
@@ -193,21 +258,21 @@ struct MapCommand: ParsableCommand {
                 scene.overlays.append(MapLine(points: project(line), colour: 141))
             }
         }
-        for route in routes { scene.overlays.append(MapLine(points: project(route.line), colour: 39)) }
+        for route in data.routes { scene.overlays.append(MapLine(points: project(route), colour: 39)) }
         let now = UTCInstant.now
         var low = PlanarPoint(x: .infinity, y: .infinity)
         var high = PlanarPoint(x: -.infinity, y: -.infinity)
         var counts: [MarkerState: Int] = [:]
-        for vehicle in vehicles {
-            guard let fix = last[vehicle.id], let point = try? frame.project(fix.coordinate) else { continue }
+        for (id, fix) in data.last {
+            guard let point = try? frame.project(fix.coordinate) else { continue }
             let age = (now.microsecondsSinceEpoch - fix.time.microsecondsSinceEpoch) / 1_000_000
             let state: MarkerState =
-                offRoute[vehicle.id] == true
+                data.offRoute.contains(id)
                 ? .alarm : age > 600 ? .stale : (fix.speedMetersPerSecond ?? 0) > 1.4 ? .moving : .stopped
             counts[state, default: 0] += 1
             scene.vehicles.append(
                 MapVehicle(
-                    id: vehicle.id, label: vehicle.name, point: point, state: state, courseDegrees: fix.courseDegrees))
+                    id: id, label: data.names[id] ?? id, point: point, state: state, courseDegrees: fix.courseDegrees))
             low = PlanarPoint(x: min(low.x, point.x), y: min(low.y, point.y))
             high = PlanarPoint(x: max(high.x, point.x), y: max(high.y, point.y))
         }
@@ -220,10 +285,30 @@ struct MapCommand: ParsableCommand {
             }
         }
         let status =
-            "\(scene.vehicles.count) vehicles: \(counts[.moving, default: 0]) moving, \(counts[.stopped, default: 0]) stopped, "
-            + "\(counts[.stale, default: 0]) stale, \(counts[.alarm, default: 0]) off route · \(fences.count) geofences · "
-            + "\(routes.count) routes · \(now.iso8601)"
+            Self.prefix(data)
+            + "\(scene.vehicles.count) vehicles: \(counts[.moving, default: 0]) moving, \(counts[.stopped, default: 0]) stopped, "
+            + "\(counts[.stale, default: 0]) stale, \(counts[.alarm, default: 0]) off route · \(data.fences.count) geofences · "
+            + "\(data.routes.count) routes · \(now.iso8601)"
         return (scene, low.x.isFinite ? (low, high) : nil, status)
+    }
+
+    /// The connection's state first on the status line (server mode).
+    private static func prefix(_ data: MapData) -> String { data.connection.isEmpty ? "" : "[\(data.connection)] " }
+
+    /// The --basemap layers, projected once.
+    private func loadBasemap(_ frame: LocalFrame) throws -> [MapLine] {
+        var lines: [MapLine] = []
+        for path in basemap {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            for feature in try GeoJSON.features(in: data) {
+                let colour: UInt8 = feature.type.contains("Polygon") ? 25 : 240
+                for ring in Self.rings(feature.geometry) {
+                    let points = frame.project(ring).compactMap(\.self)
+                    lines.append(MapLine(points: points, closed: feature.type.contains("Polygon"), colour: colour))
+                }
+            }
+        }
+        return lines
     }
 
     /// The rings and lines of a GeoJSON geometry as coordinate lists.

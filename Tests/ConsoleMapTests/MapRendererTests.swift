@@ -120,4 +120,22 @@ struct MapRendererTests {
         #expect(TerminalText.sanitise("Bus\u{1B}[31m 7") == "Bus?[31m 7")
         #expect(TerminalText.sanitise("Автобус 17") == "Автобус 17")
     }
+
+    @Test func basemapsAreThinnedToWhatADotCanShow() {
+        // A 1 km line with 1,001 vertices wobbling ±0.2 m: at 1 m per dot only its ends matter.
+        let wobbly = (0...1_000).map { PlanarPoint(x: Double($0), y: $0 % 2 == 0 ? 0.2 : -0.2) }
+        #expect(MapSimplifier.simplify(wobbly, tolerance: 1) == [wobbly[0], wobbly[1_000]])
+        // A zigzag of 100 m teeth keeps every corner at 10 m per dot, none of them at 200 m per dot.
+        let teeth = (0...10).map { PlanarPoint(x: Double($0) * 100, y: $0 % 2 == 0 ? 0 : 100) }
+        #expect(MapSimplifier.simplify(teeth, tolerance: 10).count == 11)
+        #expect(MapSimplifier.simplify(teeth, tolerance: 200).count == 2)
+        // A line shorter than a dot is dropped from the layer.
+        let speck = [PlanarPoint(x: 0, y: 0), PlanarPoint(x: 0.5, y: 0.5), PlanarPoint(x: 0.2, y: 0.9)]
+        let layer = MapSimplifier([MapLine(points: wobbly, colour: 240), MapLine(points: speck, colour: 240)])
+        #expect(layer.vertexCount == 1_004)
+        let far = layer.lines(metresPerDot: 2)
+        #expect(far.count == 1 && far[0].points.count == 2)
+        let near = layer.lines(metresPerDot: 0.1)
+        #expect(near.count == 2 && near[0].points.count == 1_001, "zoomed in, the wobble shows")
+    }
 }

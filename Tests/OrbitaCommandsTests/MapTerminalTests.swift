@@ -1,11 +1,46 @@
 import Foundation
 import Testing
 
-/// `orbita map` in a real terminal: tmux (160 × 48), keys sent with send-keys, the screen read with capture-pane.
-@Suite(
-    "orbita map in tmux", .serialized,
-    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "tmux is not installed"))
-struct MapTerminalTests {
+/// A live server with the test route's two fences and a simulated fleet driving into them, for the map's tests.
+final class MapFleet {
+    let db: String
+    let server: LiveServer
+    let sender: Process
+    /// A token of the role asked for (empty when none was).
+    let token: String
+
+    init(_ name: String, vehicles: Int, rate: Int, duration: Int, prefix: String, role: String? = nil) throws {
+        let folder = ImportCommandTests.folder()
+        let db = folder.appendingPathComponent("\(name).sqlite").path
+        self.db = db
+        let route = try ServeCommandTests.zones(folder, db: db)
+        token =
+            try role.map {
+                try OrbitaProcess.run(["token", "create", "--role", $0, "--db", db]).stdout
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            } ?? ""
+        server = try LiveServer(db: db, ["--register-unknown", "--commit-interval", "0.2"])
+        sender = try server.simulate(vehicles: vehicles, rate: rate, duration: duration, route: route, prefix: prefix)
+        Thread.sleep(forTimeInterval: 1.5)
+    }
+
+    deinit {
+        sender.terminate()
+        _ = server.stop(SIGTERM)
+    }
+}
+
+/// A tmux session (160 × 48) running one shell command; killed when released.
+final class TmuxSession {
+    let name: String
+
+    init(_ name: String, command: String) {
+        self.name = "\(name)-\(getpid())"
+        _ = Self.tmux(["new-session", "-d", "-s", self.name, "-x", "160", "-y", "48", command])
+    }
+
+    deinit { _ = Self.tmux(["kill-session", "-t", name]) }
+
     static func tmux(_ arguments: [String]) -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
@@ -18,73 +53,103 @@ struct MapTerminalTests {
         return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     }
 
+    /// Sends keys (tmux key names).
+    func send(_ keys: String...) { for key in keys { _ = Self.tmux(["send-keys", "-t", name, key]) } }
+
+    /// The screen's lines after the map had time to redraw.
+    func screen() -> [String] {
+        Thread.sleep(forTimeInterval: 0.8)
+        return Self.tmux(["capture-pane", "-p", "-t", name]).split(separator: "\n").map(String.init)
+    }
+
+    /// The status line (the last line with text).
+    func status() -> String { screen().last ?? "" }
+
+    /// A tmux format about the pane, e.g. `#{alternate_on}`.
+    func query(_ format: String) -> String { Self.tmux(["display", "-p", "-t", name, format]) }
+}
+
+/// `orbita map` in a real terminal: tmux (160 × 48), keys sent with send-keys, the screen read with capture-pane.
+@Suite(
+    "orbita map in tmux", .serialized,
+    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux"), "tmux is not installed"))
+struct MapTerminalTests {
     @Test func aLiveMapShowsMovingVehiclesAnswersKeysAndRestoresTheTerminal() throws {
-        let folder = ImportCommandTests.folder()
-        let db = folder.appendingPathComponent("tmux.sqlite").path
-        let route = try ServeCommandTests.zones(folder, db: db)
-        let server = try LiveServer(db: db, ["--register-unknown", "--commit-interval", "0.2"])
-        defer { _ = server.stop(SIGTERM) }
-        let sender = try server.simulate(vehicles: 5, rate: 2, duration: 20, route: route, prefix: "TMX")
-        defer { sender.terminate() }
-        Thread.sleep(forTimeInterval: 1.5)
-        let session = "orbita-test-\(getpid())"
-        _ = Self.tmux([
-            "new-session", "-d", "-s", session, "-x", "160", "-y", "48",
-            "\(OrbitaProcess.binary.path) map --db \(db); echo MAP-EXITED; sleep 30",
-        ])
-        defer { _ = Self.tmux(["kill-session", "-t", session]) }
-        func screen() -> [String] {
-            Thread.sleep(forTimeInterval: 0.8)
-            return Self.tmux(["capture-pane", "-p", "-t", session]).split(
-                separator: "\n", omittingEmptySubsequences: false
-            )
-            .map(String.init)
-        }
-        func status(_ lines: [String]) -> String { lines.last { !$0.isEmpty } ?? "" }
-        func metresPerDot(_ lines: [String]) -> Double? {
-            let words = status(lines).split(separator: " ")
+        let fleet = try MapFleet("tmux", vehicles: 5, rate: 2, duration: 20, prefix: "TMX")
+        defer { withExtendedLifetime(fleet) {} }  // the server and sender live to the end
+        let map = TmuxSession(
+            "orbita-db", command: "\(OrbitaProcess.binary.path) map --db \(fleet.db); echo MAP-EXITED; sleep 30")
+        func metresPerDot(_ status: String) -> Double? {
+            let words = status.split(separator: " ")
             guard let index = words.firstIndex(of: "m/dot"), index > 0 else { return nil }
             return Double(words[index - 1])
         }
 
-        let first = screen()
-        #expect(status(first).contains("5 vehicles"), "\(status(first))")
-        #expect(Self.tmux(["display", "-p", "-t", session, "#{alternate_on}"]).hasPrefix("1"))
+        let first = map.screen()
+        #expect(first.last?.contains("5 vehicles") == true, "\(first.last ?? "")")
+        #expect(map.query("#{alternate_on}").hasPrefix("1"))
         Thread.sleep(forTimeInterval: 1.5)
-        let later = screen()
+        let later = map.screen()
         let mapOf = { (lines: [String]) in lines.dropLast(2).map { String($0.prefix(100)) } }
         #expect(mapOf(first) != mapOf(later), "vehicles move on the map")
 
-        _ = Self.tmux(["send-keys", "-t", session, "Tab"])
-        #expect(status(screen()).contains("selected TMX0001"))
-        _ = Self.tmux(["send-keys", "-t", session, "f"])
-        let following = screen()
-        #expect(status(following).contains("following TMX0001") || status(following).contains("follow TMX0001"))
-        let before = metresPerDot(screen())
-        _ = Self.tmux(["send-keys", "-t", session, "+"])
-        let zoomed = metresPerDot(screen())
-        #expect(
-            before != nil && zoomed != nil && zoomed! < before!,
-            "zoom in: \(String(describing: before)) → \(String(describing: zoomed))")
-        _ = Self.tmux(["send-keys", "-t", session, "Left"])
-        let panned = screen()
-        #expect(!status(panned).contains("follow TMX0001"), "panning ends follow")
-        _ = Self.tmux(["send-keys", "-t", session, "r"])
-        let replay = status(screen())
+        map.send("Tab")
+        #expect(map.status().contains("selected TMX0001"))
+        map.send("f")
+        let following = map.status()
+        #expect(following.contains("following TMX0001") || following.contains("follow TMX0001"))
+        let before = metresPerDot(map.status())
+        map.send("+")
+        let zoomed = metresPerDot(map.status())
+        #expect(before != nil && zoomed != nil && zoomed! < before!, "zoom in: \(String(describing: (before, zoomed)))")
+        map.send("Left")
+        #expect(!map.status().contains("follow TMX0001"), "panning ends follow")
+        map.send("r")
+        let replay = map.status()
         #expect(replay.contains("REPLAY TMX0001") && replay.contains("fix 1/"), "\(replay)")
-        _ = Self.tmux(["send-keys", "-t", session, "Right"])
-        _ = Self.tmux(["send-keys", "-t", session, "Right"])
-        #expect(status(screen()).contains("fix 3/"), "→ steps")
-        _ = Self.tmux(["send-keys", "-t", session, "Space"])
-        #expect(status(screen()).contains("playing"))
-        _ = Self.tmux(["send-keys", "-t", session, "Escape"])
-        #expect(status(screen()).contains("replay ended"))
-        _ = Self.tmux(["send-keys", "-t", session, "?"])
-        #expect(screen().joined().contains("q quit"), "help")
-        _ = Self.tmux(["send-keys", "-t", session, "q"])
-        let after = screen()
-        #expect(after.joined().contains("MAP-EXITED"))
-        #expect(Self.tmux(["display", "-p", "-t", session, "#{alternate_on}"]).hasPrefix("0"), "alternate screen left")
-        #expect(Self.tmux(["display", "-p", "-t", session, "#{cursor_flag}"]).hasPrefix("1"), "cursor shown again")
+        map.send("Right", "Right")
+        #expect(map.status().contains("fix 3/"), "→ steps")
+        map.send("Space")
+        #expect(map.status().contains("playing"))
+        map.send("Escape")
+        #expect(map.status().contains("replay ended"))
+        map.send("?")
+        #expect(map.screen().joined().contains("q quit"), "help")
+        map.send("q")
+        #expect(map.screen().joined().contains("MAP-EXITED"))
+        #expect(map.query("#{alternate_on}").hasPrefix("0"), "alternate screen left")
+        #expect(map.query("#{cursor_flag}").hasPrefix("1"), "cursor shown again")
+    }
+
+    /// The map on a server's API (no database access): live over the WebSocket, replay over REST, acknowledging as
+    /// the token's role allows.
+    @Test(arguments: ["viewer", "dispatcher"])
+    func aMapOnTheServerFollowsTheLiveFeedAndAcknowledgesAsTheRoleAllows(role: String) throws {
+        let fleet = try MapFleet("tmux-\(role)", vehicles: 6, rate: 2, duration: 25, prefix: "SRV", role: role)
+        defer { withExtendedLifetime(fleet) {} }  // the server and sender live to the end
+        let map = TmuxSession(
+            "orbita-server-\(role)",
+            command: "ORBITA_TOKEN=\(fleet.token) \(OrbitaProcess.binary.path) map --server http://\(fleet.server.http)"
+                + "; echo MAP-EXITED; sleep 30")
+
+        #expect(map.status().contains("[live] 6 vehicles"), "\(map.status())")
+        // The fences lie 40–50 m ahead of the first vehicles: wait for an unacknowledged event in the panel.
+        var panel = ""
+        for _ in 0..<20 where !panel.contains("geofenceEnter") {
+            panel = map.screen().joined(separator: "\n")
+        }
+        #expect(panel.contains("*") && panel.contains("geofenceEnter"), "\(panel)")
+        map.send("e", "a")
+        let answer = map.status()
+        if role == "viewer" {
+            #expect(answer.contains("acknowledging failed") && answer.contains("dispatcher"), "\(answer)")
+        } else {
+            #expect(answer.contains("acknowledged"), "\(answer)")
+        }
+        map.send("Escape", "Tab", "r")
+        #expect(map.status().contains("REPLAY SRV0001"), "replay over REST")
+        map.send("q")
+        #expect(map.screen().joined().contains("MAP-EXITED"))
+        #expect(map.query("#{alternate_on}").hasPrefix("0"))
     }
 }
