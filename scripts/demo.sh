@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# make demo: a live Orbita on its embedded default (SQLite) with a simulated fleet, and its events as they happen.
+# make demo: a live Orbita on its embedded default (SQLite) with a simulated fleet, shown on the terminal map.
 #   - a demo database (.build/demo.sqlite) with two bus routes, a depot and a hospital zone (fixtures/demo)
 #   - orbita serve on 127.0.0.1 (UDP/TCP 5005, HTTP 8080: /metrics, /health)
 #   - orbita simulate: 4 buses on the routes (one takes a detour), an ambulance and 3 freight trucks
+#   - in a terminal: orbita map on the server's API (a dispatcher token; q quits the map and stops the demo);
+#     otherwise (or DEMO_MAP=0) the events are printed as they are committed
 # Ctrl-C stops the simulators and the server (which commits everything it received) and exits.
-# DEMO_SECONDS=N stops by itself after N seconds (default: run until Ctrl-C).
+# DEMO_SECONDS=N stops by itself after N seconds (default: run until Ctrl-C); it implies DEMO_MAP=0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 orbita=.build/debug/orbita
@@ -23,6 +25,10 @@ for i in 1 2 3; do "$orbita" vehicles add "TRK000$i" --kind freight --name "Truc
 # Buses 1 and 3 drive B-Tverskaya, 2 and 4 B-Garden-Ring (the simulator alternates routes); bus 1 makes the detour.
 for i in 1 3; do "$orbita" route assign "BUS000$i" B-Tverskaya --db "$db" >/dev/null; done
 for i in 2 4; do "$orbita" route assign "BUS000$i" B-Garden-Ring --db "$db" >/dev/null; done
+
+token=$("$orbita" token create --role dispatcher --name demo --db "$db" 2>/dev/null)
+map=${DEMO_MAP:-1}
+{ [ -t 0 ] && [ -t 1 ] && [ -z "${DEMO_SECONDS:-}" ]; } || map=0
 
 pids=()
 stop() {
@@ -47,6 +53,15 @@ pids+=($!)
 pids+=($!)
 "$orbita" simulate --to "udp://$udp" --vehicles 3 --prefix TRK --seed 9 --duration "$seconds" --quiet > /dev/null &
 pids+=($!)
+if [ "$map" = 1 ]; then
+  basemap=()
+  corpus=../shared/corpus/basemap/osm-moscow-boundary/moscow_boundary.geojson
+  [ -f "$corpus" ] && basemap=(--basemap "$corpus")
+  echo "demo: 8 vehicles streaming to $udp; opening the map (? help, q quit) ..."
+  sleep 3
+  "$orbita" map --server "http://$http" --token "$token" "${basemap[@]}" || true
+  stop
+fi
 echo "demo: 8 vehicles streaming to $udp; metrics at http://$http/metrics; events below as they are committed (Ctrl-C stops)"
 start=$(date +%s)
 shown=0

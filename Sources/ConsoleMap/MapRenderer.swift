@@ -2,7 +2,8 @@ import OrbitaModel
 
 /// Draws a scene into a cell grid: lines as Braille dots (consecutive vertices on the same dot skipped, lines off the
 /// view culled by their boxes), vehicles as glyphs coloured and shaped by state, several vehicles in one cell as a
-/// count (`2`…`9`, `+`), labels beside their vehicle where they collide with nothing already placed.
+/// count (`2`…`9`, `+`), labels beside their vehicle where they collide with nothing already placed; a crowded view
+/// clusters vehicles by blocks of cells and shows the count of each block.
 public enum MapRenderer {
     /// Colours (xterm-256) by marker state.
     public static func colour(of state: MarkerState) -> UInt8 {
@@ -66,19 +67,23 @@ public enum MapRenderer {
             cells[row * viewport.columns + column, default: []].append(index)
         }
         var singles: [(vehicle: MapVehicle, column: Int, row: Int)] = []
-        for (cell, members) in cells {
-            let column = cell % viewport.columns
-            let row = cell / viewport.columns
-            let worst = members.map { scene.vehicles[$0].state }.max() ?? .stale
-            if members.count == 1 {
-                let vehicle = scene.vehicles[members[0]]
-                grid.glyph(
-                    glyph(vehicle.state, course: vehicle.courseDegrees, ascii: ascii), column: column, row: row,
-                    colour: colour(of: vehicle.state))
-                singles.append((vehicle, column, row))
-            } else {
-                let count: Character = members.count < 10 ? Character(String(members.count)) : "+"
-                grid.glyph(count, column: column, row: row, colour: colour(of: worst))
+        if cells.count > viewport.columns * viewport.rows / crowdedShare {
+            cluster(scene, cells: cells, viewport: viewport, into: &grid, singles: &singles, ascii: ascii)
+        } else {
+            for (cell, members) in cells {
+                let column = cell % viewport.columns
+                let row = cell / viewport.columns
+                let worst = members.map { scene.vehicles[$0].state }.max() ?? .stale
+                if members.count == 1 {
+                    let vehicle = scene.vehicles[members[0]]
+                    grid.glyph(
+                        glyph(vehicle.state, course: vehicle.courseDegrees, ascii: ascii), column: column, row: row,
+                        colour: colour(of: vehicle.state))
+                    singles.append((vehicle, column, row))
+                } else {
+                    let count: Character = members.count < 10 ? Character(String(members.count)) : "+"
+                    grid.glyph(count, column: column, row: row, colour: colour(of: worst))
+                }
             }
         }
         // Labels: alarms first, then by ID, so the same scene always labels the same vehicles.
@@ -97,5 +102,51 @@ public enum MapRenderer {
             }
         }
         return grid
+    }
+
+    /// The view is crowded when more than one cell in this many holds a vehicle; then vehicles are clustered.
+    public static let crowdedShare = 20
+
+    /// Clustering for a crowded view (grid clustering, as Supercluster and Leaflet.markercluster do at low zoom):
+    /// vehicles are grouped by blocks of 4 × 2 cells (8 × 8 Braille dots, about square); a block holding one vehicle
+    /// shows it as usual, a block holding more shows their count (`12`, `3k`, `9k+`) near their centre, in the colour of
+    /// the worst state among them.
+    static func cluster(
+        _ scene: MapScene, cells: [Int: [Int]], viewport: MapViewport, into grid: inout CellGrid,
+        singles: inout [(vehicle: MapVehicle, column: Int, row: Int)], ascii: Bool
+    ) {
+        let blockColumns = 4
+        let blockRows = 2
+        var blocks: [Int: [(index: Int, column: Int, row: Int)]] = [:]
+        let blocksAcross = (viewport.columns + blockColumns - 1) / blockColumns
+        for (cell, members) in cells {
+            let column = cell % viewport.columns
+            let row = cell / viewport.columns
+            let block = (row / blockRows) * blocksAcross + column / blockColumns
+            for index in members { blocks[block, default: []].append((index, column, row)) }
+        }
+        // Counts are drawn in block order so that the frame is the same for the same scene.
+        for block in blocks.keys.sorted() {
+            guard let members = blocks[block] else { continue }
+            if members.count == 1 {
+                let (index, column, row) = members[0]
+                let vehicle = scene.vehicles[index]
+                grid.glyph(
+                    glyph(vehicle.state, course: vehicle.courseDegrees, ascii: ascii), column: column, row: row,
+                    colour: colour(of: vehicle.state))
+                singles.append((vehicle, column, row))
+                continue
+            }
+            let worst = members.map { scene.vehicles[$0.index].state }.max() ?? .stale
+            let count = members.count
+            let text = count < 1_000 ? String(count) : count < 10_000 ? "\(count / 1_000)k" : "9k+"
+            let centreColumn = members.reduce(0) { $0 + $1.column } / count
+            let centreRow = members.reduce(0) { $0 + $1.row } / count
+            // Within the block's first three columns: the fourth stays clear, so neighbouring counts never run
+            // together into one number.
+            let blockStart = (block % blocksAcross) * blockColumns
+            let start = max(blockStart, min(blockStart + 3 - text.count, centreColumn - (text.count - 1) / 2))
+            grid.text(text, column: start, row: centreRow, colour: colour(of: worst))
+        }
     }
 }

@@ -44,6 +44,8 @@ struct MapCommand: ParsableCommand {
         // @unchecked: the map command runs on one thread.
         var frame: LocalFrame?
         var basemap: MapSimplifier?
+        /// The zones last drawn and their projected outlines (projected again only when the zones change).
+        var zones: (fences: [GeoShape], routes: [[Coordinate]], overlays: [MapLine])?
     }
     private static let frameBox = FrameBox()
     private var frameBox: FrameBox { Self.frameBox }
@@ -238,27 +240,14 @@ struct MapCommand: ParsableCommand {
             frameBox.frame = frame
             frameBox.basemap = MapSimplifier(try loadBasemap(frame))
         }
-        func project(_ coordinates: [Coordinate]) -> [PlanarPoint] { frame.project(coordinates).compactMap(\.self) }
 
         var scene = MapScene()
-        for shape in data.fences {
-            switch shape {
-            case .polygons(let polygons):
-                for ring in polygons.flatMap(\.self) {
-                    scene.overlays.append(MapLine(points: project(ring), closed: true, colour: 141))
-                }
-            case .circle(let center, let radius):
-                guard let middle = try? frame.project(center) else { continue }
-                let ring = (0..<48).map { step -> PlanarPoint in
-                    let angle = Double(step) / 48 * 2 * .pi
-                    return PlanarPoint(x: middle.x + radius * cos(angle), y: middle.y + radius * sin(angle))
-                }
-                scene.overlays.append(MapLine(points: ring, closed: true, colour: 141))
-            case .corridor(let line, _):
-                scene.overlays.append(MapLine(points: project(line), colour: 141))
-            }
+        if let zones = frameBox.zones, zones.fences == data.fences, zones.routes == data.routes {
+            scene.overlays = zones.overlays
+        } else {
+            scene.overlays = Self.outlines(data, frame: frame)
+            frameBox.zones = (data.fences, data.routes, scene.overlays)
         }
-        for route in data.routes { scene.overlays.append(MapLine(points: project(route), colour: 39)) }
         let now = UTCInstant.now
         var low = PlanarPoint(x: .infinity, y: .infinity)
         var high = PlanarPoint(x: -.infinity, y: -.infinity)
@@ -290,6 +279,31 @@ struct MapCommand: ParsableCommand {
             + "\(counts[.stale, default: 0]) stale, \(counts[.alarm, default: 0]) off route · \(data.fences.count) geofences · "
             + "\(data.routes.count) routes · \(now.iso8601)"
         return (scene, low.x.isFinite ? (low, high) : nil, status)
+    }
+
+    /// Geofence outlines and route lines in the frame.
+    private static func outlines(_ data: MapData, frame: LocalFrame) -> [MapLine] {
+        func project(_ coordinates: [Coordinate]) -> [PlanarPoint] { frame.project(coordinates).compactMap(\.self) }
+        var overlays: [MapLine] = []
+        for shape in data.fences {
+            switch shape {
+            case .polygons(let polygons):
+                for ring in polygons.flatMap(\.self) {
+                    overlays.append(MapLine(points: project(ring), closed: true, colour: 141))
+                }
+            case .circle(let center, let radius):
+                guard let middle = try? frame.project(center) else { continue }
+                let ring = (0..<48).map { step -> PlanarPoint in
+                    let angle = Double(step) / 48 * 2 * .pi
+                    return PlanarPoint(x: middle.x + radius * cos(angle), y: middle.y + radius * sin(angle))
+                }
+                overlays.append(MapLine(points: ring, closed: true, colour: 141))
+            case .corridor(let line, _):
+                overlays.append(MapLine(points: project(line), colour: 141))
+            }
+        }
+        for route in data.routes { overlays.append(MapLine(points: project(route), colour: 39)) }
+        return overlays
     }
 
     /// The connection's state first on the status line (server mode).

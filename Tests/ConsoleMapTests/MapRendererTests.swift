@@ -138,4 +138,29 @@ struct MapRendererTests {
         let near = layer.lines(metresPerDot: 0.1)
         #expect(near.count == 2 && near[0].points.count == 1_001, "zoomed in, the wobble shows")
     }
+
+    @Test func aCrowdedViewIsClusteredByBlocksWithCountsThatAddUp() {
+        // 40 × 20 cells, 10 m per dot: a vehicle every 2 columns on every row (400 of 800 cells, crowded).
+        var scene = MapScene()
+        let viewport = MapViewport(center: PlanarPoint(x: 0, y: 0), metresPerDot: 10, columns: 40, rows: 20)
+        for row in 0..<20 {
+            for column in stride(from: 0, to: 40, by: 2) {
+                let point = PlanarPoint(x: Double(column * 2 - 40) * 10 + 5, y: Double(40 - row * 4) * 10 - 5)
+                let state: MarkerState = row == 3 && column == 8 ? .alarm : .moving
+                scene.vehicles.append(MapVehicle(id: "V\(row)-\(column)", label: "", point: point, state: state))
+            }
+        }
+        let grid = MapRenderer.render(scene, viewport: viewport)
+        // Each 4 × 2 block holds 2 columns × 2 rows of vehicles: every block shows 4, 10 × 10 blocks.
+        let counts = grid.lines.flatMap { $0.split(whereSeparator: { !$0.isNumber }) }.compactMap { Int($0) }
+        #expect(counts.count == 100 && counts.allSatisfy { $0 == 4 }, "\(grid.lines.joined(separator: "\n"))")
+        #expect(counts.reduce(0, +) == 400)
+        // The block with the alarm (rows 2–3, columns 8–11) is red.
+        #expect(grid.colour(column: 9, row: 2) == MapRenderer.colour(of: .alarm))
+        #expect(grid.colour(column: 13, row: 2) == MapRenderer.colour(of: .moving))
+        // Fewer vehicles (one cell in 20 or less) are drawn one by one.
+        scene.vehicles = Array(scene.vehicles.prefix(40))
+        let sparse = MapRenderer.render(scene, viewport: viewport)
+        #expect(sparse.lines.joined().filter { $0 == "●" }.count == 40, "\(sparse.lines.joined(separator: "\n"))")
+    }
 }
