@@ -50,7 +50,9 @@ public enum MapScreen {
             out += ANSIFrame.row(grid, row: row, colours: colours)
             if panel > 0 {
                 let (text, colour) = row < panelLines.count ? panelLines[row] : ("", 252)
-                out += "\u{1B}[38;5;240m│\u{1B}[38;5;\(colour)m" + pad(text, panel) + "\u{1B}[0m"
+                out +=
+                    ANSIFrame.foreground(240, colours) + "│" + ANSIFrame.foreground(colour, colours) + pad(text, panel)
+                    + "\u{1B}[0m"
             }
             out += "\r\n"
         }

@@ -51,14 +51,28 @@ public enum ANSIFrame {
             let colour = grid.colour(column: column, row: row)
             if colour != current {
                 current = colour
-                switch colours {
-                case .indexed256: out += "\u{1B}[38;5;\(colour)m"
-                case .basic16: out += "\u{1B}[\(basic(colour))m"
-                }
+                out += foreground(colour, colours)
             }
             out.append(grid.character(column: column, row: row))
         }
         return out + "\u{1B}[0m"
+    }
+
+    /// The escape that sets the foreground to an xterm-256 colour, or to its nearest basic colour.
+    public static func foreground(_ colour: UInt8, _ colours: Colours) -> String {
+        switch colours {
+        case .indexed256: "\u{1B}[38;5;\(colour)m"
+        case .basic16: "\u{1B}[\(basic(colour))m"
+        }
+    }
+
+    /// The colour depth the terminal announces: 256 colours when `COLORTERM` is set or `TERM` names 256 colours
+    /// (xterm-256color, tmux-256color, screen-256color…) or direct colour, the 16 basic ones otherwise (linux
+    /// console, vt100, screen).
+    public static func depth(term: String?, colorterm: String?) -> Colours {
+        if let colorterm, !colorterm.isEmpty { return .indexed256 }
+        guard let term else { return .basic16 }
+        return term.contains("256") || term.contains("direct") ? .indexed256 : .basic16
     }
 
     /// The nearest of the 16 basic foreground codes (30–37, 90–97) to an xterm-256 index.

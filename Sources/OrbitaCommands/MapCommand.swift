@@ -33,6 +33,8 @@ struct MapCommand: ParsableCommand {
     @Option(help: "Metres per Braille dot (default: fit the fleet).") var zoom: Double?
     @Flag(help: "Plain marks instead of Braille dots.") var ascii = false
     @Flag(help: "Colours as ANSI escapes (default when standard output is a terminal).") var colour = false
+    @Option(help: "Colours: 256, 16, or auto (256 when $COLORTERM is set or $TERM names 256 colours).")
+    var colours = "auto"
     @Flag(help: "Print one frame and exit.") var snapshot = false
     @Flag(help: "Allow acknowledging events in the local database.") var writable = false
     @Option(help: "Follow --server's feed for this many seconds, drawing frames off-screen; print the lag every 10 s.")
@@ -55,6 +57,7 @@ struct MapCommand: ParsableCommand {
         guard (10...1_000).contains(columns), (5...500).contains(rows) else {
             throw ValidationError("--columns 10–1000, --rows 5–500")
         }
+        guard ["auto", "256", "16"].contains(colours) else { throw ValidationError("--colours is 256, 16 or auto") }
         let feed = try openFeed()
         let (scene, extent, status) = try buildScene(try feed.data())
         var viewport = MapViewport(center: PlanarPoint(x: 0, y: 0), metresPerDot: 10, columns: columns, rows: rows)
@@ -72,7 +75,7 @@ struct MapCommand: ParsableCommand {
         guard snapshot else { return try interactive(feed, viewport: viewport) }
         let grid = MapRenderer.render(scene, viewport: viewport, ascii: ascii)
         if colour || isatty(STDOUT_FILENO) == 1 {
-            print(ANSIFrame.render(grid).replacingOccurrences(of: "\u{1B}[H", with: ""))
+            print(ANSIFrame.render(grid, colours: depth).replacingOccurrences(of: "\u{1B}[H", with: ""))
         } else {
             for line in grid.lines { print(line) }
         }
@@ -131,7 +134,7 @@ struct MapCommand: ParsableCommand {
             Terminal.write(
                 MapScreen.compose(
                     session: session, scene: withBasemap(scene, session.viewport), events: events, status: line,
-                    columns: size.columns, rows: size.rows, ascii: ascii))
+                    columns: size.columns, rows: size.rows, ascii: ascii, colours: depth))
             for key in Terminal.keys(timeout: 0.2) {
                 switch session.handle(key, scene: scene, events: events) {
                 case .quit: return
@@ -190,6 +193,18 @@ struct MapCommand: ParsableCommand {
                 slowest = 0
             }
             Thread.sleep(forTimeInterval: max(0, 0.2 - took))
+        }
+    }
+
+    /// The colour depth to draw with.
+    private var depth: ANSIFrame.Colours {
+        switch colours {
+        case "256": .indexed256
+        case "16": .basic16
+        default:
+            ANSIFrame.depth(
+                term: ProcessInfo.processInfo.environment["TERM"],
+                colorterm: ProcessInfo.processInfo.environment["COLORTERM"])
         }
     }
 

@@ -163,4 +163,18 @@ struct MapRendererTests {
         let sparse = MapRenderer.render(scene, viewport: viewport)
         #expect(sparse.lines.joined().filter { $0 == "●" }.count == 40, "\(sparse.lines.joined(separator: "\n"))")
     }
+
+    @Test func theColourDepthFollowsTheTerminalAndSixteenColoursUseBasicCodes() {
+        #expect(ANSIFrame.depth(term: "xterm-256color", colorterm: nil) == .indexed256)
+        #expect(ANSIFrame.depth(term: "tmux-256color", colorterm: nil) == .indexed256)
+        #expect(ANSIFrame.depth(term: "linux", colorterm: nil) == .basic16)
+        #expect(ANSIFrame.depth(term: "screen", colorterm: "truecolor") == .indexed256)
+        #expect(ANSIFrame.depth(term: nil, colorterm: nil) == .basic16)
+        var grid = CellGrid(columns: 4, rows: 1)
+        grid.glyph("!", column: 0, row: 0, colour: MapRenderer.colour(of: .alarm))
+        grid.glyph("■", column: 1, row: 0, colour: MapRenderer.colour(of: .stopped))
+        let basic = ANSIFrame.render(grid, colours: .basic16)
+        #expect(!basic.contains("38;5;") && basic.contains("\u{1B}[91m!") && basic.contains("\u{1B}[93m■"), "\(basic)")
+        #expect(ANSIFrame.render(grid).contains("\u{1B}[38;5;196m!"))
+    }
 }
