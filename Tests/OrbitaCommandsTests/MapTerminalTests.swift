@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// A live server with the test route's two fences and a simulated fleet driving into them, for the map's tests.
@@ -30,31 +31,63 @@ final class MapFleet {
     }
 }
 
-/// A tmux session (160 × 48) running one shell command; killed when released.
+/// A tmux session (160 × 48) running one shell command, on a tmux server of the test run's own (its own socket, so
+/// no user session is touched and no user setting applies); killed when released.
 final class TmuxSession {
     let name: String
+    private static let socket = "orbita-tests-\(getpid())"
 
     init(_ name: String, command: String) {
         self.name = "\(name)-\(getpid())"
-        _ = Self.tmux(["new-session", "-d", "-s", self.name, "-x", "160", "-y", "48", command])
+        Self.command(["new-session", "-d", "-s", self.name, "-x", "160", "-y", "48", command])
     }
 
-    deinit { _ = Self.tmux(["kill-session", "-t", name]) }
+    deinit { Self.command(["kill-session", "-t", name]) }
 
-    static func tmux(_ arguments: [String]) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = Pipe()
-        try? process.run()
-        process.waitUntilExit()
-        return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    /// A tmux command whose output is not needed.
+    static func command(_ arguments: [String]) {
+        _ = run("/usr/bin/tmux", ["-L", socket, "-f", "/dev/null"] + arguments)
+    }
+
+    /// A tmux command's output.
+    static func tmux(_ arguments: [String]) -> String { run("/usr/bin/tmux", ["-L", socket] + arguments) }
+
+    /// A tool's standard output. Spawned directly with every descriptor above 2 closed in the child, not with
+    /// Foundation's Process: the first tmux command forks the tmux server, which keeps what it inherits, and
+    /// Process waits for its own monitoring socket (and any output pipe) to close, which a daemon never does.
+    static func run(_ tool: String, _ arguments: [String]) -> String {
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { return "" }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, ends[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // glibc ignores closing a descriptor that is not open (it fails only out of range).
+        for descriptor in 3..<1_024 { posix_spawn_file_actions_addclose(&actions, Int32(descriptor)) }
+        let argv = ([tool] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, tool, &actions, nil, argv, environ)
+        close(ends[1])
+        defer { close(ends[0]) }
+        guard spawned == 0 else { return "" }
+        var output = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        // The server forked by new-session gets /dev/null, not this pipe, so EOF comes when the client exits.
+        while true {
+            let count = read(ends[0], &buffer, buffer.count)
+            if count <= 0 { break }
+            output += buffer[0..<count]
+        }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return String(decoding: output, as: UTF8.self)
     }
 
     /// Sends keys (tmux key names).
-    func send(_ keys: String...) { for key in keys { _ = Self.tmux(["send-keys", "-t", name, key]) } }
+    func send(_ keys: String...) { for key in keys { Self.command(["send-keys", "-t", name, key]) } }
 
     /// The screen's lines after the map had time to redraw.
     func screen() -> [String] {
@@ -115,7 +148,7 @@ struct MapTerminalTests {
         #expect(map.status().contains("replay ended"))
         map.send("?")
         #expect(map.screen().joined().contains("q quit"), "help")
-        _ = TmuxSession.tmux(["resize-window", "-t", map.name, "-x", "100", "-y", "30"])
+        TmuxSession.command(["resize-window", "-t", map.name, "-x", "100", "-y", "30"])
         let resized = map.screen()
         #expect(resized.count <= 30 && resized.allSatisfy { $0.count <= 100 }, "\(resized.joined(separator: "\n"))")
         #expect(resized.last?.contains("5 vehicles") == true, "redrawn at the new size: \(resized.last ?? "")")
@@ -155,5 +188,26 @@ struct MapTerminalTests {
         map.send("q")
         #expect(map.screen().joined().contains("MAP-EXITED"))
         #expect(map.query("#{alternate_on}").hasPrefix("0"))
+    }
+
+    /// A crash (SIGSEGV, SIGABRT) or a hang-up still leaves the terminal usable: main screen, cursor shown.
+    @Test(arguments: [SIGSEGV, SIGABRT, SIGHUP])
+    func aCrashRestoresTheTerminal(signal: Int32) throws {
+        let folder = ImportCommandTests.folder()
+        let db = folder.appendingPathComponent("crash.sqlite").path
+        _ = try ServeCommandTests.zones(folder, db: db)
+        let map = TmuxSession(
+            "orbita-crash-\(signal)",
+            command: "\(OrbitaProcess.binary.path) map --db \(db); echo MAP-EXITED $?; sleep 30")
+        #expect(map.status().contains("2 geofences"), "\(map.status())")
+        #expect(map.query("#{alternate_on}").hasPrefix("1"))
+        let shell = map.query("#{pane_pid}").trimmingCharacters(in: .whitespacesAndNewlines)
+        let children = TmuxSession.run("/usr/bin/pgrep", ["-P", shell])
+        let pid = try #require(Int32(children.split(separator: "\n").first ?? ""), "\(children)")
+        kill(pid, signal)
+        let after = map.screen().joined(separator: "\n")
+        #expect(after.contains("MAP-EXITED \(128 + signal)"), "\(after)")
+        #expect(map.query("#{alternate_on}").hasPrefix("0"), "alternate screen left")
+        #expect(map.query("#{cursor_flag}").hasPrefix("1"), "cursor shown again")
     }
 }
