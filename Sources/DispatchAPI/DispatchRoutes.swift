@@ -24,8 +24,11 @@ public enum DispatchRoutes {
             let positions = try store.use { try $0.lastPositions() }
             let last = Dictionary(positions.map { ($0.vehicleID, $0) }, uniquingKeysWith: { a, _ in a })
             let now = UTCInstant.now
+            let offRoute = try store.use { try $0.offRouteVehicles() }
             let vehicles = try store.use { try $0.vehicles() }.map { vehicle in
-                vehicleJSON(vehicle, last: last[vehicle.id], now: now)
+                var object = vehicleJSON(vehicle, last: last[vehicle.id], now: now)
+                object["off_route"] = offRoute.contains(vehicle.id)
+                return object
             }
             return json(["vehicles": vehicles], status: .ok)
         }

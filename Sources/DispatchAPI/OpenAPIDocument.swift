@@ -39,7 +39,8 @@ enum OpenAPIDocument {
             "paths": [
                 "/api/vehicles": [
                     "get": op(
-                        "Vehicles with their last position and state (moving, stopped, stale, unknown)", role: "viewer",
+                        "Vehicles with their last position, state (moving, stopped, stale, unknown) and off_route",
+                        role: "viewer",
                         responses: ["200": "{vehicles: [...]}"].merging(errors) { a, _ in a })
                 ],
                 "/api/vehicles/{id}": [

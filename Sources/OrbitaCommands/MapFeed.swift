@@ -98,13 +98,7 @@ final class DatabaseFeed: MapFeed {
         for point in try store.lastPositions() { data.update(point.vehicleID, MapData.Fix(point)) }
         data.fences = try store.geofences().map(\.shape)
         data.routes = try store.routes().map(\.line)
-        for event in try store.events(EventQuery(kinds: [.routeDeviation, .routeReturn])) {
-            if event.kind == .routeDeviation {
-                data.offRoute.insert(event.vehicleID)
-            } else {
-                data.offRoute.remove(event.vehicleID)
-            }
-        }
+        data.offRoute = try store.offRouteVehicles()
         data.events = try store.storedEvents(EventQuery(limit: MapData.eventLimit), order: .newestFirst).map {
             stored in
             let event = stored.event
@@ -270,6 +264,7 @@ final class ServerFeed: MapFeed, @unchecked Sendable {
         for vehicle in vehicles {
             guard let id = vehicle["id"] as? String else { continue }
             data.names[id] = vehicle["name"] as? String ?? id
+            if vehicle["off_route"] as? Bool == true { data.offRoute.insert(id) }
             if let last = vehicle["last"] as? [String: Any], let fix = fix(last) { data.update(id, fix) }
         }
         for feature in try await features(client, "/api/geofences") {
@@ -282,14 +277,6 @@ final class ServerFeed: MapFeed, @unchecked Sendable {
                 data.routes.append(line)
             }
         }
-        // Off route: the newest of each vehicle's deviation and return events decides.
-        let routeEvents = try await client.get("/api/events?kind=routeDeviation,routeReturn&limit=1000")
-        for (event, vehicle, kind) in (DispatchClient.object(routeEvents)["events"] as? [[String: Any]] ?? [])
-            .reversed().compactMap(event)
-        {
-            data.add(event, vehicleID: vehicle, kind: kind)
-        }
-        data.events = []
         let events = try await client.get("/api/events?limit=\(MapData.eventLimit)")
         for (event, vehicle, kind) in (DispatchClient.object(events)["events"] as? [[String: Any]] ?? []).reversed()
             .compactMap(event)

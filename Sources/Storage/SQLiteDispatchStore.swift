@@ -23,6 +23,22 @@ extension SQLiteTrackStore {
         return rows.map { StoredEvent(id: $0["id"], event: Self.event($0)) }
     }
 
+    /// The vehicles off their route now: those whose latest route deviation or return event is a deviation (one
+    /// indexed lookup per vehicle, whatever the length of the event history).
+    public func offRouteVehicles() throws(StoreError) -> Set<String> {
+        try read { db in
+            Set(
+                try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT v.id FROM vehicles v
+                        WHERE (SELECT e.kind FROM events e
+                               WHERE e.vehicle_key = v.key AND e.kind IN ('routeDeviation', 'routeReturn')
+                               ORDER BY e.time_us DESC, e.id DESC LIMIT 1) = 'routeDeviation'
+                        """))
+        }
+    }
+
     /// Marks an event acknowledged (the first acknowledgement's time is kept).
     /// - Returns: the event, or nil when there is no event with that number.
     public func acknowledgeEvent(id: Int64, at time: UTCInstant) throws(StoreError) -> StoredEvent? {

@@ -108,6 +108,9 @@ struct DispatchAPITests {
         #expect(last?["lat"] is Double && last?["time"] is String, "\(String(describing: first))")
         // The simulated data is from a few seconds ago: moving or stopped, not stale.
         #expect(["moving", "stopped"].contains(first?["state"] as? String ?? ""), "\(String(describing: first))")
+        // Off route exactly when the database says so (every vehicle reports the flag).
+        let offRoute = try SQLiteTrackStore(path: api.db).offRouteVehicles()
+        #expect(vehicles.allSatisfy { ($0["off_route"] as? Bool) == offRoute.contains($0["id"] as? String ?? "") })
 
         let track = api.object(api.call("GET", "/api/vehicles/API0001/track?limit=25", .viewer).body)
         let coordinates = (track["geometry"] as? [String: Any])?["coordinates"] as? [[Double]] ?? []

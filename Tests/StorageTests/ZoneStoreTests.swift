@@ -87,5 +87,13 @@ struct ZoneStoreTests {
             vehicleID: "bus-3", time: events[0].time, coordinate: moscow, mode: .threeDimensional)
         let outcome = try store.insert([point], events: [event(.geofenceEnter, "bus-3", 10, fence: "depot")])
         #expect(outcome.inserted == 1 && outcome.eventsInserted == 1)
+        // Off route now: bus-1's latest route event is a deviation; bus-2 deviated, then returned; bus-4 returned,
+        // then deviated again.
+        #expect(
+            try store.insert([
+                event(.routeDeviation, "bus-2", 40), event(.routeReturn, "bus-2", 50), event(.routeReturn, "bus-4", 40),
+                event(.routeDeviation, "bus-4", 60),
+            ]) == 4)
+        #expect(try store.offRouteVehicles() == ["bus-1", "bus-4"])
     }
 }
