@@ -51,6 +51,15 @@ public struct CellGrid: Sendable, Equatable {
         {
             return
         }
+        // An end outside the grid: the segment is cut to the grid first (Liang–Barsky), so a long edge seen at a
+        // close zoom costs the dots on screen, not the millions off it.
+        var (x0, y0, x1, y1) = (x0, y0, x1, y1)
+        let (width, height) = (dotWidth, dotHeight)
+        let inside = { (x: Int, y: Int) in x >= 0 && y >= 0 && x < width && y < height }
+        if !inside(x0, y0) || !inside(x1, y1) {
+            guard let cut = Self.clip(x0, y0, x1, y1, width: dotWidth, height: dotHeight) else { return }
+            (x0, y0, x1, y1) = cut
+        }
         var x = x0
         var y = y0
         let dx = abs(x1 - x0)
@@ -74,6 +83,29 @@ public struct CellGrid: Sendable, Equatable {
             }
             steps += 1
         }
+    }
+
+    /// The part of a segment within one dot of the grid, or nil when none is.
+    public static func clip(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, width: Int, height: Int) -> (
+        Int, Int, Int, Int
+    )? {
+        let (ax, ay) = (Double(x0), Double(y0))
+        let (dx, dy) = (Double(x1 - x0), Double(y1 - y0))
+        var low = 0.0
+        var high = 1.0
+        for (p, q) in [(-dx, ax + 1), (dx, Double(width) - ax), (-dy, ay + 1), (dy, Double(height) - ay)] {
+            if p == 0 {
+                if q < 0 { return nil }
+                continue
+            }
+            let t = q / p
+            if p < 0 { low = max(low, t) } else { high = min(high, t) }
+            if low > high { return nil }
+        }
+        return (
+            Int((ax + low * dx).rounded()), Int((ay + low * dy).rounded()), Int((ax + high * dx).rounded()),
+            Int((ay + high * dy).rounded())
+        )
     }
 
     /// Puts a character in a cell (a vehicle glyph); marks the cell taken.

@@ -102,7 +102,12 @@ public struct MapViewport: Sendable, Equatable {
     func dot(_ point: PlanarPoint) -> (x: Int, y: Int) {
         let x = (point.x - center.x) / metresPerDot + Double(columns)
         let y = Double(rows * 2) - (point.y - center.y) / metresPerDot
-        return (Int(x.rounded(.down)), Int(y.rounded(.down)))
+        // Far off the view (or not a number): clamped, so that the conversion to Int cannot trap.
+        let far = 1e9
+        return (
+            Int(min(max(x.isNaN ? -far : x, -far), far).rounded(.down)),
+            Int(min(max(y.isNaN ? -far : y, -far), far).rounded(.down))
+        )
     }
 
     /// The cell a point falls in (may be outside the grid).

@@ -65,7 +65,8 @@ public enum MapScreen {
                 footer = TerminalText.sanitise(session.message, limit: 200) + " · " + footer
             }
         }
-        out += "\u{1B}[7m" + pad(footer, columns) + "\u{1B}[0m"
+        // The status line holds vehicle IDs and server error texts: sanitised like every other name.
+        out += "\u{1B}[7m" + pad(TerminalText.sanitise(footer, limit: columns), columns) + "\u{1B}[0m"
         return out
     }
 

@@ -72,6 +72,7 @@ public struct MapSession: Sendable {
     /// Handles one key.
     public mutating func handle(_ key: Key, scene: MapScene, events: [PanelEvent]) -> Command? {
         message = ""
+        if key == .interrupt { return .quit }
         switch focus {
         case .search(let text), .goTo(let text):
             return typing(key, text: text, scene: scene)

@@ -8,7 +8,7 @@ import OrbitaModel
 import Storage
 
 /// `orbita map`: the fleet on a terminal map, from the database or from a server's dispatch API.
-struct MapCommand: ParsableCommand {
+struct MapCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "map",
         abstract: "Draw the fleet on a terminal map: vehicles, geofences, routes, a basemap.",
@@ -53,11 +53,33 @@ struct MapCommand: ParsableCommand {
     private var frameBox: FrameBox { Self.frameBox }
     private var currentFrame: LocalFrame? { frameBox.frame }
 
-    func run() throws {
+    /// Runs on a thread of its own: the map loop blocks (it polls the keyboard) and bridges to async code for the
+    /// server's API; on a Swift concurrency thread that would hold one of the few the pool has (one per core) and,
+    /// on a one-core machine, wait forever for the task it waits on.
+    func run() async throws {
+        let command = self
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let thread = Thread {
+                do {
+                    try command.draw()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "orbita map"
+            thread.start()
+        }
+    }
+
+    private func draw() throws {
         guard (10...1_000).contains(columns), (5...500).contains(rows) else {
             throw ValidationError("--columns 10–1000, --rows 5–500")
         }
         guard ["auto", "256", "16"].contains(colours) else { throw ValidationError("--colours is 256, 16 or auto") }
+        if let zoom, !(0.25...100_000).contains(zoom) {
+            throw ValidationError("--zoom is metres per dot, 0.25–100000")
+        }
         let feed = try openFeed()
         let (scene, extent, status) = try buildScene(try feed.data())
         var viewport = MapViewport(center: PlanarPoint(x: 0, y: 0), metresPerDot: 10, columns: columns, rows: rows)

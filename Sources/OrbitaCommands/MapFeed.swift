@@ -246,12 +246,17 @@ final class ServerFeed: MapFeed, @unchecked Sendable {
         }
     }
 
-    /// A REST refresh: names, zones, events and acknowledgements from the server; fixes only where newer.
+    /// A REST refresh: names, zones, events and acknowledgements from the server; fixes only where newer; events
+    /// pushed since the snapshot kept.
     private func merge(_ fresh: MapData) {
         lock.withLock {
             let connection = state.connection
             var merged = fresh
             for (vehicle, fix) in state.last { merged.update(vehicle, fix) }
+            // Events pushed after the snapshot was taken stay (the snapshot's own carry the latest acknowledgements).
+            let newest = fresh.events.first?.id ?? 0
+            let pushed = state.events.filter { $0.id > newest }
+            merged.events = Array((pushed + fresh.events).prefix(MapData.eventLimit))
             merged.connection = connection
             state = merged
         }

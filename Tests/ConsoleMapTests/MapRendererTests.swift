@@ -177,4 +177,26 @@ struct MapRendererTests {
         #expect(!basic.contains("38;5;") && basic.contains("\u{1B}[91m!") && basic.contains("\u{1B}[93m■"), "\(basic)")
         #expect(ANSIFrame.render(grid).contains("\u{1B}[38;5;196m!"))
     }
+
+    @Test func wideCharactersAndEscapesNeverReachTheStatusLineOrLabels() {
+        #expect(TerminalText.sanitise("𠮷野家 bus 🚌") == "??? bus ?")
+        var session = MapSession(
+            viewport: MapViewport(center: PlanarPoint(x: 0, y: 0), metresPerDot: 10, columns: 40, rows: 10),
+            canAcknowledge: false)
+        session.message = "x"
+        let screen = MapScreen.compose(
+            session: session, scene: MapScene(), events: [], status: "selected \u{1B}]0;pwned\u{07}", columns: 60,
+            rows: 10)
+        #expect(!screen.contains("\u{1B}]"), "the status line is sanitised")
+    }
+
+    @Test func aLongEdgeIsClippedToTheGrid() throws {
+        // From far left to far right through the middle row: exactly the grid's width of dots, none outside.
+        let cut = try #require(CellGrid.clip(-1_000_000, 10, 1_000_000, 10, width: 80, height: 40))
+        #expect(cut == (-1, 10, 80, 10))
+        #expect(CellGrid.clip(-50, -50, -10, -10, width: 80, height: 40) == nil)
+        var grid = CellGrid(columns: 40, rows: 10)
+        grid.line(-1_000_000_000, 10, 1_000_000_000, 10, colour: 1)
+        #expect(grid.lines[2].allSatisfy { $0 != " " }, "\(grid.lines[2])")
+    }
 }

@@ -20,6 +20,15 @@ struct MapSessionTests {
             canAcknowledge: canAcknowledge)
     }
 
+    @Test func escapeSequencesWithParametersAndCutOffOnesAreNotMisread() {
+        // Ctrl-Right, Delete, Home (SS3), then a sequence cut off at the end of a read.
+        #expect(Key.parse(Array("\u{1B}[1;5C\u{1B}[3~\u{1B}OHx\u{1B}[1;".utf8)) == [.right, .character("x")])
+        #expect(Key.parse([0x03]) == [.interrupt])
+        var map = session()
+        _ = map.handle(.character("/"), scene: scene, events: events)
+        #expect(map.handle(.interrupt, scene: scene, events: events) == .quit, "Ctrl-C quits even while typing")
+    }
+
     @Test func keysFromATerminalAreParsed() {
         #expect(
             Key.parse(Array("\u{1B}[A\u{1B}[D\tq+\r\u{1B}".utf8)) == [
