@@ -35,7 +35,9 @@ public enum MapRenderer {
     }
 
     /// Renders `scene` as seen through `viewport`.
-    public static func render(_ scene: MapScene, viewport: MapViewport, ascii: Bool = false) -> CellGrid {
+    public static func render(
+        _ scene: MapScene, viewport: MapViewport, ascii: Bool = false, labels: Bool = true
+    ) -> CellGrid {
         var grid = CellGrid(columns: viewport.columns, rows: viewport.rows, ascii: ascii)
         let halfWidth = Double(viewport.columns) * viewport.metresPerDot
         let halfHeight = Double(viewport.rows) * 2 * viewport.metresPerDot
@@ -90,7 +92,7 @@ public enum MapRenderer {
         singles.sort {
             ($0.vehicle.state == .alarm ? 0 : 1, $0.vehicle.id) < ($1.vehicle.state == .alarm ? 0 : 1, $1.vehicle.id)
         }
-        for (vehicle, column, row) in singles {
+        for (vehicle, column, row) in singles where labels {
             let label = TerminalText.sanitise(vehicle.label, limit: 16)
             guard !label.isEmpty else { continue }
             let length = label.count

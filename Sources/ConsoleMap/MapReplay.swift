@@ -92,16 +92,40 @@ public struct MapReplay: Sendable {
             MapVehicle(
                 id: vehicleID, label: label, point: fix.point, state: moving ? .moving : .stopped,
                 courseDegrees: fix.courseDegrees))
-        let trail = fixes[...index].map(\.point)
-        if trail.count > 1 { scene.overlays.append(MapLine(points: Array(trail), colour: 208)) }
+        // The trail so far in runs of one speed band each (Wialon colours tracks by speed); a segment takes the
+        // band of the fix it ends at.
+        if index > 0 {
+            var start = 0
+            for end in 1...index {
+                let last = end == index
+                if last || Self.band(of: fixes[end + 1]) != Self.band(of: fixes[end]) {
+                    scene.overlays.append(
+                        MapLine(points: fixes[start...end].map(\.point), colour: Self.band(of: fixes[end])))
+                    start = end
+                }
+            }
+        }
         return scene
+    }
+
+    /// The trail colour of a fix's speed: grey under 5 km/h, orange under 30, green under 60, cyan above.
+    public static func band(of fix: ReplayFix) -> UInt8 {
+        let kmh = (fix.speedMetersPerSecond ?? 0) * 3.6
+        return kmh < 5 ? 244 : kmh < 30 ? 214 : kmh < 60 ? 46 : 51
+    }
+
+    /// How far through the track, as a bar of `width` cells.
+    public func progressBar(width: Int) -> String {
+        let filled = fixes.count > 1 ? index * width / (fixes.count - 1) : width
+        return "[" + String(repeating: "=", count: filled) + String(repeating: "-", count: width - filled) + "]"
     }
 
     /// The status line's replay part: vehicle, time, position in the track, speed, state.
     public var status: String {
         let clock = String(current.time.iso8601.prefix(19).map { $0 == "T" ? " " : $0 })
         let kmh = (current.speedMetersPerSecond ?? 0) * 3.6
-        return "REPLAY \(vehicleID) \(clock) fix \(index + 1)/\(fixes.count) \(Int(kmh.rounded())) km/h "
+        return
+            "REPLAY \(vehicleID) \(clock) \(progressBar(width: 20)) fix \(index + 1)/\(fixes.count) \(Int(kmh.rounded())) km/h "
             + "×\(Int(speed)) \(playing ? "playing" : "paused") (←/→ step, Space play, [/] speed, r or Esc end)"
     }
 }

@@ -6,8 +6,10 @@ public enum MapScreen {
 
     static let helpLines = [
         "arrows/hjkl pan   +/- or a/z zoom   f follow selected   Tab next vehicle",
-        "/ search vehicle   g go to lat,lon   e event panel: up/down, Enter jump, a ack, e back",
+        "/ search vehicle (n next match)   g go to lat,lon   e event panel: up/down, Enter jump, a ack, e back",
+        "t labels on/off   c Braille/ASCII   Ctrl-C or q quit",
         "r replay selected vehicle: left/right step, Space play/pause, [ ] slower/faster, r or Esc end",
+        "  replay trail by speed: grey < 5 km/h, orange < 30, green < 60, cyan 60 and over",
         "? this help   q quit",
     ]
 
@@ -27,7 +29,7 @@ public enum MapScreen {
                 replay.scene(
                     over: scene, label: scene.vehicles.first { $0.id == replay.vehicleID }?.label ?? replay.vehicleID)
             } ?? scene
-        var grid = MapRenderer.render(scene, viewport: viewport, ascii: ascii)
+        var grid = MapRenderer.render(scene, viewport: viewport, ascii: ascii || session.ascii, labels: session.labels)
         if let selected = session.selected, let vehicle = scene.vehicles.first(where: { $0.id == selected }) {
             let (column, row) = viewport.cell(vehicle.point)
             // Brackets around the selected vehicle where they fit.

@@ -23,7 +23,7 @@ public struct PanelEvent: Sendable {
 /// The interactive map's state and its key map (mapscii's where it has one): arrows/hjkl pan, +/- and a/z zoom,
 /// f follow the selected vehicle, Tab next vehicle, / search, g go to lat,lon, e the event panel (↑/↓ choose, Enter
 /// jumps there, a acknowledges when allowed, e or Esc back), r replays the selected vehicle's track (←/→ step,
-/// Space play, [/] speed, r or Esc end), ? help, q quit. Pure: the command runs the I/O.
+/// Space play, [/] speed, r or Esc end), n next search match, t labels, c Braille/ASCII, ? help, q or Ctrl-C quit. Pure: the command runs the I/O.
 public struct MapSession: Sendable {
     /// What a key asks of the command.
     public enum Command: Equatable, Sendable {
@@ -58,6 +58,12 @@ public struct MapSession: Sendable {
     public var help = false
     /// A one-line message for the status line.
     public var message = ""
+    /// Vehicle labels drawn.
+    public var labels = true
+    /// Plain marks instead of Braille dots.
+    public var ascii = false
+    /// The last search, for `n`.
+    public private(set) var lastSearch = ""
     /// The replay running, if any.
     public var replay: MapReplay?
     /// Whether `a` may acknowledge (a dispatcher token, or a writable database).
@@ -153,6 +159,13 @@ public struct MapSession: Sendable {
             selected = ids[next]
             if let vehicle = scene.vehicles.first(where: { $0.id == ids[next] }) { viewport.center = vehicle.point }
         case .character("/"): focus = .search("")
+        case .character("n"): search(lastSearch, after: selected, scene: scene)
+        case .character("t"):
+            labels.toggle()
+            message = labels ? "labels on" : "labels off"
+        case .character("c"):
+            ascii.toggle()
+            message = ascii ? "ASCII marks" : "Braille dots"
         case .character("g"): focus = .goTo("")
         case .character("e"): focus = .events
         case .character("r"):
@@ -167,6 +180,29 @@ public struct MapSession: Sendable {
         default: break
         }
         return nil
+    }
+
+    /// Selects and centres the first vehicle whose ID or name contains `text` (case-insensitive), after `after` in
+    /// ID order when given (wrapping round).
+    private mutating func search(_ text: String, after: String?, scene: MapScene) {
+        let needle = text.lowercased()
+        guard !needle.isEmpty else {
+            message = "nothing searched yet: / to search"
+            return
+        }
+        lastSearch = text
+        let matches = scene.vehicles.sorted { $0.id < $1.id }.filter {
+            $0.id.lowercased().contains(needle) || $0.label.lowercased().contains(needle)
+        }
+        guard let first = matches.first else {
+            message = "no vehicle matches \(text)"
+            return
+        }
+        let match = after.flatMap { current in matches.first { $0.id > current } } ?? first
+        selected = match.id
+        viewport.center = match.point
+        message =
+            "\(match.id): match \((matches.firstIndex { $0.id == match.id } ?? 0) + 1) of \(matches.count) (n next)"
     }
 
     private mutating func pan(_ dx: Double, _ dy: Double) {
@@ -210,16 +246,7 @@ public struct MapSession: Sendable {
         case .enter:
             focus = .map
             if searching {
-                let needle = text.lowercased()
-                let match = scene.vehicles.sorted { $0.id < $1.id }.first {
-                    $0.id.lowercased().contains(needle) || $0.label.lowercased().contains(needle)
-                }
-                guard let match, !needle.isEmpty else {
-                    message = "no vehicle matches \(text)"
-                    return nil
-                }
-                selected = match.id
-                viewport.center = match.point
+                search(text, after: nil, scene: scene)
             } else {
                 let parts = text.split(separator: ",").compactMap { Double(String($0.filter { $0 != " " })) }
                 guard parts.count == 2, abs(parts[0]) <= 90, abs(parts[1]) <= 180 else {

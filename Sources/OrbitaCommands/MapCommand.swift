@@ -17,7 +17,8 @@ struct MapCommand: AsyncParsableCommand {
             minutes), ! when off their route; several in one cell as a count. Geofences and routes are drawn in \
             Braille dots (--ascii: plain marks). Keys: arrows/hjkl pan, +/- or a/z zoom, f follow, Tab next \
             vehicle, / search, g go to lat,lon, e events (Enter jumps, a acknowledges), r replay the selected \
-            vehicle's last 24 hours (←/→ step, Space play, [/] speed), ? help, q quit. With --db the database is \
+            vehicle's last 24 hours (←/→ step, Space play, [/] speed), n next match, t labels, c Braille/ASCII, ? \
+            help, q quit. With --db the database is \
             read every second, read-only unless --writable; with --server URL --token T (or $ORBITA_TOKEN) the map \
             follows the server's live feed (acknowledging needs a dispatcher token). --snapshot prints one frame \
             and exits; --headless S follows the feed for S seconds without a terminal and prints how late fixes \

@@ -20,6 +20,27 @@ struct MapSessionTests {
             canAcknowledge: canAcknowledge)
     }
 
+    @Test func searchNextMatchLabelsAndMarksToggle() {
+        var map = session()
+        for key in "/a1" { _ = map.handle(.character(key), scene: scene, events: events) }
+        _ = map.handle(.enter, scene: scene, events: events)
+        #expect(map.selected == "A1" && map.message.contains("match 1 of 1"))
+        // "b" matches "Bus 1" (A1) and "B2": n goes to the next and wraps round.
+        for key in "/b" { _ = map.handle(.character(key), scene: scene, events: events) }
+        _ = map.handle(.enter, scene: scene, events: events)
+        #expect(map.selected == "A1")
+        _ = map.handle(.character("n"), scene: scene, events: events)
+        #expect(map.selected == "B2" && map.message.contains("match 2 of 2"))
+        _ = map.handle(.character("n"), scene: scene, events: events)
+        #expect(map.selected == "A1")
+        _ = map.handle(.character("t"), scene: scene, events: events)
+        _ = map.handle(.character("c"), scene: scene, events: events)
+        #expect(!map.labels && map.ascii)
+        let screen = MapScreen.compose(
+            session: map, scene: scene, events: [], status: "", columns: 40, rows: 20)
+        #expect(!screen.contains("Tram 2") && !screen.contains("⠀"), "no labels, no Braille")
+    }
+
     @Test func escapeSequencesWithParametersAndCutOffOnesAreNotMisread() {
         // Ctrl-Right, Delete, Home (SS3), then a sequence cut off at the end of a read.
         #expect(Key.parse(Array("\u{1B}[1;5C\u{1B}[3~\u{1B}OHx\u{1B}[1;".utf8)) == [.right, .character("x")])
@@ -125,7 +146,13 @@ struct MapSessionTests {
         let shown = replay.scene(over: scene, label: "Bus 1")
         #expect(shown.vehicles.first { $0.id == "B2" }?.state == .stale, "the others are dimmed")
         #expect(shown.vehicles.first { $0.id == "A1" }?.point == PlanarPoint(x: 400, y: 0))
-        #expect(shown.overlays.last?.points.count == 5, "the trail so far")
+        // The trail so far, in runs of one speed band: 36 km/h green, the stop grey, then green again.
+        let trail = shown.overlays.suffix(3)
+        #expect(trail.map(\.colour) == [46, 244, 46] && trail.map(\.points.count) == [2, 2, 3])
+        #expect(
+            trail.first?.points.first == PlanarPoint(x: 0, y: 0) && trail.last?.points.last == PlanarPoint(x: 400, y: 0)
+        )
+        #expect(replay.progressBar(width: 8) == "[========]" && replay.status.contains("fix 5/5"))
         #expect(replay.status.contains("REPLAY A1") && replay.status.contains("fix 5/5"), "\(replay.status)")
 
         _ = map.handle(.escape, scene: scene, events: events)
