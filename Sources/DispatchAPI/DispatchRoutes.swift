@@ -21,6 +21,9 @@ public enum DispatchRoutes {
 
         api.get("vehicles") { _, context in
             try require(.viewer, context)
+            // The live feed's cursor as of this snapshot, read first: a client that follows `/api/live?after=` it
+            // gets everything committed after (some of it twice, never nothing).
+            let latest = try store.use { try $0.latestNumbers() }
             let positions = try store.use { try $0.lastPositions() }
             let last = Dictionary(positions.map { ($0.vehicleID, $0) }, uniquingKeysWith: { a, _ in a })
             let now = UTCInstant.now
@@ -30,7 +33,7 @@ public enum DispatchRoutes {
                 object["off_route"] = offRoute.contains(vehicle.id)
                 return object
             }
-            return json(["vehicles": vehicles], status: .ok)
+            return json(["vehicles": vehicles, "cursor": "\(latest.fix):\(latest.event)"], status: .ok)
         }
 
         api.get("vehicles/{id}/track") { request, context in

@@ -41,7 +41,11 @@ enum OpenAPIDocument {
                     "get": op(
                         "Vehicles with their last position, state (moving, stopped, stale, unknown) and off_route",
                         role: "viewer",
-                        responses: ["200": "{vehicles: [...]}"].merging(errors) { a, _ in a })
+                        responses: ["200": "{vehicles: [...], cursor: the /api/live cursor as of this list}"].merging(
+                            errors
+                        ) {
+                            a, _ in a
+                        })
                 ],
                 "/api/vehicles/{id}": [
                     "put": op(

@@ -38,6 +38,8 @@ struct MapData: Sendable {
     var events: [Event] = []
     /// The connection's state for the status line ("" for a local database).
     var connection = ""
+    /// The server's live-feed cursor as of the vehicle list (server mode).
+    var cursor: String?
 
     /// Events the panel keeps.
     static let eventLimit = 200
@@ -213,9 +215,12 @@ final class ServerFeed: MapFeed, @unchecked Sendable {
     /// Follows the live feed and refreshes over REST every 10 s, until cancelled.
     private func follow() async {
         let client = client
+        // From the first snapshot's cursor: nothing committed between the REST load and the feed is missed.
+        let cursor = lock.withLock { state.cursor }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await client.live(
+                    after: cursor,
                     connected: { up, text in self.lock.withLock { self.state.connection = up ? "live" : text } },
                     receive: { message in self.apply(message) })
             }
@@ -264,8 +269,9 @@ final class ServerFeed: MapFeed, @unchecked Sendable {
 
     private static func load(_ client: DispatchClient) async throws -> MapData {
         var data = MapData()
-        let vehicles =
-            DispatchClient.object(try await client.get("/api/vehicles"))["vehicles"] as? [[String: Any]] ?? []
+        let list = DispatchClient.object(try await client.get("/api/vehicles"))
+        data.cursor = list["cursor"] as? String
+        let vehicles = list["vehicles"] as? [[String: Any]] ?? []
         for vehicle in vehicles {
             guard let id = vehicle["id"] as? String else { continue }
             data.names[id] = vehicle["name"] as? String ?? id

@@ -101,8 +101,12 @@ struct DispatchAPITests {
 
     @Test func vehiclesTracksEventsAndAcknowledgements() throws {
         let api = try Fixture()
-        let vehicles = api.object(api.call("GET", "/api/vehicles", .viewer).body)["vehicles"] as? [[String: Any]] ?? []
+        let list = api.object(api.call("GET", "/api/vehicles", .viewer).body)
+        let vehicles = list["vehicles"] as? [[String: Any]] ?? []
         #expect(vehicles.count == 4)
+        // The live feed's cursor as of the list: the newest fix and event numbers stored.
+        let latest = try SQLiteTrackStore(path: api.db).latestNumbers()
+        #expect(list["cursor"] as? String == "\(latest.fix):\(latest.event)", "\(String(describing: list["cursor"]))")
         let first = vehicles.first { $0["id"] as? String == "API0001" }
         let last = first?["last"] as? [String: Any]
         #expect(last?["lat"] is Double && last?["time"] is String, "\(String(describing: first))")
