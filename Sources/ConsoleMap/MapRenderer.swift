@@ -77,11 +77,8 @@ public enum MapRenderer {
                 let row = cell / viewport.columns
                 let worst = members.map { scene.vehicles[$0].state }.max() ?? .stale
                 if members.count == 1 {
-                    let vehicle = scene.vehicles[members[0]]
-                    grid.glyph(
-                        glyph(vehicle.state, course: vehicle.courseDegrees, ascii: ascii), column: column, row: row,
-                        colour: colour(of: vehicle.state))
-                    singles.append((vehicle, column, row))
+                    singles.append(
+                        single(scene.vehicles[members[0]], column: column, row: row, into: &grid, ascii: ascii))
                 } else {
                     let count: Character = members.count < 10 ? Character(String(members.count)) : "+"
                     grid.glyph(count, column: column, row: row, colour: colour(of: worst))
@@ -104,6 +101,16 @@ public enum MapRenderer {
             }
         }
         return grid
+    }
+
+    /// Draws one vehicle's glyph in its state's colour; returns it with its cell, for labelling.
+    static func single(_ vehicle: MapVehicle, column: Int, row: Int, into grid: inout CellGrid, ascii: Bool) -> (
+        vehicle: MapVehicle, column: Int, row: Int
+    ) {
+        grid.glyph(
+            glyph(vehicle.state, course: vehicle.courseDegrees, ascii: ascii), column: column, row: row,
+            colour: colour(of: vehicle.state))
+        return (vehicle, column, row)
     }
 
     /// The view is crowded when more than one cell in this many holds a vehicle; then vehicles are clustered.
@@ -132,11 +139,7 @@ public enum MapRenderer {
             guard let members = blocks[block] else { continue }
             if members.count == 1 {
                 let (index, column, row) = members[0]
-                let vehicle = scene.vehicles[index]
-                grid.glyph(
-                    glyph(vehicle.state, course: vehicle.courseDegrees, ascii: ascii), column: column, row: row,
-                    colour: colour(of: vehicle.state))
-                singles.append((vehicle, column, row))
+                singles.append(single(scene.vehicles[index], column: column, row: row, into: &grid, ascii: ascii))
                 continue
             }
             let worst = members.map { scene.vehicles[$0.index].state }.max() ?? .stale

@@ -33,7 +33,8 @@ public enum DispatchRoutes {
                 object["off_route"] = offRoute.contains(vehicle.id)
                 return object
             }
-            return json(["vehicles": vehicles, "cursor": "\(latest.fix):\(latest.event)"], status: .ok)
+            let cursor = LiveFeed.Cursor(fix: latest.fix, event: latest.event)
+            return json(["vehicles": vehicles, "cursor": cursor.text], status: .ok)
         }
 
         api.get("vehicles/{id}/track") { request, context in

@@ -132,15 +132,17 @@ struct MapCommand: AsyncParsableCommand {
         var session = MapSession(viewport: viewport, canAcknowledge: feed.canAcknowledge)
         var data = try feed.data()
         var (scene, _, status) = try buildScene(data)
+        var events = panelEvents(data)
         var loaded = ContinuousClock.now
         var size = Terminal.size()
         var ticked = ContinuousClock.now
         while true {
-            session.tick(seconds: Self.seconds(ContinuousClock.now - ticked))
+            session.tick(seconds: (ContinuousClock.now - ticked).secondsValue)
             ticked = ContinuousClock.now
-            if Self.seconds(ContinuousClock.now - loaded) >= feed.refreshInterval {
+            if (ContinuousClock.now - loaded).secondsValue >= feed.refreshInterval {
                 data = try feed.data()
                 (scene, _, status) = try buildScene(data)
+                events = panelEvents(data)
                 session.track(scene)
                 loaded = ContinuousClock.now
             }
@@ -153,7 +155,6 @@ struct MapCommand: AsyncParsableCommand {
                 status + String(format: "  %.0f m/dot", session.viewport.metresPerDot)
                 + (session.follow ? "  follow \(session.selected ?? "")" : "")
                 + (session.selected.map { "  selected \($0)" } ?? "") + "  ? help"
-            let events = panelEvents(data)
             Terminal.write(
                 MapScreen.compose(
                     session: session, scene: withBasemap(scene, session.viewport), events: events, status: line,
@@ -164,6 +165,7 @@ struct MapCommand: AsyncParsableCommand {
                 case .acknowledge(let id):
                     session.message = feed.acknowledge(id)
                     data = try feed.data()
+                    events = panelEvents(data)
                 case .goTo(let coordinate):
                     if let frame = currentFrame, let point = try? frame.project(coordinate) {
                         session.viewport.center = point
@@ -189,7 +191,7 @@ struct MapCommand: AsyncParsableCommand {
             Data(
                 "seconds  fixes  fixes/s  lag_mean_s  lag_max_s  frames  frame_mean_ms  frame_max_ms  connection\n".utf8
             ))
-        while Self.seconds(ContinuousClock.now - start) < seconds {
+        while (ContinuousClock.now - start).secondsValue < seconds {
             let began = ContinuousClock.now
             let data = try feed.data()
             let (scene, _, status) = try buildScene(data)
@@ -198,16 +200,16 @@ struct MapCommand: AsyncParsableCommand {
                 scene: withBasemap(scene, viewport), events: panelEvents(data), status: status, columns: columns,
                 rows: rows + 1, ascii: ascii)
             precondition(!frame.isEmpty)
-            let took = Self.seconds(ContinuousClock.now - began)
+            let took = (ContinuousClock.now - began).secondsValue
             frames += 1
             drawing += took
             slowest = max(slowest, took)
-            if Self.seconds(ContinuousClock.now - windowStart) >= 10 {
+            if (ContinuousClock.now - windowStart).secondsValue >= 10 {
                 let lag = feed.takeLag()
-                let window = Self.seconds(ContinuousClock.now - windowStart)
+                let window = (ContinuousClock.now - windowStart).secondsValue
                 let line = String(
                     format: "%7.0f  %5d  %7.0f  %10.2f  %9.2f  %6d  %13.1f  %12.1f  ",
-                    Self.seconds(ContinuousClock.now - start), lag.count, Double(lag.count) / window, lag.mean,
+                    (ContinuousClock.now - start).secondsValue, lag.count, Double(lag.count) / window, lag.mean,
                     lag.maximum, frames, drawing / Double(frames) * 1000, slowest * 1000)
                 FileHandle.standardOutput.write(Data((line + data.connection + "\n").utf8))
                 windowStart = ContinuousClock.now
@@ -229,10 +231,6 @@ struct MapCommand: AsyncParsableCommand {
                 term: ProcessInfo.processInfo.environment["TERM"],
                 colorterm: ProcessInfo.processInfo.environment["COLORTERM"])
         }
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// The scene with the basemap simplified for the viewport's zoom.

@@ -19,9 +19,26 @@ struct MapData: Sendable {
     struct Event: Sendable {
         var id: Int64
         var time: UTCInstant
+        /// Vehicle, kind and subject.
         var line: String
         var coordinate: Coordinate
         var acknowledged: Bool
+
+        init(
+            id: Int64, time: UTCInstant, vehicle: String, kind: String, subject: String, coordinate: Coordinate,
+            acknowledged: Bool
+        ) {
+            self.id = id
+            self.time = time
+            line = "\(vehicle) \(kind) \(subject)"
+            self.coordinate = coordinate
+            self.acknowledged = acknowledged
+        }
+    }
+
+    /// Where a replay starts: 24 hours before the vehicle's last fix.
+    static func replayStart(lastFix: UTCInstant) -> UTCInstant {
+        UTCInstant(microsecondsSinceEpoch: lastFix.microsecondsSinceEpoch - 86_400_000_000)
     }
 
     /// Vehicle ID → display name.
@@ -105,8 +122,8 @@ final class DatabaseFeed: MapFeed {
             stored in
             let event = stored.event
             return MapData.Event(
-                id: stored.id, time: event.time, line: "\(event.vehicleID) \(event.kind.rawValue) \(event.subject)",
-                coordinate: event.coordinate, acknowledged: event.acknowledgedAt != nil)
+                id: stored.id, time: event.time, vehicle: event.vehicleID, kind: event.kind.rawValue,
+                subject: event.subject, coordinate: event.coordinate, acknowledged: event.acknowledgedAt != nil)
         }
         return data
     }
@@ -121,7 +138,7 @@ final class DatabaseFeed: MapFeed {
 
     func track(_ vehicleID: String) throws -> [MapData.Fix] {
         guard let last = try store.lastPoint(vehicleID: vehicleID, atOrBefore: nil) else { return [] }
-        let start = UTCInstant(microsecondsSinceEpoch: last.time.microsecondsSinceEpoch - 86_400_000_000)
+        let start = MapData.replayStart(lastFix: last.time)
         return try store.track(vehicleID: vehicleID, from: start, to: nil).suffix(50_000).map(MapData.Fix.init)
     }
 }
@@ -194,7 +211,7 @@ final class ServerFeed: MapFeed, @unchecked Sendable {
 
     func track(_ vehicleID: String) throws -> [MapData.Fix] {
         guard let last = lock.withLock({ state.last[vehicleID] }) else { return [] }
-        let from = UTCInstant(microsecondsSinceEpoch: last.time.microsecondsSinceEpoch - 86_400_000_000)
+        let from = MapData.replayStart(lastFix: last.time)
         let client = client
         let path = "/api/vehicles/\(Self.escape(vehicleID))/track?from=\(from.iso8601)&limit=50000"
         let feature = DispatchClient.object(try blocking { try await client.get(path) })
@@ -318,7 +335,7 @@ final class ServerFeed: MapFeed, @unchecked Sendable {
         let subject =
             object["geofence"] as? String ?? object["route"] as? String ?? object["checkpoint"] as? String ?? ""
         let event = MapData.Event(
-            id: id, time: time, line: "\(vehicle) \(kind) \(subject)",
+            id: id, time: time, vehicle: vehicle, kind: kind, subject: subject,
             coordinate: Coordinate(latitude: lat, longitude: lon),
             acknowledged: !(object["acknowledged"] is NSNull) && object["acknowledged"] != nil)
         return (event, vehicle, kind)
