@@ -83,61 +83,105 @@ public final class IngestListeners: Sendable {
         self.channels = channels
     }
 
-    /// Binds the listeners.
+    /// Binds the listeners without reading from them yet: a listener that cannot be brought up throws before any
+    /// data is accepted (the ones already bound are closed again). `startReading()` opens them to traffic.
+    /// - Throws: `ListenerError` naming the listener, its address and the cause.
     public static func start(
         _ settings: IngestSettings, sink: any IngestSink, group: any EventLoopGroup, logger: Logger
-    ) async throws -> IngestListeners {
+    ) async throws(ListenerError) -> IngestListeners {
         let udpCounters = IngestCounters(transport: "udp")
         let tcpCounters = IngestCounters(transport: "tcp")
         var channels: [any Channel] = []
         var udpAddress: SocketAddress?
         var tcpAddress: SocketAddress?
-        if let udp = settings.udp {
-            // recvmmsg reads up to 32 datagrams at once; NIO splits one buffer between them, so it is sized at 32
-            // slots of 2 KiB (a datagram over 1,500 bytes still shows as oversized when cut at 2 KiB).
-            let channel = try await DatagramBootstrap(group: group)
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+        do {
+            if let udp = settings.udp {
+                let channel = try await bindUDP(
+                    udp, settings: settings, counters: udpCounters, sink: sink, group: group)
+                channels.append(channel)
+                udpAddress = channel.localAddress
+                await sizeReceiveBuffer(channel, logger: logger)
+                logger.info("listening", metadata: ["udp": "\(udp.host):\(channel.localAddress?.port ?? udp.port)"])
+            }
+            if let tcp = settings.tcp {
+                let channel = try await bindTCP(
+                    tcp, settings: settings, counters: tcpCounters, sink: sink, group: group)
+                channels.append(channel)
+                tcpAddress = channel.localAddress
+                logger.info("listening", metadata: ["tcp": "\(tcp.host):\(channel.localAddress?.port ?? tcp.port)"])
+            }
+        } catch {
+            for channel in channels { try? await channel.close() }
+            throw error
+        }
+        return IngestListeners(
+            udpAddress: udpAddress, tcpAddress: tcpAddress, udpCounters: udpCounters, tcpCounters: tcpCounters,
+            channels: channels)
+    }
+
+    /// Opens the bound listeners to traffic (datagrams and connections that arrived meanwhile waited in the
+    /// kernel's queues).
+    public func startReading() async {
+        for channel in channels { try? await channel.setOption(.autoRead, value: true).get() }
+    }
+
+    private static func bindUDP(
+        _ address: HostPort, settings: IngestSettings, counters: IngestCounters, sink: any IngestSink,
+        group: any EventLoopGroup
+    ) async throws(ListenerError) -> any Channel {
+        // No SO_REUSEADDR: on Linux it lets a second UDP socket bind the same port and take its datagrams, so two
+        // servers started on one port would split the traffic silently instead of the second one failing.
+        // recvmmsg reads up to 32 datagrams at once; NIO splits one buffer between them, so it is sized at 32
+        // slots of 2 KiB (a datagram over 1,500 bytes still shows as oversized when cut at 2 KiB).
+        do {
+            return try await DatagramBootstrap(group: group)
+                .channelOption(.autoRead, value: false)
                 .channelOption(.socketOption(.so_rcvbuf), value: 8 << 20)
                 .channelOption(.datagramVectorReadMessageCount, value: 32)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * 2_048))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
-                            UDPIngestHandler(rate: settings.sourceRate, counters: udpCounters, sink: sink))
+                            UDPIngestHandler(rate: settings.sourceRate, counters: counters, sink: sink))
                     }
                 }
-                .bind(host: udp.host, port: udp.port).get()
-            // Bursts wait in the kernel's receive buffer: ask for 32 MiB, beyond net.core.rmem_max when the process
-            // may (CAP_NET_ADMIN); otherwise the kernel caps it at rmem_max (raise it with sysctl, see the README).
-            let force = ChannelOptions.Types.SocketOption(
-                level: .socket, name: NIOBSDSocket.Option(rawValue: SO_RCVBUFFORCE))
-            if (try? await channel.setOption(force, value: 32 << 20).get()) == nil {
-                logger.notice("UDP receive buffer limited by net.core.rmem_max")
-            }
-            if let size = try? await channel.getOption(.socketOption(.so_rcvbuf)).get() {
-                logger.info("UDP receive buffer", metadata: ["bytes": "\(size)"])
-            }
-            udpAddress = channel.localAddress
-            channels.append(channel)
-            logger.info("listening", metadata: ["udp": "\(udp.host):\(channel.localAddress?.port ?? udp.port)"])
+                .bind(host: address.host, port: address.port).get()
+        } catch {
+            throw ListenerError(listener: "UDP", address: address, error: error)
         }
-        if let tcp = settings.tcp {
-            let channel = try await ServerBootstrap(group: group)
+    }
+
+    private static func bindTCP(
+        _ address: HostPort, settings: IngestSettings, counters: IngestCounters, sink: any IngestSink,
+        group: any EventLoopGroup
+    ) async throws(ListenerError) -> any Channel {
+        do {
+            return try await ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(.autoRead, value: false)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
-                            TCPIngestHandler(settings: settings, counters: tcpCounters, sink: sink))
+                            TCPIngestHandler(settings: settings, counters: counters, sink: sink))
                     }
                 }
-                .bind(host: tcp.host, port: tcp.port).get()
-            tcpAddress = channel.localAddress
-            channels.append(channel)
-            logger.info("listening", metadata: ["tcp": "\(tcp.host):\(channel.localAddress?.port ?? tcp.port)"])
+                .bind(host: address.host, port: address.port).get()
+        } catch {
+            throw ListenerError(listener: "TCP", address: address, error: error)
         }
-        return IngestListeners(
-            udpAddress: udpAddress, tcpAddress: tcpAddress, udpCounters: udpCounters, tcpCounters: tcpCounters,
-            channels: channels)
+    }
+
+    /// Bursts wait in the kernel's receive buffer: asks for 32 MiB, beyond net.core.rmem_max when the process may
+    /// (CAP_NET_ADMIN); otherwise the kernel caps it at rmem_max (raise it with sysctl, see the README).
+    private static func sizeReceiveBuffer(_ channel: any Channel, logger: Logger) async {
+        let force = ChannelOptions.Types.SocketOption(
+            level: .socket, name: NIOBSDSocket.Option(rawValue: SO_RCVBUFFORCE))
+        if (try? await channel.setOption(force, value: 32 << 20).get()) == nil {
+            logger.notice("UDP receive buffer limited by net.core.rmem_max")
+        }
+        if let size = try? await channel.getOption(.socketOption(.so_rcvbuf)).get() {
+            logger.info("UDP receive buffer", metadata: ["bytes": "\(size)"])
+        }
     }
 
     /// Stops accepting: closes the listening channels (open TCP connections are closed with their server channel's

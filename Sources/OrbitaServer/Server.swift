@@ -68,6 +68,11 @@ public struct ServerSettings: Sendable {
 /// signal exits at once.
 public enum OrbitaServer {
     /// Runs until a signal; returns the process exit status (0 after a clean drain).
+    ///
+    /// Start-up brings up every listener asked for — HTTP first, then UDP and TCP (bound, not yet reading) — and
+    /// only then opens them to trackers and prints the ready line; a listener that cannot be brought up throws
+    /// `ListenerError` before any data is accepted. A slow start is waited for, however long it takes.
+    /// - Throws: `ListenerError`, or the store's error when the database cannot be opened.
     public static func run(_ settings: ServerSettings, logger: Logger) async throws -> Int32 {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -76,89 +81,56 @@ public enum OrbitaServer {
             store: store, configuration: settings.tracking, events: settings.events, crs: settings.crs,
             registerUnknown: settings.registerUnknown, queueCapacity: settings.queueCapacity,
             commitInterval: settings.commitInterval, commitSize: settings.commitSize, logger: logger)
-        processor.start()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let listeners = try await IngestListeners.start(
-            settings.ingest, sink: processor.queue, group: group, logger: logger)
+        let listenersBox = Shared<IngestListeners?>(nil)
 
-        var services: [any Service] = []
-        let httpAddress = Shared<String?>(nil)
-        if let http = settings.http {
+        var http: HTTPService?
+        if let address = settings.http {
             let router = Router(context: DispatchContext.self)
-            let apiStore = DispatchStore(
-                try SQLiteTrackStore(path: settings.database, cacheMegabytes: 16))
+            let apiStore = DispatchStore(try SQLiteTrackStore(path: settings.database, cacheMegabytes: 16))
             DispatchRoutes.register(on: router, store: apiStore)
             let webSocketRouter = Router(context: DispatchContext.self)
             LiveFeed.register(webSocketRouter: webSocketRouter, httpRouter: router, store: apiStore)
-            router.get("metrics") { _, _ -> Response in
-                var bytes: [UInt8] = []
-                registry.emit(into: &bytes)
-                return Response(
-                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
-            }
-            router.get("health") { _, _ -> Response in
-                let status = processor.status.withLock { $0 }
-                let healthy = status.storeError == nil
-                let body: [String: Any] = [
-                    "status": healthy ? "ok" : "degraded", "received": status.received,
-                    "committedFixes": status.committedFixes, "committedEvents": status.committedEvents,
-                    "queueDepth": processor.queue.depth, "vehiclesOnline": status.vehiclesOnline,
-                    "unregistered": status.unregistered, "storeError": status.storeError ?? NSNull(),
-                ]
-                return jsonResponse(body, status: healthy ? .ok : .serviceUnavailable)
-            }
-            router.get("sources") { _, _ -> Response in
-                var rows: [[String: Any]] = []
-                for counters in [listeners.udpCounters, listeners.tcpCounters] {
-                    for (source, counts) in counters.noisiestSources() {
-                        var dropped: [String: Int] = [:]
-                        for (reason, count) in counts.dropped { dropped[reason.rawValue] = count }
-                        rows.append([
-                            "source": source, "messages": counts.messages, "fixes": counts.fixes, "dropped": dropped,
-                        ])
-                    }
-                }
-                return jsonResponse(["sources": rows], status: .ok)
-            }
-            let app = Application(
-                router: router, server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
-                configuration: .init(address: .hostname(http.host, port: http.port)),
-                onServerRunning: { channel in
-                    httpAddress.withLock { $0 = "\(http.host):\(channel.localAddress?.port ?? http.port)" }
-                }, logger: logger)
-            services.append(app)
+            registerOperations(on: router, registry: registry, processor: processor, listeners: listenersBox)
+            http = try await HTTPService.start(
+                router: router, webSocketRouter: webSocketRouter, address: address, logger: logger)
         }
-        let serviceGroup = ServiceGroup(
-            configuration: .init(
-                services: services, gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
-        let serving = Task { try await serviceGroup.run() }
-        // Wait for the HTTP port (tests and scripts read the ports from the one ready line).
-        if settings.http != nil {
-            for _ in 0..<500 where httpAddress.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let listeners: IngestListeners
+        do {
+            listeners = try await IngestListeners.start(
+                settings.ingest, sink: processor.queue, group: group, logger: logger)
+        } catch {
+            await http?.stop()
+            try? await group.shutdownGracefully()
+            throw error
         }
+        listenersBox.withLock { $0 = listeners }
+        processor.start()
+        await listeners.startReading()
         let ready = [
             listeners.udpAddress.map { "udp=\(settings.ingest.udp?.host ?? ""):\($0.port ?? 0)" },
             listeners.tcpAddress.map { "tcp=\(settings.ingest.tcp?.host ?? ""):\($0.port ?? 0)" },
-            httpAddress.withLock { $0 }.map { "http=\($0)" },
+            http.map { "http=\($0.address)" },
         ].compactMap(\.self)
         FileHandle.standardOutput.write(
             Data("orbita serve ready \(ready.joined(separator: " ")) db=\(settings.database)\n".utf8))
         logger.info("ready", metadata: ["listening": "\(ready.joined(separator: " "))"])
 
-        await waitForSignal(onSecond: {
+        let stop = await waitForStop(http: http) {
             logger.warning("second signal: exiting without draining")
             processor.abandon()
             exit(1)
-        })
+        }
+        if case .httpFailed(let error) = stop {
+            logger.error("the HTTP side stopped; shutting down", metadata: ["error": "\(error)"])
+        }
         logger.info("stopping: no new data; draining the queue")
         await listeners.close()
         let failure = await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: processor.drain()) }
         }
         let status = processor.status.withLock { $0 }
-        await serviceGroup.triggerGracefulShutdown()
-        _ = try? await serving.value
+        await http?.stop()
         try? await group.shutdownGracefully()
         if let failure {
             logger.error("stopped with data not committed", metadata: ["error": "\(failure)"])
@@ -166,7 +138,71 @@ public enum OrbitaServer {
         }
         logger.info(
             "stopped", metadata: ["received": "\(status.received)", "committed": "\(status.committedFixes)"])
+        if case .httpFailed = stop { return 1 }
         return 0
+    }
+
+    /// `/metrics`, `/health` and `/sources`.
+    private static func registerOperations(
+        on router: Router<DispatchContext>, registry: PrometheusCollectorRegistry, processor: LiveProcessor,
+        listeners: Shared<IngestListeners?>
+    ) {
+        router.get("metrics") { _, _ -> Response in
+            var bytes: [UInt8] = []
+            registry.emit(into: &bytes)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        router.get("health") { _, _ -> Response in
+            let status = processor.status.withLock { $0 }
+            let healthy = status.storeError == nil
+            let body: [String: Any] = [
+                "status": healthy ? "ok" : "degraded", "received": status.received,
+                "committedFixes": status.committedFixes, "committedEvents": status.committedEvents,
+                "queueDepth": processor.queue.depth, "vehiclesOnline": status.vehiclesOnline,
+                "unregistered": status.unregistered, "storeError": status.storeError ?? NSNull(),
+            ]
+            return jsonResponse(body, status: healthy ? .ok : .serviceUnavailable)
+        }
+        router.get("sources") { _, _ -> Response in
+            var rows: [[String: Any]] = []
+            let counters = listeners.withLock { $0 }.map { [$0.udpCounters, $0.tcpCounters] } ?? []
+            for counters in counters {
+                for (source, counts) in counters.noisiestSources() {
+                    var dropped: [String: Int] = [:]
+                    for (reason, count) in counts.dropped { dropped[reason.rawValue] = count }
+                    rows.append([
+                        "source": source, "messages": counts.messages, "fixes": counts.fixes, "dropped": dropped,
+                    ])
+                }
+            }
+            return jsonResponse(["sources": rows], status: .ok)
+        }
+    }
+
+    /// Why the server stops.
+    enum Stop {
+        /// SIGINT or SIGTERM.
+        case signal
+        /// The HTTP server ended on its own (its error).
+        case httpFailed(String)
+    }
+
+    /// Waits for the first signal, or for the HTTP server to fail while running.
+    static func waitForStop(http: HTTPService?, onSecond: @escaping @Sendable () -> Void) async -> Stop {
+        let stop = OneShot<Stop>()
+        if let http {
+            Task {
+                let error = await http.failure()
+                stop.complete(.httpFailed(error))
+            }
+        }
+        Task {
+            await waitForSignal(onSecond: onSecond)
+            stop.complete(.signal)
+        }
+        return await stop.value()
     }
 
     /// Waits for SIGINT or SIGTERM; a second one calls `onSecond` (on a dispatch queue).

@@ -10,7 +10,9 @@ struct OrbitaProcess {
 
     static var binary: URL { Corpus.projectRoot.appendingPathComponent(".build/debug/orbita") }
 
-    static func run(_ arguments: [String], stdin: Data? = nil) throws -> OrbitaProcess {
+    /// Runs `orbita` with `arguments`; `timeout` seconds, when given, ends it with SIGKILL (a test of something that
+    /// must stop by itself then fails instead of hanging).
+    static func run(_ arguments: [String], stdin: Data? = nil, timeout: Double? = nil) throws -> OrbitaProcess {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -22,6 +24,12 @@ struct OrbitaProcess {
         let input = Pipe()
         process.standardInput = input
         try process.run()
+        if let timeout {
+            let pid = process.processIdentifier
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [weak process] in
+                if process?.isRunning == true { kill(pid, SIGKILL) }
+            }
+        }
         if let stdin { input.fileHandleForWriting.write(stdin) }
         try input.fileHandleForWriting.close()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
