@@ -16,18 +16,31 @@ public struct IngestSettings: Sendable {
     public var acknowledge: Bool
     /// TCP: a cycle still open this long after the last byte is emitted (a tracker's next cycle normally closes it).
     public var idleFlush: TimeAmount
+    /// TCP: a connection that sends nothing for this many seconds is closed (0: never). Trackers report at least
+    /// every few minutes, parked ones too (a heartbeat); ten minutes is also when a vehicle counts as stale.
+    public var tcpIdleTimeoutSeconds: Double
+    /// TCP: open connections at most (further ones wait in the kernel's backlog until one closes). The server
+    /// lowers it to fit the process's descriptor limit (`ConnectionLimiter.fitted`).
+    public var tcpMaximumConnections: Int
+    /// TCP: open connections from one IP address at most. A private APN or a carrier's NAT puts many trackers
+    /// behind one address: raise it for those.
+    public var tcpMaximumPerSource: Int
 
     /// Creates settings.
     public init(
         udp: HostPort? = HostPort(host: "127.0.0.1", port: 5005),
         tcp: HostPort? = HostPort(host: "127.0.0.1", port: 5005), sourceRate: Double = 200, acknowledge: Bool = false,
-        idleFlush: TimeAmount = .seconds(2)
+        idleFlush: TimeAmount = .seconds(2), tcpIdleTimeoutSeconds: Double = 600, tcpMaximumConnections: Int = 10_000,
+        tcpMaximumPerSource: Int = 1_000
     ) {
         self.udp = udp
         self.tcp = tcp
         self.sourceRate = sourceRate
         self.acknowledge = acknowledge
         self.idleFlush = idleFlush
+        self.tcpIdleTimeoutSeconds = tcpIdleTimeoutSeconds
+        self.tcpMaximumConnections = tcpMaximumConnections
+        self.tcpMaximumPerSource = tcpMaximumPerSource
     }
 }
 
@@ -70,16 +83,19 @@ public final class IngestListeners: Sendable {
     public let udpCounters: IngestCounters
     /// Counters of the TCP listener.
     public let tcpCounters: IngestCounters
+    /// The TCP connection limits in force.
+    public let connections: ConnectionLimiter
     private let channels: [any Channel]
 
     private init(
         udpAddress: SocketAddress?, tcpAddress: SocketAddress?, udpCounters: IngestCounters,
-        tcpCounters: IngestCounters, channels: [any Channel]
+        tcpCounters: IngestCounters, connections: ConnectionLimiter, channels: [any Channel]
     ) {
         self.udpAddress = udpAddress
         self.tcpAddress = tcpAddress
         self.udpCounters = udpCounters
         self.tcpCounters = tcpCounters
+        self.connections = connections
         self.channels = channels
     }
 
@@ -91,6 +107,8 @@ public final class IngestListeners: Sendable {
     ) async throws(ListenerError) -> IngestListeners {
         let udpCounters = IngestCounters(transport: "udp")
         let tcpCounters = IngestCounters(transport: "tcp")
+        let connections = ConnectionLimiter(
+            maximum: settings.tcpMaximumConnections, maximumPerSource: settings.tcpMaximumPerSource, logger: logger)
         var channels: [any Channel] = []
         var udpAddress: SocketAddress?
         var tcpAddress: SocketAddress?
@@ -105,7 +123,8 @@ public final class IngestListeners: Sendable {
             }
             if let tcp = settings.tcp {
                 let channel = try await bindTCP(
-                    tcp, settings: settings, counters: tcpCounters, sink: sink, group: group)
+                    tcp, settings: settings, counters: tcpCounters, connections: connections, sink: sink, group: group)
+                connections.manage(channel)
                 channels.append(channel)
                 tcpAddress = channel.localAddress
                 logger.info("listening", metadata: ["tcp": "\(tcp.host):\(channel.localAddress?.port ?? tcp.port)"])
@@ -116,13 +135,16 @@ public final class IngestListeners: Sendable {
         }
         return IngestListeners(
             udpAddress: udpAddress, tcpAddress: tcpAddress, udpCounters: udpCounters, tcpCounters: tcpCounters,
-            channels: channels)
+            connections: connections, channels: channels)
     }
 
     /// Opens the bound listeners to traffic (datagrams and connections that arrived meanwhile waited in the
     /// kernel's queues).
     public func startReading() async {
-        for channel in channels { try? await channel.setOption(.autoRead, value: true).get() }
+        if let udp = channels.first(where: { $0.localAddress == udpAddress && udpAddress != nil }) {
+            try? await udp.setOption(.autoRead, value: true).get()
+        }
+        await connections.startAccepting()
     }
 
     private static func bindUDP(
@@ -152,17 +174,31 @@ public final class IngestListeners: Sendable {
     }
 
     private static func bindTCP(
-        _ address: HostPort, settings: IngestSettings, counters: IngestCounters, sink: any IngestSink,
-        group: any EventLoopGroup
+        _ address: HostPort, settings: IngestSettings, counters: IngestCounters, connections: ConnectionLimiter,
+        sink: any IngestSink, group: any EventLoopGroup
     ) async throws(ListenerError) -> any Channel {
+        let idle =
+            settings.tcpIdleTimeoutSeconds > 0
+            ? TimeAmount.milliseconds(Int64(settings.tcpIdleTimeoutSeconds * 1000)) : nil
         do {
             return try await ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.autoRead, value: false)
+                // Out of descriptors anyway (another part of the process took them): retry accepting after a
+                // second instead of spinning on EMFILE.
+                .serverChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler())
+                    }
+                }
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let idle {
+                            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
+                        }
                         try channel.pipeline.syncOperations.addHandler(
-                            TCPIngestHandler(settings: settings, counters: counters, sink: sink))
+                            TCPIngestHandler(
+                                settings: settings, counters: counters, connections: connections, sink: sink))
                     }
                 }
                 .bind(host: address.host, port: address.port).get()
@@ -268,26 +304,46 @@ final class TCPIngestHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
     private let settings: IngestSettings
     private let counters: IngestCounters
+    private let connections: ConnectionLimiter
     private let sink: any IngestSink
     private let decoder = NMEADecoder(options: .lenient)
     private var limiter: SourceLimiter
     private var source = "tcp:unknown"
+    /// The peer's IP address while the connection counts as open (nil: refused, or not yet active).
+    private var admittedAddress: String?
     private var rejectedBefore = 0
     private var reads = 0
 
-    init(settings: IngestSettings, counters: IngestCounters, sink: any IngestSink) {
+    init(settings: IngestSettings, counters: IngestCounters, connections: ConnectionLimiter, sink: any IngestSink) {
         self.settings = settings
         self.counters = counters
+        self.connections = connections
         self.sink = sink
         limiter = SourceLimiter(rate: settings.sourceRate)
     }
 
     func channelActive(context: ChannelHandlerContext) {
         source = sourceName(context.channel.remoteAddress, "tcp")
+        let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        guard connections.admit(address) == .accepted else {
+            context.close(promise: nil)
+            return
+        }
+        admittedAddress = address
         context.fireChannelActive()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            connections.closedIdle()
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard admittedAddress != nil else { return }
         let buffer = Self.unwrapInboundIn(data)
         counters.received(size: buffer.readableBytes, from: source)
         let binary = buffer.withUnsafeReadableBytes { DatagramReader.isBinary($0) }
@@ -312,6 +368,12 @@ final class TCPIngestHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        guard let address = admittedAddress else {
+            context.fireChannelInactive()
+            return
+        }
+        admittedAddress = nil
+        connections.release(address)
         var last: [Fix] = []
         decoder.finish { last.append($0) }
         hand(last, context: context)

@@ -44,6 +44,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Accept and register devices that are not registered.") var registerUnknown = false
     @Flag(help: "TCP: answer OK for each fix once it is committed.") var ack = false
     @Option(help: "Messages per second one source may send (0: no limit; default 200).") var sourceRate: Double?
+    @Option(help: "TCP: seconds a connection may send nothing before it is closed (0: never; default 600).")
+    var tcpIdleTimeout: Double?
+    @Option(help: "TCP: open connections at most (default 10000, lowered to fit the descriptor limit).")
+    var tcpMaxConnections: Int?
+    @Option(help: "TCP: open connections from one IP address at most (default 1000).") var tcpMaxPerSource: Int?
     @Option(help: "The metric frame (e.g. EPSG:32637); default: the UTM zone of the first position.") var crs: String?
     @Option(help: "Fixes waiting for the pipeline at most (beyond: dropped and counted as queue_full).")
     var queueCapacity: Int?
@@ -74,6 +79,9 @@ struct ServeCommand: AsyncParsableCommand {
         if registerUnknown { settings.registerUnknown = true }
         if ack { settings.ingest.acknowledge = true }
         if let sourceRate { settings.ingest.sourceRate = sourceRate }
+        if let tcpIdleTimeout { settings.ingest.tcpIdleTimeoutSeconds = max(0, tcpIdleTimeout) }
+        if let tcpMaxConnections { settings.ingest.tcpMaximumConnections = max(1, tcpMaxConnections) }
+        if let tcpMaxPerSource { settings.ingest.tcpMaximumPerSource = max(1, tcpMaxPerSource) }
         if let crs { settings.crs = crs }
         if let queueCapacity { settings.queueCapacity = queueCapacity }
         if let commitInterval { settings.commitInterval = commitInterval }

@@ -207,6 +207,9 @@ public enum ConfigFile {
             "register_unknown": bool(\.registerUnknown),
             "ack": bool(\.ingest.acknowledge),
             "source_rate": double(\.ingest.sourceRate),
+            "tcp_idle_timeout": double(\.ingest.tcpIdleTimeoutSeconds),
+            "tcp_max_connections": int(\.ingest.tcpMaximumConnections),
+            "tcp_max_per_source": int(\.ingest.tcpMaximumPerSource),
             "crs": Field(
                 set: { (settings: inout ServerSettings, value: Any) throws(Problem) in
                     settings.crs = value is NSNull ? nil : try text(value)

@@ -95,10 +95,20 @@ public enum OrbitaServer {
                 router: router, webSocketRouter: webSocketRouter, address: address, logger: logger)
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var ingest = settings.ingest
+        let descriptors = ConnectionLimiter.descriptorLimit()
+        ingest.tcpMaximumConnections = ConnectionLimiter.fitted(ingest.tcpMaximumConnections, descriptors: descriptors)
+        if ingest.tcpMaximumConnections < settings.ingest.tcpMaximumConnections, ingest.tcp != nil {
+            logger.notice(
+                "TCP connection limit lowered to fit the descriptor limit",
+                metadata: [
+                    "asked": "\(settings.ingest.tcpMaximumConnections)", "limit": "\(ingest.tcpMaximumConnections)",
+                    "descriptors": "\(descriptors)",
+                ])
+        }
         let listeners: IngestListeners
         do {
-            listeners = try await IngestListeners.start(
-                settings.ingest, sink: processor.queue, group: group, logger: logger)
+            listeners = try await IngestListeners.start(ingest, sink: processor.queue, group: group, logger: logger)
         } catch {
             await http?.stop()
             try? await group.shutdownGracefully()
