@@ -15,7 +15,7 @@ for rate in $rates; do
   db="$work/ingest.sqlite"
   live_fleet_db "$db"
   out="$work/ingest-serve.out"
-  "$orbita" serve --db "$db" --udp 127.0.0.1:0 --tcp off --http 127.0.0.1:0 --register-unknown --source-rate 0 ${COMMIT_INTERVAL:+--commit-interval $COMMIT_INTERVAL} ${COMMIT_SIZE:+--commit-size $COMMIT_SIZE} \
+  "$orbita" serve --db "$db" --udp 127.0.0.1:0 --tcp off --http 127.0.0.1:0 --register-unknown --device-rate 0 ${COMMIT_INTERVAL:+--commit-interval $COMMIT_INTERVAL} ${COMMIT_SIZE:+--commit-size $COMMIT_SIZE} \
     --log-level error > "$out" &
   server=$!
   for _ in $(seq 100); do grep -q ready "$out" 2>/dev/null && break; sleep 0.1; done

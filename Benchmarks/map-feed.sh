@@ -15,7 +15,7 @@ rm -f "$db" "$db-wal" "$db-shm"
 live_fleet_db "$db"
 token=$("$orbita" token create --role viewer --name map-feed --db "$db" 2>/dev/null)
 out="$work/map-feed-serve.out"
-"$orbita" serve --db "$db" --udp 127.0.0.1:0 --tcp off --http 127.0.0.1:0 --source-rate 0 --log-level error > "$out" &
+"$orbita" serve --db "$db" --udp 127.0.0.1:0 --tcp off --http 127.0.0.1:0 --device-rate 0 --log-level error > "$out" &
 server=$!
 trap 'kill $server $sim 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q ready "$out" 2>/dev/null && break; sleep 0.1; done

@@ -10,7 +10,7 @@ source Benchmarks/live-fleet.sh  # (fleet-log.sh moved to the project root)
 db="$work/soak.sqlite"
 live_fleet_db "$db"
 out="$work/soak-serve.out"
-"$orbita" serve --db "$db" --udp 127.0.0.1:0 --tcp off --http 127.0.0.1:0 --source-rate 0 --log-level error ${SERVE_ARGS:-} > "$out" &
+"$orbita" serve --db "$db" --udp 127.0.0.1:0 --tcp off --http 127.0.0.1:0 --device-rate 0 --log-level error ${SERVE_ARGS:-} > "$out" &
 server=$!
 for _ in $(seq 100); do grep -q ready "$out" 2>/dev/null && break; sleep 0.1; done
 udp=$(sed -n 's/.*udp=\([^ ]*\).*/\1/p' "$out"); http=$(sed -n 's/.*http=\([^ ]*\).*/\1/p' "$out")

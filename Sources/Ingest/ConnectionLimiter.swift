@@ -37,6 +37,7 @@ public final class ConnectionLimiter: Sendable {
         label: "orbita_tcp_connections_refused_total", dimensions: [("reason", "per_source")])
     private let refusedTotal = Counter(label: "orbita_tcp_connections_refused_total", dimensions: [("reason", "limit")])
     private let pauses = Counter(label: "orbita_tcp_accept_paused_total")
+    private let throttles = Counter(label: "orbita_tcp_throttled_total")
     private let idleClosed = Counter(label: "orbita_tcp_connections_closed_total", dimensions: [("reason", "idle")])
 
     /// Creates a limiter.
@@ -98,6 +99,9 @@ public final class ConnectionLimiter: Sendable {
             resume.setOption(.autoRead, value: true).whenComplete { _ in }
         }
     }
+
+    /// Counts a connection that stopped reading until its fixes could be handed on (device rate, saturated queue).
+    func throttled() { throttles.increment() }
 
     /// Counts a connection closed for sending nothing within the idle timeout.
     func closedIdle() { idleClosed.increment() }

@@ -8,9 +8,13 @@ public enum IngestDrop: String, CaseIterable, Sendable, Hashable {
     case noSentence = "no_sentence"
     /// Fixes without a device identity.
     case noIdentity = "no_identity"
-    /// A source over its rate (the other sources are not slowed).
+    /// A device identity over its rate (`IngestSettings.deviceRate`, always in force: one device sending hundreds of
+    /// fixes a second is broken). TCP connections are slowed down instead, so this counts UDP only.
     case rateLimited = "rate_limited"
-    /// The processing queue was full (the server is behind).
+    /// A source over its fair share of a queue at least half full (the server is saturated): refused on arrival,
+    /// or pushed out of the queue to make room for a source under its share. UDP only (TCP is slowed down).
+    case overShare = "over_share"
+    /// The processing queue was full (the server is behind) and no source over its share was left to cut.
     case queueFull = "queue_full"
     /// A device that is not registered (without `--register-unknown`).
     case unregistered

@@ -10,8 +10,13 @@ public struct IngestSettings: Sendable {
     public var udp: HostPort?
     /// TCP listening address (nil: no TCP).
     public var tcp: HostPort?
-    /// Messages per second a source may send (UDP datagrams; TCP fixes per connection); 0: no limit.
-    public var sourceRate: Double
+    /// Fixes per second one device identity may send, always in force (0: no limit): a tracker sends a fix every
+    /// second or few; one sending hundreds a second is broken. Over it, UDP fixes are dropped (`rate_limited`) and
+    /// a TCP connection is slowed down. Between sources there is no rate limit, only fair shares of a saturated
+    /// queue (`IngestQueue`).
+    public var deviceRate: Double
+    /// Fixes one device may send at once beyond its rate (a tracker back in coverage sending its buffer).
+    public var deviceBurst: Double
     /// TCP: answer `OK` for each fix once it is committed (or decided not to be stored).
     public var acknowledge: Bool
     /// TCP: a cycle still open this long after the last byte is emitted (a tracker's next cycle normally closes it).
@@ -29,13 +34,15 @@ public struct IngestSettings: Sendable {
     /// Creates settings.
     public init(
         udp: HostPort? = HostPort(host: "127.0.0.1", port: 5005),
-        tcp: HostPort? = HostPort(host: "127.0.0.1", port: 5005), sourceRate: Double = 200, acknowledge: Bool = false,
+        tcp: HostPort? = HostPort(host: "127.0.0.1", port: 5005), deviceRate: Double = 100, deviceBurst: Double = 1_000,
+        acknowledge: Bool = false,
         idleFlush: TimeAmount = .seconds(2), tcpIdleTimeoutSeconds: Double = 600, tcpMaximumConnections: Int = 10_000,
         tcpMaximumPerSource: Int = 1_000
     ) {
         self.udp = udp
         self.tcp = tcp
-        self.sourceRate = sourceRate
+        self.deviceRate = deviceRate
+        self.deviceBurst = deviceBurst
         self.acknowledge = acknowledge
         self.idleFlush = idleFlush
         self.tcpIdleTimeoutSeconds = tcpIdleTimeoutSeconds
@@ -109,21 +116,23 @@ public final class IngestListeners: Sendable {
         let tcpCounters = IngestCounters(transport: "tcp")
         let connections = ConnectionLimiter(
             maximum: settings.tcpMaximumConnections, maximumPerSource: settings.tcpMaximumPerSource, logger: logger)
+        let parts = Parts(
+            settings: settings, sink: sink, udpCounters: udpCounters, tcpCounters: tcpCounters,
+            connections: connections, devices: DeviceRateLimiter(rate: settings.deviceRate, burst: settings.deviceBurst)
+        )
         var channels: [any Channel] = []
         var udpAddress: SocketAddress?
         var tcpAddress: SocketAddress?
         do {
             if let udp = settings.udp {
-                let channel = try await bindUDP(
-                    udp, settings: settings, counters: udpCounters, sink: sink, group: group)
+                let channel = try await bindUDP(udp, parts, group: group)
                 channels.append(channel)
                 udpAddress = channel.localAddress
                 await sizeReceiveBuffer(channel, logger: logger)
                 logger.info("listening", metadata: ["udp": "\(udp.host):\(channel.localAddress?.port ?? udp.port)"])
             }
             if let tcp = settings.tcp {
-                let channel = try await bindTCP(
-                    tcp, settings: settings, counters: tcpCounters, connections: connections, sink: sink, group: group)
+                let channel = try await bindTCP(tcp, parts, group: group)
                 connections.manage(channel)
                 channels.append(channel)
                 tcpAddress = channel.localAddress
@@ -147,9 +156,18 @@ public final class IngestListeners: Sendable {
         await connections.startAccepting()
     }
 
+    /// What the channel handlers share.
+    private struct Parts: Sendable {
+        var settings: IngestSettings
+        var sink: any IngestSink
+        var udpCounters: IngestCounters
+        var tcpCounters: IngestCounters
+        var connections: ConnectionLimiter
+        var devices: DeviceRateLimiter
+    }
+
     private static func bindUDP(
-        _ address: HostPort, settings: IngestSettings, counters: IngestCounters, sink: any IngestSink,
-        group: any EventLoopGroup
+        _ address: HostPort, _ parts: Parts, group: any EventLoopGroup
     ) async throws(ListenerError) -> any Channel {
         // No SO_REUSEADDR: on Linux it lets a second UDP socket bind the same port and take its datagrams, so two
         // servers started on one port would split the traffic silently instead of the second one failing.
@@ -164,7 +182,7 @@ public final class IngestListeners: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
-                            UDPIngestHandler(rate: settings.sourceRate, counters: counters, sink: sink))
+                            UDPIngestHandler(devices: parts.devices, counters: parts.udpCounters, sink: parts.sink))
                     }
                 }
                 .bind(host: address.host, port: address.port).get()
@@ -174,12 +192,10 @@ public final class IngestListeners: Sendable {
     }
 
     private static func bindTCP(
-        _ address: HostPort, settings: IngestSettings, counters: IngestCounters, connections: ConnectionLimiter,
-        sink: any IngestSink, group: any EventLoopGroup
+        _ address: HostPort, _ parts: Parts, group: any EventLoopGroup
     ) async throws(ListenerError) -> any Channel {
-        let idle =
-            settings.tcpIdleTimeoutSeconds > 0
-            ? TimeAmount.milliseconds(Int64(settings.tcpIdleTimeoutSeconds * 1000)) : nil
+        let seconds = parts.settings.tcpIdleTimeoutSeconds
+        let idle = seconds > 0 ? TimeAmount.milliseconds(Int64(seconds * 1000)) : nil
         do {
             return try await ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -198,7 +214,8 @@ public final class IngestListeners: Sendable {
                         }
                         try channel.pipeline.syncOperations.addHandler(
                             TCPIngestHandler(
-                                settings: settings, counters: counters, connections: connections, sink: sink))
+                                settings: parts.settings, counters: parts.tcpCounters, connections: parts.connections,
+                                devices: parts.devices, sink: parts.sink))
                     }
                 }
                 .bind(host: address.host, port: address.port).get()
@@ -238,11 +255,12 @@ func sourceName(_ address: SocketAddress?, _ transport: String) -> String {
 @inline(__always)
 func monotonicSeconds() -> Double { Double(NIODeadline.now().uptimeNanoseconds) / 1e9 }
 
-/// One datagram at a time: rate limit per source, screen and decode; the fixes of a read burst (up to a few
-/// hundred datagrams that arrived together) are handed on, and counted, at once at its end.
+/// One datagram at a time: screen and decode, keep the fixes of devices within their rate; the fixes of a read
+/// burst (up to a few hundred datagrams that arrived together) are offered to the queue, and counted, at once at its
+/// end. While the queue is saturated, a datagram from a source over its share is refused before it is decoded.
 final class UDPIngestHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    private var limiter: SourceLimiter
+    private let devices: DeviceRateLimiter
     private let counters: IngestCounters
     private let sink: any IngestSink
     private var tally = IngestCounters.Tally()
@@ -251,8 +269,8 @@ final class UDPIngestHandler: ChannelInboundHandler {
     private var lastPeer: (address: SocketAddress, name: String)?
     private let decoder = NMEADecoder(options: .lenient)
 
-    init(rate: Double, counters: IngestCounters, sink: any IngestSink) {
-        limiter = SourceLimiter(rate: rate)
+    init(devices: DeviceRateLimiter, counters: IngestCounters, sink: any IngestSink) {
+        self.devices = devices
         self.counters = counters
         self.sink = sink
     }
@@ -267,27 +285,29 @@ final class UDPIngestHandler: ChannelInboundHandler {
             lastPeer = (envelope.remoteAddress, source)
         }
         tally.received(size: envelope.data.readableBytes, from: source)
-        guard limiter.allow(source, now: monotonicSeconds()) else {
-            tally.dropped(.rateLimited, from: source)
+        if sink.isOverShare(source, adding: 1) {
+            tally.dropped(.overShare, from: source)
             return
         }
-        let reading = envelope.data.withUnsafeReadableBytes { DatagramReader.read($0, using: decoder) }
+        var reading = envelope.data.withUnsafeReadableBytes { DatagramReader.read($0, using: decoder) }
         if let drop = reading.drop { tally.dropped(drop, count: reading.dropped, from: source) }
+        let overRate = devices.screen(&reading.fixes, from: source, now: monotonicSeconds())
+        if overRate > 0 { tally.dropped(.rateLimited, count: overRate, from: source) }
         guard !reading.fixes.isEmpty else {
             tally.passed(0, rejectedLines: reading.rejectedLines, from: source)
             return
         }
-        pending.append((IngestBatch(fixes: reading.fixes, source: source), reading.rejectedLines))
+        pending.append(
+            (IngestBatch(fixes: reading.fixes, source: source, pushedOut: counters), reading.rejectedLines))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
         if !pending.isEmpty {
-            let taken = sink.offer(pending.map(\.batch))
-            for (index, (batch, rejected)) in pending.enumerated() {
-                if index < taken {
-                    tally.passed(batch.fixes.count, rejectedLines: rejected, from: batch.source)
-                } else {
-                    tally.dropped(.queueFull, count: batch.fixes.count, from: batch.source)
+            let admissions = sink.offer(pending.map(\.batch))
+            for ((batch, rejected), admission) in zip(pending, admissions) {
+                switch admission {
+                case .accepted: tally.passed(batch.fixes.count, rejectedLines: rejected, from: batch.source)
+                case .refused(let reason): tally.dropped(reason, count: batch.fixes.count, from: batch.source)
                 }
             }
             pending.removeAll(keepingCapacity: true)
@@ -299,27 +319,39 @@ final class UDPIngestHandler: ChannelInboundHandler {
 
 /// One TCP connection: line framing by the decoder, identity once per connection or per line, optional `OK` per
 /// committed fix. A cycle left open by the last line is emitted after `idleFlush` or when the connection closes.
+///
+/// TCP has flow control, so nothing a connection sends is dropped for load: fixes over their device's rate, or
+/// refused by a saturated queue, are held and the connection stops reading until they can be handed on (the
+/// tracker is slowed down, and buffers, as on a slow network).
 final class TCPIngestHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
     private let settings: IngestSettings
     private let counters: IngestCounters
     private let connections: ConnectionLimiter
+    private let devices: DeviceRateLimiter
     private let sink: any IngestSink
     private let decoder = NMEADecoder(options: .lenient)
-    private var limiter: SourceLimiter
     private var source = "tcp:unknown"
     /// The peer's IP address while the connection counts as open (nil: refused, or not yet active).
     private var admittedAddress: String?
     private var rejectedBefore = 0
     private var reads = 0
+    /// Fixes decoded and identified, not yet handed on (see the type's notes).
+    private var held: [Fix] = []
+    /// Whether reading is paused for them.
+    private var throttled = false
+    private var retry: Scheduled<Void>?
 
-    init(settings: IngestSettings, counters: IngestCounters, connections: ConnectionLimiter, sink: any IngestSink) {
+    init(
+        settings: IngestSettings, counters: IngestCounters, connections: ConnectionLimiter,
+        devices: DeviceRateLimiter, sink: any IngestSink
+    ) {
         self.settings = settings
         self.counters = counters
         self.connections = connections
+        self.devices = devices
         self.sink = sink
-        limiter = SourceLimiter(rate: settings.sourceRate)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -334,7 +366,7 @@ final class TCPIngestHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, !throttled {
             connections.closedIdle()
             context.close(promise: nil)
             return
@@ -374,44 +406,77 @@ final class TCPIngestHandler: ChannelInboundHandler {
         }
         admittedAddress = nil
         connections.release(address)
+        retry?.cancel()
         var last: [Fix] = []
         decoder.finish { last.append($0) }
         hand(last, context: context)
+        // The connection is gone: what is still held is offered once more, past its devices' rate, and counted
+        // by the queue's answer when refused.
+        if !held.isEmpty {
+            switch sink.offer(batch(held, context: context)) {
+            case .accepted: counters.passed(held.count, from: source)
+            case .refused(let reason): counters.dropped(reason, count: held.count, from: source)
+            }
+            held.removeAll()
+        }
         context.fireChannelInactive()
     }
 
     private func hand(_ decoded: [Fix], context: ChannelHandlerContext) {
         let rejected = decoder.statistics.rejects.values.reduce(0, +)
-        let newlyRejected = rejected - rejectedBefore
+        counters.passed(0, rejectedLines: rejected - rejectedBefore, from: source)
         rejectedBefore = rejected
-        var fixes = decoded.filter { $0.device != nil }
-        counters.dropped(.noIdentity, count: decoded.count - fixes.count, from: source)
-        if settings.sourceRate > 0 {
+        let identified = decoded.filter { $0.device != nil }
+        counters.dropped(.noIdentity, count: decoded.count - identified.count, from: source)
+        held += identified
+        if retry == nil { deliver(context: context) }
+    }
+
+    /// Hands on what is held while devices are within their rate and the queue takes it; otherwise stops reading
+    /// and tries again when the rate allows (or in 20 ms, for a saturated queue).
+    private func deliver(context: ChannelHandlerContext) {
+        retry = nil
+        while !held.isEmpty {
             let now = monotonicSeconds()
-            let before = fixes.count
-            fixes = fixes.filter { _ in limiter.allow(source, now: now) }
-            counters.dropped(.rateLimited, count: before - fixes.count, from: source)
-        }
-        guard !fixes.isEmpty else {
-            counters.passed(0, rejectedLines: newlyRejected, from: source)
-            return
-        }
-        var acknowledge: (@Sendable (Int) -> Void)?
-        if settings.acknowledge {
-            let channel = context.channel
-            acknowledge = { count in
-                guard count > 0 else { return }
-                channel.eventLoop.execute {
-                    var reply = channel.allocator.buffer(capacity: 4 * count)
-                    for _ in 0..<count { reply.writeString("OK\r\n") }
-                    channel.writeAndFlush(reply, promise: nil)
-                }
+            let (count, wait) = devices.admissible(held, from: source, now: now)
+            guard count > 0 else { return pause(for: wait, context: context) }
+            let fixes = Array(held.prefix(count))
+            guard sink.offer(batch(fixes, context: context)) == .accepted else {
+                return pause(for: 0.02, context: context)
             }
+            devices.consume(fixes, from: source, now: now)
+            counters.passed(count, from: source)
+            held.removeFirst(count)
         }
-        if sink.offer(IngestBatch(fixes: fixes, source: source, acknowledge: acknowledge)) {
-            counters.passed(fixes.count, rejectedLines: newlyRejected, from: source)
-        } else {
-            counters.dropped(.queueFull, count: fixes.count, from: source)
+        if throttled {
+            throttled = false
+            context.channel.setOption(.autoRead, value: true).whenComplete { _ in }
+        }
+    }
+
+    private func pause(for seconds: Double, context: ChannelHandlerContext) {
+        if !throttled {
+            throttled = true
+            connections.throttled()
+            context.channel.setOption(.autoRead, value: false).whenComplete { _ in }
+        }
+        let delay = TimeAmount.milliseconds(Int64(max(5, min(1_000, seconds * 1_000))))
+        retry = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
+            guard context.channel.isActive else { return }
+            deliver(context: context)
+        }
+    }
+
+    private func batch(_ fixes: [Fix], context: ChannelHandlerContext) -> IngestBatch {
+        guard settings.acknowledge else { return IngestBatch(fixes: fixes, source: source) }
+        let channel = context.channel
+        return IngestBatch(fixes: fixes, source: source) { count in
+            guard count > 0 else { return }
+            channel.eventLoop.execute {
+                var reply = channel.allocator.buffer(capacity: 4 * count)
+                for _ in 0..<count { reply.writeString("OK\r\n") }
+                channel.writeAndFlush(reply, promise: nil)
+            }
         }
     }
 }

@@ -43,7 +43,10 @@ struct ServeCommand: AsyncParsableCommand {
     var http: ListenArgument?
     @Flag(help: "Accept and register devices that are not registered.") var registerUnknown = false
     @Flag(help: "TCP: answer OK for each fix once it is committed.") var ack = false
-    @Option(help: "Messages per second one source may send (0: no limit; default 200).") var sourceRate: Double?
+    @Option(help: "Fixes per second one device may send (0: no limit; default 100, bursts of --device-burst).")
+    var deviceRate: Double?
+    @Option(help: "Fixes one device may send at once beyond its rate (default 1000).") var deviceBurst: Double?
+    @Option(help: .hidden) var sourceRate: Double?
     @Option(help: "TCP: seconds a connection may send nothing before it is closed (0: never; default 600).")
     var tcpIdleTimeout: Double?
     @Option(help: "TCP: open connections at most (default 10000, lowered to fit the descriptor limit).")
@@ -78,7 +81,14 @@ struct ServeCommand: AsyncParsableCommand {
         if let http { settings.http = http.address }
         if registerUnknown { settings.registerUnknown = true }
         if ack { settings.ingest.acknowledge = true }
-        if let sourceRate { settings.ingest.sourceRate = sourceRate }
+        if sourceRate != nil {
+            printError(
+                "orbita serve: --source-rate is gone: sources share a saturated server fairly instead of being "
+                    + "rate-limited; the per-device limit is --device-rate (and --device-burst)")
+            throw ExitCode(2)
+        }
+        if let deviceRate { settings.ingest.deviceRate = max(0, deviceRate) }
+        if let deviceBurst { settings.ingest.deviceBurst = max(1, deviceBurst) }
         if let tcpIdleTimeout { settings.ingest.tcpIdleTimeoutSeconds = max(0, tcpIdleTimeout) }
         if let tcpMaxConnections { settings.ingest.tcpMaximumConnections = max(1, tcpMaxConnections) }
         if let tcpMaxPerSource { settings.ingest.tcpMaximumPerSource = max(1, tcpMaxPerSource) }

@@ -89,6 +89,9 @@ public enum ConfigFile {
         for (key, value) in mapping.sorted(by: { $0.key < $1.key }) {
             let qualified = path.isEmpty ? key : path + "." + key
             guard let field = fields[key] else {
+                if let replacement = replaced[qualified] {
+                    throw Problem(description: "\(qualified) is no longer a key: \(replacement)", named: true)
+                }
                 let known = fields.keys.sorted().joined(separator: ", ")
                 throw Problem(description: "unknown key \(qualified) (known here: \(known))", named: true)
             }
@@ -198,6 +201,14 @@ public enum ConfigFile {
 
     // MARK: The keys
 
+    /// Keys of earlier versions and what took their place.
+    static let replaced = [
+        "source_rate": """
+        sources are no longer rate-limited; they share a saturated server fairly. The per-device limit is \
+        device_rate (fixes per second) and device_burst
+        """
+    ]
+
     static var serverFields: [String: Field<ServerSettings>] {
         [
             "database": string(\.database),
@@ -206,7 +217,8 @@ public enum ConfigFile {
             "http": listen(\.http),
             "register_unknown": bool(\.registerUnknown),
             "ack": bool(\.ingest.acknowledge),
-            "source_rate": double(\.ingest.sourceRate),
+            "device_rate": double(\.ingest.deviceRate),
+            "device_burst": double(\.ingest.deviceBurst),
             "tcp_idle_timeout": double(\.ingest.tcpIdleTimeoutSeconds),
             "tcp_max_connections": int(\.ingest.tcpMaximumConnections),
             "tcp_max_per_source": int(\.ingest.tcpMaximumPerSource),

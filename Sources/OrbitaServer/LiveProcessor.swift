@@ -34,6 +34,14 @@ final class LiveProcessor: @unchecked Sendable {
     private var lastRefresh = -Double.infinity
     private var lastSeen: [String: Double] = [:]
     private let finished = DispatchSemaphore(value: 0)
+    /// Fault injection for tests: `ORBITA_TEST_PROCESSOR_DELAY_US` makes the processor spend that long on every
+    /// fix (a saturated server on demand, for the fairness tests). Unset in normal use.
+    private let injectedDelayNanoseconds: UInt64 = {
+        guard let text = ProcessInfo.processInfo.environment["ORBITA_TEST_PROCESSOR_DELAY_US"],
+            let microseconds = UInt64(text)
+        else { return 0 }
+        return microseconds * 1_000
+    }()
     private var finishError: String?
 
     private let unregisteredCounter = Counter(
@@ -118,6 +126,7 @@ final class LiveProcessor: @unchecked Sendable {
                         continue
                     }
                     lastSeen[vehicle] = takenAt
+                    if injectedDelayNanoseconds > 0 { Self.spin(injectedDelayNanoseconds) }
                     do throws(TrackImporter.ImportError) {
                         try importer.ingest(fix, vehicleID: vehicle, source: batch.source)
                     } catch {
@@ -225,6 +234,12 @@ final class LiveProcessor: @unchecked Sendable {
             logger.error("cannot read vehicles", metadata: ["error": "\(error)"])
         }
         return registered.contains(vehicle)
+    }
+
+    /// Busy-waits (a sleep is too coarse for microseconds).
+    private static func spin(_ nanoseconds: UInt64) {
+        let end = DispatchTime.now().uptimeNanoseconds + nanoseconds
+        while DispatchTime.now().uptimeNanoseconds < end {}
     }
 
     private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }

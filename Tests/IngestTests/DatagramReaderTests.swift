@@ -4,7 +4,7 @@ import NMEA
 import OrbitaModel
 import Testing
 
-/// Screening and decoding of single datagrams, and the per-source limiter.
+/// Screening and decoding of single datagrams, and the per-device limiter.
 struct DatagramReaderTests {
     static func sentence(_ body: String) -> String {
         let checksum = body.utf8.reduce(UInt8(0)) { $0 ^ $1 }
@@ -69,28 +69,52 @@ struct DatagramReaderTests {
         #expect(Self.read(truncated).fixes.isEmpty)
     }
 
-    @Test func oneSourceOverItsRateDoesNotSlowAnother() {
-        var limiter = SourceLimiter(rate: 10, burst: 20)
+    @Test func oneKeyOverItsRateDoesNotSlowAnother() {
+        var limiter = RateLimiter<String>(rate: 10, burst: 20)
         var noisy = 0
         var quiet = 0
-        // One second: the noisy source sends 1,000 messages, the quiet one 5.
+        // One second: the noisy device sends 1,000 fixes, the quiet one 5.
         for step in 0..<1_000 {
             let now = Double(step) / 1_000
-            if limiter.allow("udp:10.0.0.1:4000", now: now) { noisy += 1 }
-            if step % 200 == 0, limiter.allow("udp:10.0.0.2:4000", now: now) { quiet += 1 }
+            if limiter.allow("BUS-1", now: now) { noisy += 1 }
+            if step % 200 == 0, limiter.allow("BUS-2", now: now) { quiet += 1 }
         }
         #expect(noisy >= 20 && noisy <= 31)
         #expect(quiet == 5)
     }
 
-    @Test func theLimiterForgetsOldSourcesBeyondItsCapacity() {
-        var limiter = SourceLimiter(rate: 1, burst: 1, capacity: 100)
-        for index in 0..<10_000 { _ = limiter.allow("udp:spoofed:\(index)", now: Double(index)) }
-        // A new source still gets its burst (burst 1: one message, then none at the same instant).
-        let first = limiter.allow("udp:fresh:1", now: 10_001)
-        let second = limiter.allow("udp:fresh:1", now: 10_001)
+    @Test func theLimiterForgetsOldKeysBeyondItsCapacity() {
+        var limiter = RateLimiter<String>(rate: 1, burst: 1, capacity: 100)
+        for index in 0..<10_000 { _ = limiter.allow("forged-\(index)", now: Double(index)) }
+        // A new key still gets its burst (burst 1: one message, then none at the same instant).
+        let first = limiter.allow("fresh", now: 10_001)
+        let second = limiter.allow("fresh", now: 10_001)
         #expect(first)
         #expect(!second)
+    }
+
+    /// UDP: fixes of a device over its rate are removed (counted by the caller); TCP asks how many may go and
+    /// takes the tokens only when the queue took them.
+    @Test func theDeviceLimiterScreensDatagramsAndPacesConnections() {
+        let devices = DeviceRateLimiter(rate: 100, burst: 1_000)
+        var flood = (0..<1_500).map { _ in Fix(device: "BROKEN1") } + [Fix(device: "GOOD1")]
+        #expect(devices.screen(&flood, from: "udp:a", now: 0) == 500)
+        #expect(flood.count == 1_001 && flood.last?.device == "GOOD1")
+        // The same identity from another source has a bucket of its own (a forger cannot starve the tracker).
+        var genuine = [Fix(device: "BROKEN1")]
+        #expect(devices.screen(&genuine, from: "udp:b", now: 0) == 0)
+        // One second later the broken device has 100 tokens again.
+        let next = (0..<150).map { _ in Fix(device: "BROKEN1") }
+        let (count, wait) = devices.admissible(next, from: "udp:a", now: 1)
+        #expect(count == 100)
+        #expect(abs(wait - 0.01) < 1e-9)
+        // Asking takes nothing; consuming does.
+        #expect(devices.admissible(next, from: "udp:a", now: 1).count == 100)
+        devices.consume(next.prefix(100), from: "udp:a", now: 1)
+        #expect(devices.admissible(next, from: "udp:a", now: 1).count == 0)
+        // Without a limit everything passes.
+        var all = next
+        #expect(DeviceRateLimiter(rate: 0, burst: 1).screen(&all, from: "udp:a", now: 0) == 0)
     }
 
     @Test func aHostPortIsParsed() {

@@ -12,8 +12,11 @@ final class LiveServer {
     let http: String
     private let errors: Pipe
 
-    init(db: String, _ extra: [String] = []) throws {
+    init(db: String, _ extra: [String] = [], environment: [String: String] = [:]) throws {
         process.executableURL = OrbitaProcess.binary
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.arguments =
             ["serve", "--db", db, "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"] + extra
         let out = Pipe()
@@ -215,7 +218,7 @@ struct ServeCommandTests {
             let result = try OrbitaProcess.run(["vehicles", "add", "GOOD000\(index)", "--kind", "bus", "--db", db])
             #expect(result.status == 0, "\(result.stderr)")
         }
-        let server = try LiveServer(db: db, ["--source-rate", "1000"])
+        let server = try LiveServer(db: db)
         let sent = folder.appendingPathComponent("good.nmea").path
         // Good traffic in the background while the hostile datagrams go in.
         let good = Process()
@@ -293,11 +296,11 @@ struct ServeCommandTests {
         let config = folder.appendingPathComponent("orbita.yaml")
         try """
         register_unknown: true
-        source_rate: 1          # overridden by --source-rate 0 below
+        device_rate: 1          # overridden by --device-rate 0 below
         pipeline:
           maximum_hdop: 0.5     # the simulator's HDOP is 0.6–1.6: every fix is too poor
         """.write(to: config, atomically: true, encoding: .utf8)
-        let server = try LiveServer(db: db, ["--config", config.path, "--source-rate", "0"])
+        let server = try LiveServer(db: db, ["--config", config.path, "--device-rate", "0"])
         let simulate = try OrbitaProcess.run([
             "simulate", "--to", "udp://\(server.udp)", "--vehicles", "3", "--rate", "5", "--duration", "2",
             "--prefix", "CFG", "--quiet",
@@ -311,6 +314,15 @@ struct ServeCommandTests {
         #expect(server.metric("orbita_ingest_dropped_total", "reason=\"rate_limited\"") == 0)
         #expect(server.metric("orbita_fixes_stored_total") == 0)
         #expect(server.stop(SIGTERM) == 0)
+
+        // A key of an earlier version says what replaced it; so does the flag.
+        try "source_rate: 200\n".write(to: config, atomically: true, encoding: .utf8)
+        let old = try OrbitaProcess.run(["serve", "--config", config.path, "--db", db])
+        #expect(old.status == 2)
+        #expect(old.stderr.contains("source_rate is no longer a key") && old.stderr.contains("device_rate"))
+        let flag = try OrbitaProcess.run(["serve", "--source-rate", "200", "--db", db])
+        #expect(flag.status == 2)
+        #expect(flag.stderr.contains("--source-rate is gone") && flag.stderr.contains("--device-rate"))
 
         // A misspelt key stops the server before it starts, naming the key.
         try "pipeline:\n  maximum_hdp: 3\n".write(to: config, atomically: true, encoding: .utf8)

@@ -13,7 +13,7 @@ struct SimulateSourcesTests {
         let folder = ImportCommandTests.folder()
         let live = folder.appendingPathComponent("replayed.sqlite").path
         let offline = folder.appendingPathComponent("imported.sqlite").path
-        let server = try LiveServer(db: live, ["--register-unknown", "--source-rate", "0"])
+        let server = try LiveServer(db: live, ["--register-unknown", "--device-rate", "0"])
         let target = transport == "tcp" ? "tcp://\(server.tcp)" : "udp://\(server.udp)"
         var arguments = ["simulate", "--to", target, "--replay", log, "--speed", "0", "--quiet"]
         if let vehicle { arguments += ["--vehicle", vehicle] }
