@@ -1,3 +1,5 @@
+import OrbitaModel
+
 /// The interactive map's screen: the map on the left, a panel on the right (events newest first, unacknowledged
 /// marked `*`; the vehicles, the selected one marked `>`), a status line at the bottom, the help over the map.
 public enum MapScreen {

@@ -192,12 +192,13 @@ public enum GeoJSON {
         ]
     }
 
-    /// Compact, key-sorted JSON text.
+    /// Compact, key-sorted JSON text, with the characters that could drive a terminal escaped
+    /// (`TextFormat.escapingUnsafeCharacters`).
     public static func text(_ object: Any) -> String {
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
             return "null"
         }
-        return String(decoding: data, as: UTF8.self)
+        return TextFormat.escapingUnsafeCharacters(ofJSON: String(decoding: data, as: UTF8.self))
     }
 
     private static func ring(_ coordinates: [Coordinate]) -> [[Double]] {

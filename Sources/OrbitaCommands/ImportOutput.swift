@@ -1,4 +1,5 @@
 import Glibc
+import OrbitaModel
 import TrackImport
 import Tracking
 
@@ -106,9 +107,11 @@ enum ImportSummaryText {
     }
 }
 
-/// Left-aligned columns separated by two spaces.
+/// Left-aligned columns separated by two spaces; each cell made safe for a terminal (`TerminalText.cell`: a
+/// newline or an escape in a name can neither break the table nor drive the terminal).
 enum TextTable {
     static func render(_ rows: [[String]]) -> String {
+        let rows = rows.map { $0.map(TerminalText.cell) }
         guard let width = rows.map(\.count).max() else { return "" }
         var widths = [Int](repeating: 0, count: width)
         for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }

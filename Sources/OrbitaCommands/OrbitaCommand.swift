@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Foundation
 
 /// The `orbita` command line: one subcommand per job.
 public struct OrbitaCommand: AsyncParsableCommand {
@@ -20,8 +21,23 @@ public struct OrbitaCommand: AsyncParsableCommand {
 
 /// The entry point the `orbita` executable calls.
 public enum OrbitaCLI {
-    /// Parses the process arguments and runs the chosen subcommand.
+    /// Parses the process arguments and runs the chosen subcommand. ArgumentParser's own messages (help, usage
+    /// errors quoting what was typed) are written here, made safe for a terminal like every other output.
     public static func main() async {
-        await OrbitaCommand.main()
+        do {
+            var command = try OrbitaCommand.parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = OrbitaCommand.exitCode(for: error)
+            let message = OrbitaCommand.fullMessage(for: error)
+            if !message.isEmpty {
+                if code == .success { printText(message) } else { printError(message) }
+            }
+            Foundation.exit(code.rawValue)
+        }
     }
 }

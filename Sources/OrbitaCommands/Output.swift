@@ -1,4 +1,5 @@
 import Glibc
+import OrbitaModel
 
 /// Buffered writes to a file descriptor.
 struct OutputBuffer {
@@ -34,9 +35,18 @@ struct OutputBuffer {
     }
 }
 
-/// Writes one line to standard error.
+/// Writes one line to standard error, made safe for a terminal (`TerminalText.output`): messages quote names,
+/// paths and input.
 func printError(_ line: String) {
     var out = OutputBuffer(fd: 2)
-    out.write(line + "\n")
+    out.write(TerminalText.output(line) + "\n")
+    out.flush()
+}
+
+/// Writes text for people (tables, messages) to standard output, made safe for a terminal: every command's human
+/// output goes through here, JSON through `TextFormat.jsonString`.
+func printText(_ text: String, terminator: String = "\n") {
+    var out = OutputBuffer()
+    out.write(TerminalText.output(text) + terminator)
     out.flush()
 }

@@ -135,7 +135,7 @@ struct SimulateCommand: AsyncParsableCommand {
             "simulate sent vehicles=\(vehicles) cycles=\(cycles) datagrams=\(sender.messages) bytes=\(sender.bytes)"
             + " seconds=\(String(format: "%.2f", seconds)) cycles_per_s=\(Int(Double(cycles) / max(seconds, 1e-9)))"
         if ack { summary += " acknowledged=\(acknowledged)" }
-        print(summary)
+        printText(summary)
         try? await group.shutdownGracefully()
     }
 

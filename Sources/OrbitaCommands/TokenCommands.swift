@@ -54,7 +54,7 @@ struct TokenListCommand: ParsableCommand {
     func run() throws {
         let store = try database.open()
         do {
-            print("id  role        created                   revoked                   name")
+            printText("id  role        created                   revoked                   name")
             for token in try store.tokens() {
                 let columns = [
                     String(token.id).padding(toLength: 4, withPad: " ", startingAt: 0),
@@ -62,7 +62,7 @@ struct TokenListCommand: ParsableCommand {
                     token.created.iso8601.padding(toLength: 26, withPad: " ", startingAt: 0),
                     (token.revoked?.iso8601 ?? "-").padding(toLength: 26, withPad: " ", startingAt: 0), token.name,
                 ]
-                print(columns.joined())
+                printText(columns.joined())
             }
         } catch {
             printError("orbita token list: \(error)")

@@ -119,7 +119,7 @@ struct ImportCommand: ParsableCommand {
             throw ExitCode(1)
         }
         progress.clear()
-        print(ImportSummaryText.render(importer))
+        printText(ImportSummaryText.render(importer))
         if failed { throw ExitCode(1) }
     }
 }
@@ -156,7 +156,7 @@ struct VehiclesAddCommand: ParsableCommand {
             if let kind { vehicle.kind = kind.kind }
             if let registration { vehicle.registration = registration }
             try store.save(vehicle)
-            print("registered \(vehicle.id) (\(vehicle.name), \(vehicle.kind.rawValue))")
+            printText("registered \(vehicle.id) (\(vehicle.name), \(vehicle.kind.rawValue))")
         } catch {
             printError("orbita vehicles add: \(error)")
             throw ExitCode(1)
@@ -188,7 +188,7 @@ struct VehiclesListCommand: ParsableCommand {
                 TrackExport.decimal(summary.distanceMeters / 1000, decimals: 3),
             ])
         }
-        print(TextTable.render(rows))
+        printText(TextTable.render(rows))
     }
 }
 

@@ -71,7 +71,7 @@ struct GeofenceCommand: ParsableCommand {
                 printError("orbita geofence add: \(error)")
                 throw ExitCode(1)
             }
-            print("geofence \(name) saved")
+            printText("geofence \(name) saved")
         }
     }
 
@@ -109,7 +109,7 @@ struct GeofenceCommand: ParsableCommand {
                 printError("orbita geofence remove: \(error)")
                 throw ExitCode(1)
             }
-            print("geofence \(name) removed")
+            printText("geofence \(name) removed")
         }
     }
 }
@@ -182,7 +182,7 @@ struct RouteCommand: ParsableCommand {
                 printError("orbita route add: \(error)")
                 throw ExitCode(1)
             }
-            print("route \(name) saved: \(line.count) points, \(stops.count) checkpoints, corridor \(corridor) m")
+            printText("route \(name) saved: \(line.count) points, \(stops.count) checkpoints, corridor \(corridor) m")
         }
     }
 
@@ -207,7 +207,7 @@ struct RouteCommand: ParsableCommand {
                 printError("orbita route assign: \(error)")
                 throw ExitCode(1)
             }
-            print("route \(route) assigned to \(vehicle)")
+            printText("route \(route) assigned to \(vehicle)")
         }
     }
 
@@ -233,7 +233,7 @@ struct RouteCommand: ParsableCommand {
                 printError("orbita route exempt: \(error)")
                 throw ExitCode(1)
             }
-            print("\(vehicle) exempt from route judgement \(from.instant.iso8601) – \(to.instant.iso8601)")
+            printText("\(vehicle) exempt from route judgement \(from.instant.iso8601) – \(to.instant.iso8601)")
         }
     }
 
@@ -271,7 +271,7 @@ struct RouteCommand: ParsableCommand {
                 printError("orbita route remove: \(error)")
                 throw ExitCode(1)
             }
-            print("route \(name) removed")
+            printText("route \(name) removed")
         }
     }
 }

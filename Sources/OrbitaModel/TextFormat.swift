@@ -15,7 +15,9 @@ public enum TextFormat {
         return sign + String(integer / divisor) + (decimals > 0 ? "." + fraction : "")
     }
 
-    /// A JSON string literal with the required escapes (control characters as `\uXXXX`).
+    /// A JSON string literal with the required escapes; every character that could drive a terminal
+    /// (`TerminalText.isUnsafe`: controls, DEL, C1, separators, bidi and other format characters) is written as
+    /// `\uXXXX` too, so JSON printed to a terminal is as safe as a table.
     public static func jsonString(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
@@ -26,14 +28,34 @@ public enum TextFormat {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                if TerminalText.isUnsafe(scalar) {
+                    out += escaped(scalar)
                 } else {
                     out.unicodeScalars.append(scalar)
                 }
             }
         }
         return out + "\""
+    }
+
+    /// JSON text written by another encoder (Foundation's) with the characters `jsonString` escapes escaped too
+    /// (they can only stand inside its strings, so escaping them keeps the document's meaning).
+    public static func escapingUnsafeCharacters(ofJSON json: String) -> String {
+        guard json.unicodeScalars.contains(where: TerminalText.isUnsafe) else { return json }
+        var out = ""
+        for scalar in json.unicodeScalars {
+            if TerminalText.isUnsafe(scalar) { out += escaped(scalar) } else { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
+
+    /// `\uXXXX` (a surrogate pair above the Basic Multilingual Plane).
+    private static func escaped(_ scalar: Unicode.Scalar) -> String {
+        var out = ""
+        for unit in String(scalar).utf16 {
+            let hex = String(unit, radix: 16)
+            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        }
+        return out
     }
 }

@@ -8,6 +8,7 @@ public import Logging
 import Metrics
 import NIOCore
 import NIOPosix
+import OrbitaModel
 import Prometheus
 import ServiceLifecycle
 import Storage
@@ -74,6 +75,7 @@ public enum OrbitaServer {
     /// `ListenerError` before any data is accepted. A slow start is waited for, however long it takes.
     /// - Throws: `ListenerError`, or the store's error when the database cannot be opened.
     public static func run(_ settings: ServerSettings, logger: Logger) async throws -> Int32 {
+        let signals = SignalWatcher()
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let store = try SQLiteTrackStore(path: settings.database, cacheMegabytes: settings.cacheMegabytes)
@@ -122,11 +124,12 @@ public enum OrbitaServer {
             listeners.tcpAddress.map { "tcp=\(settings.ingest.tcp?.host ?? ""):\($0.port ?? 0)" },
             http.map { "http=\($0.address)" },
         ].compactMap(\.self)
-        FileHandle.standardOutput.write(
-            Data("orbita serve ready \(ready.joined(separator: " ")) db=\(settings.database)\n".utf8))
+        let readyLine = TerminalText.output(
+            "orbita serve ready \(ready.joined(separator: " ")) db=\(settings.database)")
+        FileHandle.standardOutput.write(Data((readyLine + "\n").utf8))
         logger.info("ready", metadata: ["listening": "\(ready.joined(separator: " "))"])
 
-        let stop = await waitForStop(http: http) {
+        let stop = await waitForStop(http: http, signals: signals) {
             logger.warning("second signal: exiting without draining")
             processor.abandon()
             exit(1)
@@ -200,7 +203,9 @@ public enum OrbitaServer {
     }
 
     /// Waits for the first signal, or for the HTTP server to fail while running.
-    static func waitForStop(http: HTTPService?, onSecond: @escaping @Sendable () -> Void) async -> Stop {
+    static func waitForStop(
+        http: HTTPService?, signals: SignalWatcher, onSecond: @escaping @Sendable () -> Void
+    ) async -> Stop {
         let stop = OneShot<Stop>()
         if let http {
             Task {
@@ -209,33 +214,10 @@ public enum OrbitaServer {
             }
         }
         Task {
-            await waitForSignal(onSecond: onSecond)
+            await signals.first(thenOnSecond: onSecond)
             stop.complete(.signal)
         }
         return await stop.value()
-    }
-
-    /// Waits for SIGINT or SIGTERM; a second one calls `onSecond` (on a dispatch queue).
-    static func waitForSignal(onSecond: @escaping @Sendable () -> Void) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let queue = DispatchQueue(label: "orbita.signals")
-            let seen = Shared(0)
-            var sources: [any DispatchSourceSignal] = []
-            for number in [SIGINT, SIGTERM] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler {
-                    let count = seen.withLock { value in
-                        value += 1
-                        return value
-                    }
-                    if count == 1 { continuation.resume() } else { onSecond() }
-                }
-                source.resume()
-                sources.append(source)
-            }
-            Signals.keep(sources)
-        }
     }
 
     private static func jsonResponse(_ object: [String: Any], status: HTTPResponse.Status) -> Response {
@@ -246,8 +228,39 @@ public enum OrbitaServer {
     }
 }
 
-/// Keeps the signal sources alive for the life of the process.
-private enum Signals {
-    nonisolated(unsafe) static var kept: [any DispatchSourceSignal] = []
-    static func keep(_ sources: [any DispatchSourceSignal]) { kept += sources }
+/// SIGINT and SIGTERM, watched from the start of `run` (before the ready line: a signal sent as soon as it is read
+/// must not be lost): the first is awaited by `first()`, a second calls `onSecond`.
+final class SignalWatcher: @unchecked Sendable {
+    // @unchecked: `sources` is written once in init and only kept alive afterwards.
+    private let firstSignal = OneShot<Void>()
+    private let onSecond = Shared<(@Sendable () -> Void)?>(nil)
+    private let sources: [any DispatchSourceSignal]
+
+    init() {
+        let queue = DispatchQueue(label: "orbita.signals")
+        let seen = Shared(0)
+        let firstSignal = self.firstSignal
+        let onSecond = self.onSecond
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler {
+                let count = seen.withLock { value in
+                    value += 1
+                    return value
+                }
+                if count == 1 { firstSignal.complete(()) } else { onSecond.withLock { $0 }?() }
+            }
+            source.resume()
+            sources.append(source)
+        }
+        self.sources = sources
+    }
+
+    /// Waits for the first signal (at once when it came already); `second` runs on a second one.
+    func first(thenOnSecond second: @escaping @Sendable () -> Void) async {
+        onSecond.withLock { $0 = second }
+        await firstSignal.value()
+    }
 }

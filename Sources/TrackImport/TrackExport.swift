@@ -31,8 +31,9 @@ public enum TrackExport {
 
     private static func jsonString(_ text: String) -> String { TextFormat.jsonString(text) }
 
+    /// Escaped for XML, with characters that could drive a terminal (and that XML 1.0 forbids) replaced.
     private static func xml(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        TerminalText.cell(text).replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 

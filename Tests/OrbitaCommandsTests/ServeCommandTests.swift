@@ -10,6 +10,8 @@ final class LiveServer {
     let udp: String
     let tcp: String
     let http: String
+    /// The first line the server printed.
+    let readyLine: String
     private let errors: Pipe
 
     init(db: String, _ extra: [String] = [], environment: [String: String] = [:]) throws {
@@ -32,6 +34,7 @@ final class LiveServer {
             line.append(chunk)
         }
         let text = String(decoding: line, as: UTF8.self)
+        readyLine = text
         func field(_ name: String) -> String {
             text.split(separator: " ").first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
                 ?? ""

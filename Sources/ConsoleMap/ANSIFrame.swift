@@ -1,31 +1,3 @@
-/// Text from the network or the database made safe for a terminal: control characters (C0, DEL, C1 — ESC among
-/// them), bidirectional overrides and other format characters become `?`, so a vehicle named
-/// "\u{1B}]0;pwned\u{07}" cannot move the cursor, retitle the window or hide text; characters two cells wide
-/// (CJK, Hangul, fullwidth forms, emoji, every plane above U+1F000) and combining marks become `?` too, so a name
-/// always takes as many cells as it has characters; the result is cut to `limit`.
-public enum TerminalText {
-    /// The sanitised text.
-    public static func sanitise(_ text: String, limit: Int = 40) -> String {
-        var out = ""
-        var count = 0
-        for scalar in text.unicodeScalars {
-            guard count < limit else { break }
-            let value = scalar.value
-            let control = value < 0x20 || (0x7F...0x9F).contains(value)
-            let format = scalar.properties.generalCategory == .format || (0x2028...0x2029).contains(value)
-            let wide =
-                scalar.properties.isEmojiPresentation || (0x1100...0x115F).contains(value)
-                || (0x2E80...0xA4CF).contains(value) || (0xAC00...0xD7A3).contains(value)
-                || (0xF900...0xFAFF).contains(value) || (0xFE30...0xFE4F).contains(value)
-                || (0xFF00...0xFF60).contains(value) || (0xFFE0...0xFFE6).contains(value) || value >= 0x1F000
-            let combining = scalar.properties.generalCategory == .nonspacingMark
-            out.unicodeScalars.append(control || format || wide || combining ? "?" : scalar)
-            count += 1
-        }
-        return out
-    }
-}
-
 /// A frame as ANSI text: cursor home, then each row with an SGR colour escape only where the colour changes.
 public enum ANSIFrame {
     /// Colour depth of the terminal.
