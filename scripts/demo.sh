@@ -3,7 +3,8 @@
 #   - a demo database (.build/demo.sqlite) with two bus routes, a depot and a hospital zone (fixtures/demo)
 #   - orbita serve on 127.0.0.1 (UDP/TCP 5005, HTTP 8080: /metrics, /health)
 #   - orbita simulate: 4 buses on the routes (one takes a detour), an ambulance and 3 freight trucks
-#   - in a terminal: orbita map on the server's API (a dispatcher token; q quits the map and stops the demo);
+#   - in a terminal: orbita map on the server's API with its built-in basemap (a dispatcher token; q quits the map
+#     and stops the demo);
 #     otherwise (or DEMO_MAP=0) the events are printed as they are committed
 # Ctrl-C stops the simulators and the server (which commits everything it received) and exits.
 # DEMO_SECONDS=N stops by itself after N seconds (default: run until Ctrl-C); it implies DEMO_MAP=0.
@@ -54,12 +55,9 @@ pids+=($!)
 "$orbita" simulate --to "udp://$udp" --vehicles 3 --prefix TRK --seed 9 --duration "$seconds" --quiet > /dev/null &
 pids+=($!)
 if [ "$map" = 1 ]; then
-  basemap=()
-  corpus=../shared/corpus/basemap/osm-moscow-boundary/moscow_boundary.geojson
-  [ -f "$corpus" ] && basemap=(--basemap "$corpus")
   echo "demo: 8 vehicles streaming to $udp; opening the map (? help, q quit) ..."
   sleep 3
-  "$orbita" map --server "http://$http" --token "$token" "${basemap[@]}" || true
+  "$orbita" map --server "http://$http" --token "$token" || true
   stop
 fi
 echo "demo: 8 vehicles streaming to $udp; metrics at http://$http/metrics; events below as they are committed (Ctrl-C stops)"

@@ -18,6 +18,9 @@ public enum MapRenderer {
     /// The label colour.
     public static let labelColour: UInt8 = 252
 
+    /// The colour of place names (darker than vehicle labels: they are background).
+    public static let placeColour: UInt8 = 180
+
     /// The glyph of a single vehicle.
     public static func glyph(_ state: MarkerState, course: Double?, ascii: Bool) -> Character {
         switch state {
@@ -100,7 +103,27 @@ public enum MapRenderer {
                 grid.text(label, column: labelColumn, row: labelRow, colour: labelColour)
             }
         }
+        if labels { placeNames(scene.places, viewport: viewport, into: &grid, ascii: ascii) }
         return grid
+    }
+
+    /// Places in view, most important first: a dot and the name to its right (or left) where neither covers a
+    /// vehicle, a label or an earlier name; a place whose name does not fit is left out entirely.
+    static func placeNames(_ places: [MapPlace], viewport: MapViewport, into grid: inout CellGrid, ascii: Bool) {
+        for place in places where viewport.metresPerDot <= place.maximumMetresPerDot {
+            let (column, row) = viewport.cell(place.point)
+            guard column >= 0, row >= 0, column < viewport.columns, row < viewport.rows else { continue }
+            let name = TerminalText.sanitise(place.name, limit: 20)
+            guard !name.isEmpty, grid.isFree(column: column, row: row, length: 1) else { continue }
+            let length = name.count
+            guard
+                let start = [column + 1, column - length].first(where: {
+                    grid.isFree(column: $0, row: row, length: length)
+                })
+            else { continue }
+            grid.glyph(ascii ? "." : "•", column: column, row: row, colour: placeColour)
+            grid.text(name, column: start, row: row, colour: placeColour)
+        }
     }
 
     /// Draws one vehicle's glyph in its state's colour; returns it with its cell, for labelling.

@@ -46,14 +46,17 @@ public struct MapLine: Sendable {
     public let closed: Bool
     /// Its colour (xterm-256).
     public let colour: UInt8
+    /// Drawn only at this many metres per dot or closer (a basemap's level of detail; geofences: always).
+    public let maximumMetresPerDot: Double
     let minimum: PlanarPoint
     let maximum: PlanarPoint
 
     /// Creates a line.
-    public init(points: [PlanarPoint], closed: Bool = false, colour: UInt8) {
+    public init(points: [PlanarPoint], closed: Bool = false, colour: UInt8, maximumMetresPerDot: Double = .infinity) {
         self.points = points
         self.closed = closed
         self.colour = colour
+        self.maximumMetresPerDot = maximumMetresPerDot
         var low = PlanarPoint(x: .infinity, y: .infinity)
         var high = PlanarPoint(x: -.infinity, y: -.infinity)
         for point in points {
@@ -65,10 +68,30 @@ public struct MapLine: Sendable {
     }
 }
 
-/// Everything a frame shows, in draw order: basemap, then geofences and routes, then vehicles and labels.
+/// A named place of the basemap (a city), drawn as a dot and its name where the name fits.
+public struct MapPlace: Sendable {
+    /// Where it is, in the map's metric frame.
+    public var point: PlanarPoint
+    /// Its name (sanitised when drawn).
+    public var name: String
+    /// Drawn only at this many metres per dot or closer.
+    public var maximumMetresPerDot: Double
+
+    /// Creates a place.
+    public init(point: PlanarPoint, name: String, maximumMetresPerDot: Double = .infinity) {
+        self.point = point
+        self.name = name
+        self.maximumMetresPerDot = maximumMetresPerDot
+    }
+}
+
+/// Everything a frame shows, in draw order: basemap, then geofences and routes, then vehicles and labels, then the
+/// names of places where room is left.
 public struct MapScene: Sendable {
     /// Basemap lines and rings (roads, water, boundaries).
     public var basemap: [MapLine] = []
+    /// Basemap places, most important first (the first that fit are labelled).
+    public var places: [MapPlace] = []
     /// Geofence outlines and route lines.
     public var overlays: [MapLine] = []
     /// The vehicles.

@@ -1,16 +1,26 @@
 import Glibc
 public import OrbitaModel
 
-/// Basemap lines thinned for a zoom: Douglas–Peucker with a tolerance of one dot (a vertex that moves the line by
-/// less than a dot cannot change the picture), lines smaller than a dot dropped. Results are kept per zoom step, so
-/// a 100,000-vertex basemap is simplified once per zoom level, not per frame.
+/// Basemap lines thinned for a zoom: lines whose level of detail starts closer in left out, then Douglas–Peucker
+/// with a tolerance of one dot (a vertex that moves the line by less than a dot cannot change the picture), lines
+/// smaller than a dot dropped. Results are kept per zoom step, so a 100,000-vertex basemap is simplified once per
+/// zoom level, not per frame. Places are filtered by their level of detail the same way.
 public final class MapSimplifier: @unchecked Sendable {
     // @unchecked: used from the map's one thread.
     private let lines: [MapLine]
+    private let places: [MapPlace]
     private var cache: [Int: [MapLine]] = [:]
 
-    /// A simplifier over the full-detail lines.
-    public init(_ lines: [MapLine]) { self.lines = lines }
+    /// A simplifier over the full-detail lines and the places.
+    public init(_ lines: [MapLine], places: [MapPlace] = []) {
+        self.lines = lines
+        self.places = places
+    }
+
+    /// The places shown at `metresPerDot`, in their order.
+    public func places(metresPerDot: Double) -> [MapPlace] {
+        places.filter { metresPerDot <= $0.maximumMetresPerDot }
+    }
 
     /// Vertices in the full-detail lines.
     public var vertexCount: Int { lines.reduce(0) { $0 + $1.points.count } }
@@ -21,9 +31,12 @@ public final class MapSimplifier: @unchecked Sendable {
         if let kept = cache[step] { return kept }
         let tolerance = pow(1.5, Double(step))
         let simplified = lines.compactMap { line -> MapLine? in
+            guard tolerance <= line.maximumMetresPerDot else { return nil }
             let points = Self.simplify(line.points, tolerance: tolerance)
             guard points.count >= 2 else { return nil }
-            return MapLine(points: points, closed: line.closed && points.count >= 3, colour: line.colour)
+            return MapLine(
+                points: points, closed: line.closed && points.count >= 3, colour: line.colour,
+                maximumMetresPerDot: line.maximumMetresPerDot)
         }
         if cache.count > 32 { cache.removeAll() }
         cache[step] = simplified

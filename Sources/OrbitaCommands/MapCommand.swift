@@ -28,7 +28,12 @@ struct MapCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOption
     @Option(help: "A server's HTTP address (http://HOST:PORT) instead of a local database.") var server: String?
     @Option(help: "The bearer token for --server (default: $ORBITA_TOKEN).") var token: String?
-    @Option(help: "GeoJSON basemap layers (lines and polygons; repeatable).") var basemap: [String] = []
+    @Option(
+        help:
+            "GeoJSON basemap layers (lines, polygons; points with a name are labelled; repeatable). Default: the built-in Natural Earth map."
+    )
+    var basemap: [String] = []
+    @Flag(help: "Draw no basemap, not even the built-in one.") var noBasemap = false
     @Option(help: "Columns of the frame.") var columns = 100
     @Option(help: "Rows of the map (a status line follows).") var rows = 30
     @Option(help: "Metres per Braille dot (default: fit the fleet).") var zoom: Double?
@@ -85,9 +90,7 @@ struct MapCommand: AsyncParsableCommand {
         let (scene, extent, status) = try buildScene(try feed.data())
         var viewport = MapViewport(center: PlanarPoint(x: 0, y: 0), metresPerDot: 10, columns: columns, rows: rows)
         if let extent {
-            viewport.center = PlanarPoint(x: (extent.0.x + extent.1.x) / 2, y: (extent.0.y + extent.1.y) / 2)
-            let fit = max((extent.1.x - extent.0.x) / Double(columns * 2), (extent.1.y - extent.0.y) / Double(rows * 4))
-            viewport.metresPerDot = zoom ?? max(1, fit * 1.1)
+            fit(&viewport, to: extent)
         } else if let zoom {
             viewport.metresPerDot = zoom
         }
@@ -96,7 +99,7 @@ struct MapCommand: AsyncParsableCommand {
             return try measure(feed, viewport: viewport, seconds: headless)
         }
         guard snapshot else { return try interactive(feed, viewport: viewport) }
-        let grid = MapRenderer.render(scene, viewport: viewport, ascii: ascii)
+        let grid = MapRenderer.render(withBasemap(scene, viewport), viewport: viewport, ascii: ascii)
         if colour || isatty(STDOUT_FILENO) == 1 {
             print(ANSIFrame.render(grid, colours: depth).replacingOccurrences(of: "\u{1B}[H", with: ""))
         } else {
@@ -122,7 +125,19 @@ struct MapCommand: AsyncParsableCommand {
         }
     }
 
-    /// The live view: reads the feed at its interval, redraws at most five times a second and on every key.
+    /// Centres `viewport` on `extent` and zooms so that it fits with a margin (at least a kilometre across, so a lone
+    /// vehicle shows its streets, not its bumper); `--zoom` keeps its zoom.
+    private func fit(_ viewport: inout MapViewport, to extent: (PlanarPoint, PlanarPoint)) {
+        viewport.center = PlanarPoint(x: (extent.0.x + extent.1.x) / 2, y: (extent.0.y + extent.1.y) / 2)
+        let width = max(extent.1.x - extent.0.x, 1_000)
+        let height = max(extent.1.y - extent.0.y, 1_000)
+        let fit = max(width / Double(viewport.columns * 2), height / Double(viewport.rows * 4))
+        viewport.metresPerDot = zoom ?? fit * 1.1
+    }
+
+    /// The live view: reads the feed at its interval, redraws at most five times a second and on every key. The view
+    /// is fitted to the fleet at the start and again when the first vehicles arrive (a map opened before any vehicle
+    /// reported), unless the user moved it meanwhile.
     private func interactive(_ feed: any MapFeed, viewport: MapViewport) throws {
         guard Terminal.enter() else {
             printError("orbita map: the interactive view needs a terminal (use --snapshot otherwise)")
@@ -132,6 +147,9 @@ struct MapCommand: AsyncParsableCommand {
         var session = MapSession(viewport: viewport, canAcknowledge: feed.canAcknowledge)
         var data = try feed.data()
         var (scene, _, status) = try buildScene(data)
+        // The view as last fitted, and whether it was fitted to vehicles (not only to zones, or to nothing).
+        var fitted = viewport
+        var fittedToVehicles = !scene.vehicles.isEmpty
         var events = panelEvents(data)
         var loaded = ContinuousClock.now
         var size = Terminal.size()
@@ -141,7 +159,13 @@ struct MapCommand: AsyncParsableCommand {
             ticked = ContinuousClock.now
             if (ContinuousClock.now - loaded).secondsValue >= feed.refreshInterval {
                 data = try feed.data()
-                (scene, _, status) = try buildScene(data)
+                var extent: (PlanarPoint, PlanarPoint)?
+                (scene, extent, status) = try buildScene(data)
+                if !fittedToVehicles, !scene.vehicles.isEmpty, session.viewport == fitted, let extent {
+                    fit(&session.viewport, to: extent)
+                    fitted = session.viewport
+                    fittedToVehicles = true
+                }
                 events = panelEvents(data)
                 session.track(scene)
                 loaded = ContinuousClock.now
@@ -233,11 +257,12 @@ struct MapCommand: AsyncParsableCommand {
         }
     }
 
-    /// The scene with the basemap simplified for the viewport's zoom.
+    /// The scene with the basemap simplified for the viewport's zoom, and its places.
     private func withBasemap(_ scene: MapScene, _ viewport: MapViewport) -> MapScene {
         guard let basemap = frameBox.basemap else { return scene }
         var scene = scene
         scene.basemap = basemap.lines(metresPerDot: viewport.metresPerDot)
+        scene.places = basemap.places(metresPerDot: viewport.metresPerDot)
         return scene
     }
 
@@ -274,7 +299,8 @@ struct MapCommand: AsyncParsableCommand {
         let frame = try currentFrame ?? LocalFrame.utm(for: anchor)
         if frameBox.frame == nil {
             frameBox.frame = frame
-            frameBox.basemap = MapSimplifier(try loadBasemap(frame))
+            let (lines, places) = try loadBasemap(frame, around: anchor)
+            frameBox.basemap = MapSimplifier(lines, places: places)
         }
 
         var scene = MapScene()
@@ -345,12 +371,57 @@ struct MapCommand: AsyncParsableCommand {
     /// The connection's state first on the status line (server mode).
     private static func prefix(_ data: MapData) -> String { data.connection.isEmpty ? "" : "[\(data.connection)] " }
 
-    /// The --basemap layers, projected once.
-    private func loadBasemap(_ frame: LocalFrame) throws -> [MapLine] {
+    /// The --basemap layers, or the built-in basemap around the fleet, projected once.
+    private func loadBasemap(_ frame: LocalFrame, around anchor: [Coordinate]) throws -> ([MapLine], [MapPlace]) {
+        guard !noBasemap else { return ([], []) }
+        guard basemap.isEmpty else { return try loadBasemapFiles(frame) }
+        // The region a transverse Mercator frame around the fleet draws well: 25° of longitude and 15° of
+        // latitude either side of it.
+        let latitude = anchor.map(\.latitude).reduce(0, +) / Double(anchor.count)
+        let longitude = anchor.map(\.longitude).reduce(0, +) / Double(anchor.count)
         var lines: [MapLine] = []
+        var places: [MapPlace] = []
+        for feature in DefaultBasemap.features(
+            south: latitude - 15, west: longitude - 25, north: latitude + 15, east: longitude + 25)
+        {
+            let points = frame.project(feature.coordinates).compactMap(\.self)
+            switch feature.kind {
+            case .place:
+                guard let point = points.first else { continue }
+                places.append(
+                    MapPlace(point: point, name: feature.name, maximumMetresPerDot: feature.maximumMetresPerDot))
+            case .coastline, .border, .lake, .river:
+                let colour: UInt8 =
+                    switch feature.kind {
+                    case .coastline: 31
+                    case .lake: 25
+                    case .river: 24
+                    default: 243
+                    }
+                lines.append(
+                    MapLine(
+                        points: points, closed: feature.kind == .lake, colour: colour,
+                        maximumMetresPerDot: feature.maximumMetresPerDot))
+            }
+        }
+        return (lines, places)
+    }
+
+    /// GeoJSON layers: lines and polygon rings, and points with a `name` (or `NAME`, `name_en`) as places.
+    private func loadBasemapFiles(_ frame: LocalFrame) throws -> ([MapLine], [MapPlace]) {
+        var lines: [MapLine] = []
+        var places: [MapPlace] = []
         for path in basemap {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             for feature in try GeoJSON.features(in: data) {
+                if feature.type == "Point" || feature.type == "MultiPoint" {
+                    let name = ["name", "NAME", "name_en"].lazy.compactMap { feature.properties[$0] as? String }.first
+                    guard let name else { continue }
+                    for point in frame.project(Self.points(feature.geometry)).compactMap(\.self) {
+                        places.append(MapPlace(point: point, name: name))
+                    }
+                    continue
+                }
                 let colour: UInt8 = feature.type.contains("Polygon") ? 25 : 240
                 for ring in Self.rings(feature.geometry) {
                     let points = frame.project(ring).compactMap(\.self)
@@ -358,7 +429,15 @@ struct MapCommand: AsyncParsableCommand {
                 }
             }
         }
-        return lines
+        return (lines, places)
+    }
+
+    /// The coordinates of a Point or MultiPoint.
+    static func points(_ geometry: [String: Any]) -> [Coordinate] {
+        let pairs: [[Double]] =
+            geometry["type"] as? String == "Point"
+            ? [(geometry["coordinates"] as? [Double]) ?? []] : (geometry["coordinates"] as? [[Double]]) ?? []
+        return pairs.compactMap { $0.count >= 2 ? Coordinate(latitude: $0[1], longitude: $0[0]) : nil }
     }
 
     /// The rings and lines of a GeoJSON geometry as coordinate lists.

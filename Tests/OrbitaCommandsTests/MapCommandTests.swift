@@ -37,4 +37,27 @@ struct MapCommandTests {
         #expect(escapes == sgr && escapes > 0, "every escape is one of the map's own colour codes")
         #expect(!coloured.stdout.contains("]0;owned") || coloured.stdout.contains("?]0;owned"))
     }
+
+    /// Without --basemap the built-in one is drawn (coastlines, rivers, place names); --no-basemap draws none; a
+    /// GeoJSON layer's named points are labelled.
+    @Test func theBuiltInBasemapIsDrawnUnlessTurnedOff() throws {
+        let folder = ImportCommandTests.folder()
+        let db = folder.appendingPathComponent("basemap.sqlite").path
+        _ = try OrbitaProcess.run(["import", "fixtures/nmea/demo-fleet.nmea", "--db", db, "--quiet"])
+        let view = ["--snapshot", "--columns", "110", "--rows", "32", "--zoom", "3000", "--db", db]
+        let map = try OrbitaProcess.run(["map"] + view)
+        #expect(map.status == 0, "\(map.stderr)")
+        #expect(map.stdout.contains("Moscow") && map.stdout.contains("Tver"), "\(map.stdout)")
+        let braille = { (text: String) in text.unicodeScalars.count { (0x2801...0x28FF).contains($0.value) } }
+        #expect(braille(map.stdout) > 200)
+        let bare = try OrbitaProcess.run(["map", "--no-basemap"] + view)
+        #expect(!bare.stdout.contains("Moscow") && braille(bare.stdout) == 0, "\(bare.stdout)")
+        let layer = folder.appendingPathComponent("places.geojson")
+        try """
+        {"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"Depot7"},\
+        "geometry":{"type":"Point","coordinates":[38.60,55.30]}}]}
+        """.write(to: layer, atomically: true, encoding: .utf8)
+        let own = try OrbitaProcess.run(["map", "--basemap", layer.path] + view)
+        #expect(own.stdout.contains("Depot7") && !own.stdout.contains("Moscow"), "\(own.stdout)")
+    }
 }

@@ -158,6 +158,27 @@ struct MapTerminalTests {
         #expect(map.query("#{cursor_flag}").hasPrefix("1"), "cursor shown again")
     }
 
+    /// A map opened before any vehicle reported shows nothing yet; the vehicles that then arrive — stale ones, from
+    /// an old log — are fitted into view (dimmed squares), not only listed.
+    @Test func vehiclesArrivingAfterTheMapOpenedAreFittedIntoView() throws {
+        let folder = ImportCommandTests.folder()
+        let db = folder.appendingPathComponent("empty.sqlite").path
+        _ = try OrbitaProcess.run(["vehicles", "--db", db])  // creates the database
+        let map = TmuxSession(
+            "orbita-empty", command: "\(OrbitaProcess.binary.path) map --db \(db); echo MAP-EXITED; sleep 30")
+        #expect(map.status().contains("no vehicles, geofences or routes yet"), "\(map.status())")
+        let imported = try OrbitaProcess.run(["import", "fixtures/nmea/demo-fleet.nmea", "--db", db, "--quiet"])
+        #expect(imported.status == 0)
+        Thread.sleep(forTimeInterval: 1.5)
+        let screen = map.screen()
+        let view = screen.dropLast().map { String($0.prefix(100)) }.joined(separator: "\n")
+        #expect(screen.last?.contains("3 vehicles") == true && screen.last?.contains("3 stale") == true)
+        #expect(view.filter { $0 == "□" }.count + view.filter { ("2"..."3").contains($0) }.count >= 1, "\(view)")
+        #expect(view.contains("35100000000000"), "\(view)")
+        map.send("q")
+        #expect(map.screen().joined().contains("MAP-EXITED"))
+    }
+
     /// The map on a server's API (no database access): live over the WebSocket, replay over REST, acknowledging as
     /// the token's role allows.
     @Test(arguments: ["viewer", "dispatcher"])
