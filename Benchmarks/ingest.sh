@@ -36,10 +36,13 @@ for rate in $rates; do
     previous=$now
   done
   drain=$(awk -v a="$sent_end" -v b="$last_change" 'BEGIN { d = b - a - 0.2; printf "%.1f", d < 0 ? 0 : d }')
+  # The server's own CPU (user + system, all threads) from /proc, before it stops.
+  ticks=$(awk '{ print $14 + $15 }' "/proc/$server/stat"); hz=$(getconf CLK_TCK)
   kill -TERM $server; wait $server || true
   cycles=$(sed -n 's/.*cycles=\([0-9]*\).*/\1/p' <<< "$sent"); elapsed=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<< "$sent")
   pick() { awk -v n="$1" -v l="$2" '$1 ~ "^"n && index($1, l) { s += $NF } END { printf "%d", s }' <<< "$metrics"; }
   received=$(pick orbita_ingest_fixes_total ""); stored=$(pick orbita_fixes_stored_total "")
   dropped_ingest=$(pick orbita_ingest_dropped_total ""); dropped_pipeline=$(pick orbita_fixes_dropped_total "")
-  echo "ingest rate_hz=$rate vehicles=10000 sent_cycles=$cycles seconds=$elapsed sent_per_s=$(awk -v c=$cycles -v s=$elapsed 'BEGIN{printf "%d", c/s}') received=$received stored=$stored ingest_dropped=$dropped_ingest pipeline_dropped=$dropped_pipeline lost=$((cycles - received - dropped_ingest)) drain_s=$drain committed_per_s=$(awk -v c=$stored -v s=$elapsed -v d=$drain 'BEGIN{printf "%d", c/(s+d)}')"
+  reasons=$(awk '$1 ~ /^orbita_ingest_dropped_total/ && $NF > 0 { match($1, /reason="[a-z_]+"/); r = substr($1, RSTART + 8, RLENGTH - 9); s[r] += $NF } END { for (r in s) printf "%s=%d,", r, s[r] }' <<< "$metrics")
+  echo "ingest rate_hz=$rate vehicles=10000 sent_cycles=$cycles seconds=$elapsed sent_per_s=$(awk -v c=$cycles -v s=$elapsed 'BEGIN{printf "%d", c/s}') received=$received stored=$stored ingest_dropped=$dropped_ingest${reasons:+ (${reasons%,})} pipeline_dropped=$dropped_pipeline lost=$((cycles - received - dropped_ingest)) drain_s=$drain committed_per_s=$(awk -v c=$stored -v s=$elapsed -v d=$drain 'BEGIN{printf "%d", c/(s+d)}') server_cpu_s=$(awk -v t=$ticks -v h=$hz 'BEGIN{printf "%.1f", t/h}') cpu_s_per_million=$(awk -v t=$ticks -v h=$hz -v c=$stored 'BEGIN{printf "%.2f", (c > 0 ? t/h/c*1e6 : 0)}')"
 done

@@ -156,7 +156,8 @@ public final class IngestQueue: IngestSink, @unchecked Sendable {
             } else {
                 break
             }
-            guard var lane = lanes[source] else { continue }
+            // Taken out of the dictionary while it is changed, so that its batches are not copied (copy on write).
+            guard var lane = lanes.removeValue(forKey: source) else { continue }
             while count < maximum, let next = lane.batches.first, next.fixes.count <= lane.deficit || taken.isEmpty {
                 lane.batches.removeFirst()
                 lane.deficit -= next.fixes.count
@@ -164,9 +165,7 @@ public final class IngestQueue: IngestSink, @unchecked Sendable {
                 count += next.fixes.count
                 taken.append(next)
             }
-            if lane.batches.isEmpty {
-                lanes[source] = nil
-            } else {
+            if !lane.batches.isEmpty {
                 lanes[source] = lane
                 if count >= maximum, let next = lane.batches.first, next.fixes.count <= lane.deficit {
                     serving = source
@@ -219,21 +218,18 @@ public final class IngestQueue: IngestSink, @unchecked Sendable {
         let own = (lanes[source]?.fixes ?? 0) + count
         while fixes + count > capacity {
             guard
-                let (victim, lane) = lanes.filter({
+                let victim = lanes.lazy.filter({
                     $0.key != source && $0.value.fixes > own && $0.value.batches.last?.pushedOut != nil
-                }).max(by: { $0.value.fixes < $1.value.fixes }),
-                let last = lane.batches.last, let pushedOut = last.pushedOut
+                }).max(by: { $0.value.fixes < $1.value.fixes })?.key,
+                let last = lanes[victim]?.batches.last, let pushedOut = last.pushedOut
             else { return false }
-            var shortened = lane
-            shortened.batches.removeLast()
-            shortened.fixes -= last.fixes.count
+            lanes[victim]?.batches.removeLast()
+            lanes[victim]?.fixes -= last.fixes.count
             fixes -= last.fixes.count
-            if shortened.batches.isEmpty {
+            if lanes[victim]?.batches.isEmpty == true {
                 lanes[victim] = nil
                 if serving == victim { serving = nil }
                 if let index = turns.firstIndex(of: victim) { turns.remove(at: index) }
-            } else {
-                lanes[victim] = shortened
             }
             pushedOut.dropped(.overShare, count: last.fixes.count, from: victim)
         }
