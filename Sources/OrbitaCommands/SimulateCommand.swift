@@ -91,6 +91,10 @@ struct SimulateCommand: AsyncParsableCommand {
         if !quiet { printError("simulating \(vehicles) vehicles at \(rate) Hz for \(duration) s to \(to)") }
         let clock = ContinuousClock()
         let start = clock.now
+        // Cycles are stamped with the time they were due, not when they went out: a sender that stalls and catches
+        // up still stamps each cycle 1/RATE s after the one before (stamped at sending, a burst of catch-up cycles
+        // shared one time and all but one were duplicates).
+        let wallStart = Int64(Date().timeIntervalSince1970 * 1e6)
         let period = 1 / rate
         let slices = max(1, min(vehicles, Int(50 * period)))  // spread each period's cycles over ≈ 20 ms slices
         var cycles = 0
@@ -101,8 +105,9 @@ struct SimulateCommand: AsyncParsableCommand {
             for slice in 0..<slices {
                 let due = start + .seconds(Double(tick) * period + Double(slice) * period / Double(slices))
                 if due > clock.now { try await Task.sleep(until: due, clock: clock) }
+                let offset = Double(tick) * period + Double(slice) * period / Double(slices)
                 let stamp = FleetLogGenerator.Stamp(
-                    UTCInstant(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1e6)))
+                    UTCInstant(microsecondsSinceEpoch: wallStart + Int64(offset * 1e6)))
                 var batch = sender.batch()
                 var index = slice
                 while index < vehicles {
