@@ -3,7 +3,7 @@ import GPX
 import GeoJSON
 public import Hummingbird
 import NIOCore
-import OrbitaModel
+public import OrbitaModel
 import Storage
 
 /// The dispatchers' REST API under `/api` (JSON; geometry as GeoJSON, longitude first), behind `BearerAuth`:
@@ -15,7 +15,9 @@ public enum DispatchRoutes {
     public static let staleAfterSeconds: Int64 = 600
 
     /// Adds the routes to `router`.
-    public static func register(on router: Router<DispatchContext>, store: DispatchStore) {
+    public static func register(
+        on router: Router<DispatchContext>, store: DispatchStore, fenceLimits: GeofenceLimits = GeofenceLimits()
+    ) {
         router.get("openapi.json") { _, _ in json(OpenAPIDocument.document, status: .ok) }
         let api = router.group("api").add(middleware: BearerAuth(store: store))
 
@@ -136,8 +138,17 @@ public enum DispatchRoutes {
             } catch {
                 return DispatchRoutes.error(.badRequest, "not a geofence shape: \(error)")
             }
-            try store.use { try $0.save(Geofence(name: name, shape: shape)) }
-            return json(GeoJSON.feature(of: Geofence(name: name, shape: shape)), status: .ok)
+            let fence = Geofence(name: name, shape: shape)
+            if let problem = fenceLimits.problem(adding: fence, to: try store.use { try $0.geofences() }) {
+                let status: HTTPResponse.Status =
+                    switch problem {
+                    case .tooManyVertices, .totalVerticesExceeded: .contentTooLarge
+                    default: .unprocessableContent
+                    }
+                return error(status, "geofence \(name): \(problem)")
+            }
+            try store.use { try $0.save(fence) }
+            return json(GeoJSON.feature(of: fence), status: .ok)
         }
 
         api.delete("geofences/{name}") { _, context in

@@ -27,7 +27,7 @@ public final class FenceIndex: Sendable {
         /// The shape's ring in the arena (`RingArena` offsets), or -1.
         var numbers: Int32
         var integers: Int32
-        /// The ring's vertex and band counts (so that its band is found without reading the arena first).
+        /// The ring's vertex and signed band counts (so that its band is found without reading the arena first).
         var vertices: Int32
         var bands: Int32
     }
@@ -118,7 +118,7 @@ public final class FenceIndex: Sendable {
                     entries[Int(fill[cell])] = CellEntry(
                         box: boxes[index], disc: discs[index], index: Int32(index), raster: raster.offsets[index],
                         numbers: arena.numberOffsets[index], integers: arena.integerOffsets[index],
-                        vertices: Int32(rings[index]?.points.count ?? 0), bands: Int32(rings[index]?.bandCount ?? 0))
+                        vertices: Int32(rings[index]?.points.count ?? 0), bands: rings[index]?.signedBandCount ?? 0)
                     fill[cell] += 1
                 }
             }
@@ -242,7 +242,7 @@ public final class FenceIndex: Sendable {
                         words[count] = Int32(word)
                         shifts[count] = UInt8(shift)
                     }
-                    if entry.bands > 0 && entry.integers >= 0 {
+                    if entry.bands != 0 && entry.integers >= 0 {
                         let band = arena.band(
                             integers: Int(entry.integers), bands: Int(entry.bands), box: entry.box, p)
                         arena.prefetchIntegers(at: band)
@@ -283,7 +283,9 @@ public final class FenceIndex: Sendable {
                 } else if bands[i] >= 0 {
                     let slots = Int(edgeStarts[i])..<Int(edgeEnds[i])
                     inside =
-                        arena.locate(numbers: Int(entry.numbers), count: Int(entry.vertices), slots: slots, p)
+                        arena.locate(
+                            numbers: Int(entry.numbers), count: Int(entry.vertices), slots: slots,
+                            mirrored: entry.bands < 0, p)
                         != .outside
                 } else {
                     inside = arena.locate(numbers: Int(entry.numbers), count: Int(entry.vertices), p) != .outside

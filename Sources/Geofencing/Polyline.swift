@@ -175,13 +175,16 @@ func atan2Degrees(_ x: Double, _ y: Double) -> Double {
     atan2(x, y) * 180 / .pi
 }
 
-/// Segments of a polyline bucketed in square cells.
+/// Segments of a polyline bucketed in square cells; a segment that would span more than `longerThan` cells is kept
+/// on a short list read by every query instead, so the grid holds at most that many entries per segment.
 struct SegmentGrid: Sendable {
     private let cell: Double
     private let origin: PlanarPoint
     private let columns: Int
     private let rows: Int
     private let cells: [[Int32]]
+    private let long: [Int32]
+    static let longerThan = 16
 
     init(points: [PlanarPoint], box: Box, length: Double) {
         let segments = max(1, points.count - 1)
@@ -193,17 +196,23 @@ struct SegmentGrid: Sendable {
         columns = max(1, min(4096, Int(((box.maxX - box.minX) / cell).rounded(.up)) + 1))
         rows = max(1, min(4096, Int(((box.maxY - box.minY) / cell).rounded(.up)) + 1))
         var cells = [[Int32]](repeating: [], count: points.count >= 2 ? columns * rows : 0)
+        var long: [Int32] = []
         if points.count >= 2 {
             for index in 0..<(points.count - 1) {
                 let segmentBox = Box(around: [points[index], points[index + 1]])
                 let (c0, r0) = Self.cell(of: segmentBox.minX, segmentBox.minY, origin, cell, columns, rows)
                 let (c1, r1) = Self.cell(of: segmentBox.maxX, segmentBox.maxY, origin, cell, columns, rows)
+                if (c1 - c0 + 1) * (r1 - r0 + 1) > Self.longerThan {
+                    long.append(Int32(index))
+                    continue
+                }
                 for row in r0...r1 {
                     for column in c0...c1 { cells[row * columns + column].append(Int32(index)) }
                 }
             }
         }
         self.cells = cells
+        self.long = long
     }
 
     @inline(__always)
@@ -218,6 +227,7 @@ struct SegmentGrid: Sendable {
     /// Calls `body` with every segment in cells within `radius` of p (a segment may come more than once).
     func forEachSegment(near p: PlanarPoint, radius: Double, _ body: (Int) -> Void) {
         guard !cells.isEmpty else { return }
+        for index in long { body(Int(index)) }
         let (c0, r0) = Self.cell(of: p.x - radius, p.y - radius, origin, cell, columns, rows)
         let (c1, r1) = Self.cell(of: p.x + radius, p.y + radius, origin, cell, columns, rows)
         for row in r0...r1 {

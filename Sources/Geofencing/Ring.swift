@@ -1,7 +1,12 @@
 public import OrbitaModel
 
-/// A closed ring of a polygon in metres, with its edges bucketed by horizontal band so that a point test on a ring of
-/// thousands of vertices (a city boundary) reads only the few edges at the point's height.
+/// A closed ring of a polygon in metres, with its edges bucketed by band so that a point test on a ring of thousands
+/// of vertices (a city boundary) reads only the few edges at the point's height (or, for a ring whose edges run
+/// mostly north–south, such as a comb, at the point's easting).
+///
+/// The index is bounded by the ring's size for any shape: at most `entriesPerVertex` edge entries per vertex and one
+/// band start per vertex. Bands run along the axis whose edges span fewer of them; when even that would list the
+/// edges more often than the bound allows, the ring gets fewer, taller bands (a point then reads more edges).
 public struct Ring: Sendable {
     /// The vertices, without a repeated closing vertex.
     public let points: [PlanarPoint]
@@ -12,9 +17,17 @@ public struct Ring: Sendable {
     let bandEdges: [Int32]
     let bandCount: Int
     let bandHeight: Double
+    /// The coordinate the bands divide: `.y` (horizontal bands, a rightward crossing ray) or `.x` (vertical bands;
+    /// the test runs on the ring mirrored across x = y, which keeps inside and outside).
+    let bandAxis: Axis
+
+    /// Which coordinate a ring's bands divide.
+    enum Axis: Sendable { case x, y }
 
     /// Rings with more vertices than this get a band index.
     static let indexedAbove = 32
+    /// The most edge entries the band index holds per vertex.
+    static let entriesPerVertex = 4
 
     /// Creates a ring; a closing vertex equal to the first is dropped. Needs 3 distinct vertices to enclose anything.
     public init(_ vertices: [PlanarPoint]) {
@@ -22,37 +35,99 @@ public struct Ring: Sendable {
         if points.count > 1, points.first == points.last { points.removeLast() }
         self.points = points
         box = Box(around: points)
-        guard points.count > Self.indexedAbove, box.maxY > box.minY else {
+        let plan = Self.plan(points, box: box)
+        guard let plan else {
             bandStarts = []
             bandEdges = []
             bandCount = 0
             bandHeight = 0
+            bandAxis = .y
             return
         }
-        // About one band per edge: a point's band holds the two or three edges at its height.
-        let count = max(1, points.count)
-        let height = (box.maxY - box.minY) / Double(count)
-        var bands = [[Int32]](repeating: [], count: count)
+        let (axis, count, height) = plan
+        let minimum = axis == .y ? box.minY : box.minX
+        var counts = [Int32](repeating: 0, count: count + 1)
         for index in points.indices {
-            let a = points[index]
-            let b = points[index + 1 == points.count ? 0 : index + 1]
-            let low = Self.band(min(a.y, b.y), minY: box.minY, height: height, count: count)
-            let high = Self.band(max(a.y, b.y), minY: box.minY, height: height, count: count)
-            for band in low...high { bands[band].append(Int32(index)) }
+            let (low, high) = Self.span(points, index, axis: axis, minimum: minimum, height: height, count: count)
+            for band in low...high { counts[band + 1] += 1 }
         }
-        var starts: [Int32] = [0]
-        starts.reserveCapacity(count + 1)
-        for band in bands { starts.append(starts[starts.count - 1] + Int32(band.count)) }
-        bandStarts = starts
-        bandEdges = bands.flatMap(\.self)
+        for band in 0..<count { counts[band + 1] += counts[band] }
+        var fill = counts
+        var edges = [Int32](repeating: 0, count: Int(counts[count]))
+        for index in points.indices {
+            let (low, high) = Self.span(points, index, axis: axis, minimum: minimum, height: height, count: count)
+            for band in low...high {
+                edges[Int(fill[band])] = Int32(index)
+                fill[band] += 1
+            }
+        }
+        bandStarts = counts
+        bandEdges = edges
         bandCount = count
         bandHeight = height
+        bandAxis = axis
     }
+
+    /// The axis, band count and band height of a ring's index, or nil when it gets none (few vertices, or no extent):
+    /// about one band per edge along the better axis, halved until the entries fit the bound.
+    private static func plan(_ points: [PlanarPoint], box: Box) -> (Axis, Int, Double)? {
+        guard points.count > indexedAbove else { return nil }
+        let budget = entriesPerVertex * points.count
+        var best: (axis: Axis, count: Int, height: Double, cost: Double)?
+        for axis in [Axis.y, .x] {
+            let minimum = axis == .y ? box.minY : box.minX
+            let extent = axis == .y ? box.maxY - box.minY : box.maxX - box.minX
+            guard extent > 0 else { continue }
+            var count = points.count
+            while true {
+                let height = extent / Double(count)
+                var entries = 0
+                for index in points.indices {
+                    let (low, high) = span(points, index, axis: axis, minimum: minimum, height: height, count: count)
+                    entries += high - low + 1
+                    if entries > budget { break }
+                }
+                if entries <= budget || count == 1 {
+                    // Edges a point reads, on average.
+                    let cost = Double(entries) / Double(count)
+                    if cost < best?.cost ?? .infinity { best = (axis, count, height, cost) }
+                    break
+                }
+                count = max(1, count / 2)
+            }
+        }
+        guard let best else { return nil }
+        return (best.axis, best.count, best.height)
+    }
+
+    /// The first and last band edge `index` (from vertex `index` to the next) spans.
+    @inline(__always)
+    private static func span(
+        _ points: [PlanarPoint], _ index: Int, axis: Axis, minimum: Double, height: Double, count: Int
+    ) -> (Int, Int) {
+        let a = points[index]
+        let b = points[index + 1 == points.count ? 0 : index + 1]
+        let (u, v) = axis == .y ? (a.y, b.y) : (a.x, b.x)
+        return (
+            band(min(u, v), minY: minimum, height: height, count: count),
+            band(max(u, v), minY: minimum, height: height, count: count)
+        )
+    }
+
+    /// The band count as the arena stores it: negative when the bands divide x.
+    var signedBandCount: Int32 { Int32(bandAxis == .x ? -bandCount : bandCount) }
+
+    /// Bytes the band index takes (band starts and edge entries), for budgets and benchmarks.
+    public var indexBytes: Int { (bandStarts.count + bandEdges.count) * MemoryLayout<Int32>.stride }
 
     @inline(__always)
     static func band(_ y: Double, minY: Double, height: Double, count: Int) -> Int {
         min(count - 1, max(0, Int((y - minY) / height)))
     }
+
+    /// A point mirrored across x = y (the frame in which a ring with vertical bands is tested).
+    @inline(__always)
+    static func mirrored(_ p: PlanarPoint) -> PlanarPoint { PlanarPoint(x: p.y, y: p.x) }
 
     /// Where a point is relative to the ring.
     public enum Location: Sendable, Equatable {
@@ -76,14 +151,18 @@ public struct Ring: Sendable {
                     a = b
                 }
             } else {
-                let band = Self.band(p.y, minY: box.minY, height: bandHeight, count: bandCount)
+                let vertical = bandAxis == .x
+                let q = vertical ? Self.mirrored(p) : p
+                let band = Self.band(
+                    q.y, minY: vertical ? box.minX : box.minY, height: bandHeight, count: bandCount)
                 return bandEdges.withUnsafeBufferPointer { edges in
                     let last = points.count - 1
                     for slot in Int(bandStarts[band])..<Int(bandStarts[band + 1]) {
                         let i = Int(edges[slot])
-                        if let location = Self.step(points[i], points[i == last ? 0 : i + 1], p, &inside) {
-                            return location
-                        }
+                        var a = points[i]
+                        var b = points[i == last ? 0 : i + 1]
+                        if vertical { (a, b) = (Self.mirrored(a), Self.mirrored(b)) }
+                        if let location = Self.step(a, b, q, &inside) { return location }
                     }
                     return inside ? .inside : .outside
                 }
@@ -122,8 +201,9 @@ public struct Ring: Sendable {
                 a = b
             }
         } else {
-            let low = Self.band(p.y - limit, minY: box.minY, height: bandHeight, count: bandCount)
-            let high = Self.band(p.y + limit, minY: box.minY, height: bandHeight, count: bandCount)
+            let (u, minimum) = bandAxis == .y ? (p.y, box.minY) : (p.x, box.minX)
+            let low = Self.band(u - limit, minY: minimum, height: bandHeight, count: bandCount)
+            let high = Self.band(u + limit, minY: minimum, height: bandHeight, count: bandCount)
             for slot in Int(bandStarts[low])..<Int(bandStarts[high + 1]) {
                 let i = Int(bandEdges[slot])
                 let b = points[i + 1 == points.count ? 0 : i + 1]

@@ -10,7 +10,8 @@ struct RingArena: Sendable {
     let integerOffsets: [Int32]
     /// Per ring: x, y of every vertex.
     private let numbers: [Double]
-    /// Per ring: vertex count, band count, then band starts (count + 1, relative), then band edges.
+    /// Per ring: vertex count, band count (negative when the bands divide x, see `Ring.bandAxis`), then band starts
+    /// (count + 1, relative), then band edges.
     private let integers: [Int32]
 
     init(rings: [Ring?]) {
@@ -29,7 +30,7 @@ struct RingArena: Sendable {
                 numbers.append(point.y)
             }
             integers.append(Int32(ring.points.count))
-            integers.append(Int32(ring.bandCount))
+            integers.append(ring.signedBandCount)
             integers.append(contentsOf: ring.bandStarts)
             integers.append(contentsOf: ring.bandEdges)
         }
@@ -48,8 +49,9 @@ struct RingArena: Sendable {
     @inline(__always)
     func locate(numbers n: Int, integers k: Int, box: Box, _ p: PlanarPoint) -> Ring.Location {
         let (count, bands) = integers.withUnsafeBufferPointer { (Int($0[k]), Int($0[k + 1])) }
-        guard bands > 0 else { return locate(numbers: n, count: count, p) }
-        return locate(numbers: n, count: count, slots: edgeSlots(integers: k, bands: bands, box: box, p), p)
+        guard bands != 0 else { return locate(numbers: n, count: count, p) }
+        let slots = edgeSlots(integers: k, bands: bands, box: box, p)
+        return locate(numbers: n, count: count, slots: slots, mirrored: bands < 0, p)
     }
 
     /// Where the point's band lists its edges: positions in the arena's integers, for `locate(numbers:count:slots:)`.
@@ -58,9 +60,14 @@ struct RingArena: Sendable {
         edgeSlots(integers: k, bands: bands, band: band(integers: k, bands: bands, box: box, p))
     }
 
-    /// The position of the point's band among the band starts of the ring at `k` (no memory read).
+    /// The position of the point's band among the band starts of the ring at `k` (no memory read); `bands` is the
+    /// signed count stored with the ring.
     @inline(__always)
     func band(integers k: Int, bands: Int, box: Box, _ p: PlanarPoint) -> Int {
+        if bands < 0 {
+            let height = (box.maxX - box.minX) / Double(-bands)
+            return k + 2 + Ring.band(p.x, minY: box.minX, height: height, count: -bands)
+        }
         let height = (box.maxY - box.minY) / Double(bands)
         return k + 2 + Ring.band(p.y, minY: box.minY, height: height, count: bands)
     }
@@ -68,7 +75,7 @@ struct RingArena: Sendable {
     /// The edge slots of the band at position `band` (from `band(integers:bands:box:_:)`): reads one word pair.
     @inline(__always)
     func edgeSlots(integers k: Int, bands: Int, band: Int) -> Range<Int> {
-        let edges = k + 2 + bands + 1
+        let edges = k + 2 + abs(bands) + 1
         return integers.withUnsafeBufferPointer { edges + Int($0[band])..<edges + Int($0[band + 1]) }
     }
 
@@ -94,14 +101,17 @@ struct RingArena: Sendable {
         }
     }
 
-    /// The crossing test on the edges listed at `slots` of a banded ring of `count` vertices stored at `n`.
+    /// The crossing test on the edges listed at `slots` of a banded ring of `count` vertices stored at `n`; `mirrored`
+    /// when its bands divide x (the test then runs mirrored across x = y, as in `Ring.locate`).
     @inline(__always)
-    func locate(numbers n: Int, count: Int, slots: Range<Int>, _ p: PlanarPoint) -> Ring.Location {
+    func locate(numbers n: Int, count: Int, slots: Range<Int>, mirrored: Bool, _ p: PlanarPoint) -> Ring.Location {
         numbers.withUnsafeBufferPointer { numbers in
             integers.withUnsafeBufferPointer { integers in
+                let (x, y) = mirrored ? (1, 0) : (0, 1)
                 @inline(__always) func vertex(_ i: Int) -> PlanarPoint {
-                    PlanarPoint(x: numbers[n + 2 * i], y: numbers[n + 1 + 2 * i])
+                    PlanarPoint(x: numbers[n + x + 2 * i], y: numbers[n + y + 2 * i])
                 }
+                let p = mirrored ? Ring.mirrored(p) : p
                 var inside = false
                 for slot in slots {
                     let i = Int(integers[slot])

@@ -58,6 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between commits at most (default 1).") var commitInterval: Double?
     @Option(help: "Fixes per commit at most (default 100000).") var commitSize: Int?
     @Option(help: "SQLite page cache, MiB (default 512; the fixes index takes ≈ 25 bytes a fix).") var cacheMb: Int?
+    @OptionGroup var fenceLimits: FenceLimitOptions
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
     var logLevel: String?
     @Flag(help: "Print the settings in force (defaults, then --config, then flags) as YAML and exit.")
@@ -97,6 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let commitInterval { settings.commitInterval = commitInterval }
         if let commitSize { settings.commitSize = commitSize }
         if let cacheMb { settings.cacheMegabytes = cacheMb }
+        fenceLimits.apply(to: &settings.fenceLimits)
         if let logLevel {
             guard Logger.Level(rawValue: logLevel) != nil else {
                 printError("orbita serve: --log-level: expected trace, debug, info, notice, warning, error or critical")

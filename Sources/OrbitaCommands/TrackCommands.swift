@@ -7,6 +7,27 @@ import TrackImport
 import Tracking
 
 /// `--db`, shared by the commands that use the database.
+/// `--max-fence-vertices` and `--max-total-fence-vertices`: the geofence vertex budgets.
+struct FenceLimitOptions: ParsableArguments {
+    @Option(help: "Vertices one geofence may have at most (default \(GeofenceLimits.defaultVerticesPerFence)).")
+    var maxFenceVertices: Int?
+    @Option(help: "Vertices all geofences may have together (default \(GeofenceLimits.defaultTotalVertices)).")
+    var maxTotalFenceVertices: Int?
+
+    /// Overrides what was given.
+    func apply(to limits: inout GeofenceLimits) {
+        if let maxFenceVertices { limits.maximumVerticesPerFence = max(1, maxFenceVertices) }
+        if let maxTotalFenceVertices { limits.maximumTotalVertices = max(1, maxTotalFenceVertices) }
+    }
+
+    /// The defaults with what was given.
+    var limits: GeofenceLimits {
+        var limits = GeofenceLimits()
+        apply(to: &limits)
+        return limits
+    }
+}
+
 struct DatabaseOption: ParsableArguments {
     @Option(name: .customLong("db"), help: "The SQLite database (default: $ORBITA_DB, or ./orbita.sqlite).")
     var path: String?
@@ -87,13 +108,19 @@ struct ImportCommand: ParsableCommand {
     var crs: String?
     @Flag(help: "No progress output.") var quiet = false
     @Option(help: "Fixes per transaction.") var batchSize = 10_000
+    @OptionGroup var fenceLimits: FenceLimitOptions
 
     func run() throws {
         let store = try database.open()
         let importer = TrackImporter(store: store, crs: crs, batchSize: batchSize)
+        importer.fenceLimits = fenceLimits.limits
         let total = files.compactMap(FileInput.size(of:)).reduce(0, +)
         importer.bytesTotal = total > 0 ? total : nil
         let progress = ProgressReporter(enabled: !quiet)
+        importer.onSkippedFence = { fence in
+            progress.clear()
+            printError("orbita import: warning: \(fence)")
+        }
         importer.onProgress = { progress.show($0) }
         var failed = false
         for file in files {

@@ -28,6 +28,7 @@ struct GeofenceCommand: ParsableCommand {
         @Option(help: "Speed limit inside, km/h (overspeed events).") var speedLimit: Double?
         @Option(help: "Raise geofenceDwell after this many seconds inside.") var dwell: Double?
         @OptionGroup var database: DatabaseOption
+        @OptionGroup var fenceLimits: FenceLimitOptions
 
         func validate() throws {
             guard (geojson == nil) != (circle == nil) else {
@@ -66,12 +67,16 @@ struct GeofenceCommand: ParsableCommand {
                 name: name, shape: shape, vehicleIDs: list(vehicles), kinds: kindList, speedLimitKmh: speedLimit,
                 dwellSeconds: dwell)
             do {
+                if let problem = fenceLimits.limits.problem(adding: fence, to: try store.geofences()) {
+                    printError("orbita geofence add: \(name): \(problem)")
+                    throw ExitCode(1)
+                }
                 try store.save(fence)
-            } catch {
+            } catch let error as StoreError {
                 printError("orbita geofence add: \(error)")
                 throw ExitCode(1)
             }
-            printText("geofence \(name) saved")
+            printText("geofence \(name) saved (\(shape.vertexCount) vertices)")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Ingest
+import OrbitaModel
 import Tracking
 import Yams
 
@@ -230,6 +231,8 @@ public enum ConfigFile {
             "commit_interval": double(\.commitInterval),
             "commit_size": int(\.commitSize),
             "cache_mb": int(\.cacheMegabytes),
+            "max_fence_vertices": int(\.fenceLimits.maximumVerticesPerFence),
+            "max_total_fence_vertices": int(\.fenceLimits.maximumTotalVertices),
             "log_level": Field(
                 set: { (settings: inout ServerSettings, value: Any) throws(Problem) in
                     let level = try text(value)

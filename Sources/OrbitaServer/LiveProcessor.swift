@@ -58,7 +58,7 @@ final class LiveProcessor: @unchecked Sendable {
     init(
         store: any TrackStore, configuration: TrackingConfiguration, events: EventConfiguration, crs: String?,
         registerUnknown: Bool, queueCapacity: Int, commitInterval: Double = 1, commitSize: Int = 100_000,
-        logger: Logger
+        fenceLimits: GeofenceLimits = GeofenceLimits(), logger: Logger
     ) {
         self.store = store
         self.registerUnknown = registerUnknown
@@ -76,6 +76,12 @@ final class LiveProcessor: @unchecked Sendable {
                 status.withLock { $0.storeError = error.description }
                 logger.error("commit failed; retrying", metadata: ["error": "\(error)"])
             })
+        importer.fenceLimits = fenceLimits
+        let skippedCounter = Counter(label: "orbita_geofences_skipped_total")
+        importer.onSkippedFence = { fence in
+            skippedCounter.increment()
+            logger.error("\(fence)")
+        }
         for reason in DropReason.allCases {
             dropCounters[reason] = Counter(
                 label: "orbita_fixes_dropped_total", dimensions: [("reason", reason.rawValue)])

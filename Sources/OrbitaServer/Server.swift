@@ -8,7 +8,7 @@ public import Logging
 import Metrics
 import NIOCore
 import NIOPosix
-import OrbitaModel
+public import OrbitaModel
 import Prometheus
 import ServiceLifecycle
 import Storage
@@ -43,6 +43,8 @@ public struct ServerSettings: Sendable {
     public var logLevel = "info"
     /// SQLite's page cache per connection, MiB (the (vehicle, time) index should fit: ≈ 25 bytes a fix).
     public var cacheMegabytes = 512
+    /// Vertex budgets of geofences (the API refuses fences over them; stored ones over them are skipped).
+    public var fenceLimits = GeofenceLimits()
 
     /// Creates settings with the defaults of `orbita serve`.
     public init(
@@ -82,14 +84,15 @@ public enum OrbitaServer {
         let processor = LiveProcessor(
             store: store, configuration: settings.tracking, events: settings.events, crs: settings.crs,
             registerUnknown: settings.registerUnknown, queueCapacity: settings.queueCapacity,
-            commitInterval: settings.commitInterval, commitSize: settings.commitSize, logger: logger)
+            commitInterval: settings.commitInterval, commitSize: settings.commitSize,
+            fenceLimits: settings.fenceLimits, logger: logger)
         let listenersBox = Shared<IngestListeners?>(nil)
 
         var http: HTTPService?
         if let address = settings.http {
             let router = Router(context: DispatchContext.self)
             let apiStore = DispatchStore(try SQLiteTrackStore(path: settings.database, cacheMegabytes: 16))
-            DispatchRoutes.register(on: router, store: apiStore)
+            DispatchRoutes.register(on: router, store: apiStore, fenceLimits: settings.fenceLimits)
             let webSocketRouter = Router(context: DispatchContext.self)
             LiveFeed.register(webSocketRouter: webSocketRouter, httpRouter: router, store: apiStore)
             registerOperations(on: router, registry: registry, processor: processor, listeners: listenersBox)

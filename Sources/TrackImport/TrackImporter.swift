@@ -76,6 +76,12 @@ public final class TrackImporter {
     public var onProgress: ((ImportProgress) -> Void)?
     /// Total bytes of the files of this run, for progress (set by the caller when known).
     public var bytesTotal: Int?
+    /// How many vertices fences may have; stored fences over them are left out (see `skippedFences`).
+    public var fenceLimits = GeofenceLimits()
+    /// Stored fences not in force in the current zones (over the limits, invalid, or not projectable).
+    public private(set) var skippedFences: [ZoneSet.SkippedFence] = []
+    /// Called with each fence left out whenever the zones are (re)compiled.
+    public var onSkippedFence: ((ZoneSet.SkippedFence) -> Void)?
     private var lastProgress = ContinuousClock.now
 
     /// Creates an importer.
@@ -368,7 +374,8 @@ public final class TrackImporter {
             let frame = try LocalFrame(crs: frameCRS)
             let zones = try ZoneSet(
                 frame: frame, fences: fences, routes: routes, assignments: try zoneStore.assignments(),
-                exemptions: try zoneStore.exemptions())
+                exemptions: try zoneStore.exemptions(), limits: fenceLimits)
+            report(zones.skipped)
             let engine = EventEngine(zones: zones, frame: frame, configuration: eventConfiguration)
             self.engine = engine
         } catch let error as StoreError {
@@ -406,7 +413,8 @@ public final class TrackImporter {
             let zones = try ZoneSet(
                 frame: engine.frame, fences: try zoneStore.geofences(), routes: try zoneStore.routes(),
                 assignments: try zoneStore.assignments(), exemptions: try zoneStore.exemptions(),
-                previous: engine.zones)
+                previous: engine.zones, limits: fenceLimits)
+            report(zones.skipped)
             engine.replaceZones(zones)
             return true
         } catch let error as StoreError {
@@ -418,6 +426,11 @@ public final class TrackImporter {
         } catch {
             throw .store(.io(String(describing: error)))
         }
+    }
+
+    private func report(_ skipped: [ZoneSet.SkippedFence]) {
+        skippedFences = skipped
+        for fence in skipped { onSkippedFence?(fence) }
     }
 
     /// Hands the batch to the writer; with `wait`, also waits until everything queued is committed (end of a file).

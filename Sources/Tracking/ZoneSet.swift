@@ -15,8 +15,20 @@ public final class ZoneSet: Sendable {
         public let checkpoints: [(checkpoint: Checkpoint, point: PlanarPoint, along: Double)]
     }
 
-    /// The fences as defined, in index order.
+    /// The fences as defined, in index order (without the skipped ones).
     public let fences: [Geofence]
+    /// Fences that were given but are not in force: over the limits, invalid, or not projectable in the frame.
+    public let skipped: [SkippedFence]
+
+    /// A fence left out of a set, and why.
+    public struct SkippedFence: Sendable, CustomStringConvertible {
+        /// The fence's name.
+        public let name: String
+        /// What is wrong with it.
+        public let reason: String
+
+        public var description: String { "geofence \(name) is not in force: \(reason)" }
+    }
     /// The fences' index.
     public let index: FenceIndex
     /// Generation of each fence: fences newer than a vehicle's last evaluation start silently for it.
@@ -32,20 +44,46 @@ public final class ZoneSet: Sendable {
     /// Fences that apply to every vehicle (no per-vehicle filter): a fast path.
     let appliesToAll: [Bool]
 
-    /// Compiles zones for a frame.
+    /// Compiles zones for a frame. A fence that is invalid, over `limits` (in the order given, the total budget
+    /// counts the fences before it) or cannot be projected is left out and listed in `skipped`: stored data never
+    /// stops the others from working.
     /// - Parameters:
     ///   - previous: the set this one replaces; fences not in it get the new generation (they start silently).
-    /// - Throws: `ProjError` when a coordinate cannot be projected.
+    /// - Throws: `ProjError` when a route's coordinate cannot be projected.
     public init(
-        frame: LocalFrame, fences: [Geofence] = [], routes: [Route] = [], assignments: [RouteAssignment] = [],
-        exemptions: [RouteExemption] = [], previous: ZoneSet? = nil
+        frame: LocalFrame, fences given: [Geofence] = [], routes: [Route] = [], assignments: [RouteAssignment] = [],
+        exemptions: [RouteExemption] = [], previous: ZoneSet? = nil, limits: GeofenceLimits = GeofenceLimits()
     ) throws(ProjError) {
         let generation = (previous?.generation ?? 0) + 1
         self.generation = generation
-        self.fences = fences
+        var fences: [Geofence] = []
+        var skipped: [SkippedFence] = []
         var shapes: [PlanarShape] = []
-        shapes.reserveCapacity(fences.count)
-        for fence in fences { shapes.append(try Self.compile(fence.shape, frame: frame)) }
+        shapes.reserveCapacity(given.count)
+        var total = 0
+        for fence in given {
+            if let problem = fence.shape.problem(limits: limits) {
+                skipped.append(SkippedFence(name: fence.name, reason: problem.description))
+                continue
+            }
+            let vertices = fence.shape.vertexCount
+            if total + vertices > limits.maximumTotalVertices {
+                let problem = GeofenceProblem.totalVerticesExceeded(
+                    total: total + vertices, limit: limits.maximumTotalVertices)
+                skipped.append(SkippedFence(name: fence.name, reason: problem.description))
+                continue
+            }
+            do {
+                shapes.append(try Self.compile(fence.shape, frame: frame))
+            } catch {
+                skipped.append(SkippedFence(name: fence.name, reason: "cannot be projected: \(error)"))
+                continue
+            }
+            total += vertices
+            fences.append(fence)
+        }
+        self.fences = fences
+        self.skipped = skipped
         index = FenceIndex(shapes: shapes)
         var known: [String: Int] = [:]
         if let previous {

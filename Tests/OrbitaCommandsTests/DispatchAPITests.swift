@@ -13,7 +13,7 @@ struct DispatchAPITests {
         var tokens: [AccessRole: String] = [:]
         let server: LiveServer
 
-        init() throws {
+        init(_ arguments: [String] = []) throws {
             db = folder.appendingPathComponent("api.sqlite").path
             let route = try ServeCommandTests.zones(folder, db: db)
             let sent = folder.appendingPathComponent("sent.nmea").path
@@ -30,7 +30,7 @@ struct DispatchAPITests {
                 #expect(created.status == 0, "\(created.stderr)")
                 tokens[role] = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             }
-            server = try LiveServer(db: db)
+            server = try LiveServer(db: db, arguments)
         }
 
         func call(_ method: String, _ path: String, _ role: AccessRole?, body: String = "") -> (
@@ -157,7 +157,7 @@ struct DispatchAPITests {
     }
 
     @Test func hostileRequestsGetAClearFourHundredAndTheServerStaysUp() throws {
-        let api = try Fixture()
+        let api = try Fixture(["--max-fence-vertices", "20000"])
         let hostile: [(String, String, String, Int)] = [
             ("POST", "/api/detours", "{not json", 400),
             ("POST", "/api/detours", "[1,2,3]", 400),
@@ -165,6 +165,18 @@ struct DispatchAPITests {
             ("POST", "/api/detours", #"{"vehicle":"GHOST","to":"2030-01-01T00:00:00Z"}"#, 404),
             ("PUT", "/api/geofences/bad", #"{"type":"Polygon","coordinates":[[[0,0],[1,1]]]}"#, 400),
             ("PUT", "/api/geofences/bad", "\u{0}\u{1}\u{2}", 400),
+            (
+                "PUT", "/api/geofences/bowtie",
+                #"{"type":"Polygon","coordinates":[[[37.6,55.7],[37.7,55.8],[37.7,55.7],[37.6,55.8],[37.6,55.7]]]}"#,
+                422
+            ),
+            (
+                "PUT", "/api/geofences/huge",
+                #"{"type":"Feature","properties":{"radius_m":1e300},"geometry":{"type":"Point","coordinates":[37.6,55.7]}}"#,
+                422
+            ),
+            // A 30,000-vertex comb (720 KB, under the body limit) over a per-fence budget lowered to 20,000.
+            ("PUT", "/api/geofences/comb", ZoneCommandTests.comb(30_000), 413),
             ("PUT", "/api/vehicles/API0001", #"{"kind":"spaceship"}"#, 400),
             ("GET", "/api/events?limit=-5", "", 400),
             ("GET", "/api/events?before=abc", "", 400),

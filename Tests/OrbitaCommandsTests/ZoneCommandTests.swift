@@ -60,6 +60,53 @@ struct ZoneCommandTests {
         #expect(missing.stderr.contains("no geofence named yard"))
     }
 
+    /// A comb polygon (the shape whose index used to take 6.65 GB at 20,000 vertices), as GeoJSON.
+    static func comb(_ vertices: Int) -> String {
+        var ring = (0..<vertices).map { i in
+            "[\(37.6 + Double(i) * 0.04 / Double(vertices)),\(i % 2 == 0 ? 55.76 : 55.7401)]"
+        }
+        ring += ["[37.64,55.74]", "[37.6,55.74]", "[37.6,55.76]"]
+        return #"{"type":"Polygon","coordinates":[["# + ring.joined(separator: ",") + "]]}"
+    }
+
+    /// Vertex budgets are enforced when a fence is added; a stored fence over them (added with a higher limit) is
+    /// reported and skipped by an import, and the other fences keep working.
+    @Test func fenceBudgetsAreEnforcedAndStoredFencesOverThemAreSkipped() throws {
+        let folder = ImportCommandTests.folder()
+        let db = folder.appendingPathComponent("budget.sqlite").path
+        let big = folder.appendingPathComponent("comb.geojson")
+        try Self.comb(120_000).write(to: big, atomically: true, encoding: .utf8)
+        var result = try OrbitaProcess.run(["geofence", "add", "comb", "--geojson", big.path, "--db", db])
+        #expect(result.status == 1)
+        #expect(
+            result.stderr.contains("120002 vertices, more than the 100000 one geofence may have"), "\(result.stderr)")
+        let bowTie = folder.appendingPathComponent("bowtie.geojson")
+        try #"{"type":"Polygon","coordinates":[[[37.6,55.7],[37.7,55.8],[37.7,55.7],[37.6,55.8],[37.6,55.7]]]}"#
+            .write(to: bowTie, atomically: true, encoding: .utf8)
+        result = try OrbitaProcess.run(["geofence", "add", "bowtie", "--geojson", bowTie.path, "--db", db])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("crosses or touches itself"), "\(result.stderr)")
+        result = try OrbitaProcess.run([
+            "geofence", "add", "comb", "--geojson", big.path, "--max-fence-vertices", "200000", "--db", db,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("120002 vertices"))
+        let yard = folder.appendingPathComponent("yard.geojson")
+        // South edge between the first and second fix of one demo vehicle, which drives north: one enter.
+        try
+            #"{"type":"Polygon","coordinates":[[[37.80,55.60388],[37.81,55.60388],[37.81,55.61],[37.80,55.61],[37.80,55.60388]]]}"#
+            .write(to: yard, atomically: true, encoding: .utf8)
+        #expect(try OrbitaProcess.run(["geofence", "add", "yard", "--geojson", yard.path, "--db", db]).status == 0)
+        result = try OrbitaProcess.run(["import", "fixtures/nmea/demo-fleet.nmea", "--db", db, "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            result.stderr.contains("warning: geofence comb is not in force: 120002 vertices, more than the 100000"),
+            "\(result.stderr)")
+        let events = try OrbitaProcess.run(["events", "--db", db, "--format", "json"])
+        #expect(events.stdout.contains(#""kind":"geofenceEnter""#), "the other fence still raises events")
+        #expect(events.stdout.contains(#""geofence":"yard""#), "the other fence still raises events")
+    }
+
     @Test func badInputIsAClearError() throws {
         let folder = ImportCommandTests.folder()
         let db = folder.appendingPathComponent("bad.sqlite").path
