@@ -60,6 +60,7 @@ public enum GeofenceProblem: Error, Sendable, Equatable, CustomStringConvertible
     /// The self-intersection check would compare more edge pairs than its budget.
     case tooIntricate(ring: Int)
 
+    /// One line for an operator.
     public var description: String {
         switch self {
         case .tooManyVertices(let count, let limit):

@@ -27,6 +27,7 @@ public final class ZoneSet: Sendable {
         /// What is wrong with it.
         public let reason: String
 
+        /// One line for an operator.
         public var description: String { "geofence \(name) is not in force: \(reason)" }
     }
     /// The fences' index.
