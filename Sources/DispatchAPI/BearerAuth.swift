@@ -23,13 +23,14 @@ public struct BearerAuth: RouterMiddleware {
         }
         let secret = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
         let hash = TokenSecret.sha256(secret)
-        guard secret.count <= 200, let token = try store.use({ try $0.token(secretSHA256: hash) }) else {
+        guard secret.count <= 200, let token = try await store.use({ try $0.token(secretSHA256: hash) }) else {
             return Self.unauthorized("unknown token")
         }
         guard token.revoked == nil else { return Self.unauthorized("revoked token") }
         var context = context
         context.role = token.role
         context.tokenName = token.name
+        context.tokenHash = hash
         return try await next(request, context)
     }
 

@@ -11,6 +11,8 @@ public struct DispatchContext: RequestContext, WebSocketRequestContext {
     public var role: AccessRole?
     /// The token's name, for logs.
     public var tokenName: String?
+    /// The SHA-256 of the token's secret (a long-lived WebSocket checks it again, so that revoking ends it).
+    public var tokenHash: String?
     /// Where a WebSocket upgrade leaves its handler (`/api/live`).
     public let webSocket = WebSocketHandlerReference<DispatchContext>()
 

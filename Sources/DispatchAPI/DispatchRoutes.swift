@@ -25,12 +25,12 @@ public enum DispatchRoutes {
             try require(.viewer, context)
             // The live feed's cursor as of this snapshot, read first: a client that follows `/api/live?after=` it
             // gets everything committed after (some of it twice, never nothing).
-            let latest = try store.use { try $0.latestNumbers() }
-            let positions = try store.use { try $0.lastPositions() }
+            let latest = try await store.use { try $0.latestNumbers() }
+            let positions = try await store.use { try $0.lastPositions() }
             let last = Dictionary(positions.map { ($0.vehicleID, $0) }, uniquingKeysWith: { a, _ in a })
             let now = UTCInstant.now
-            let offRoute = try store.use { try $0.offRouteVehicles() }
-            let vehicles = try store.use { try $0.vehicles() }.map { vehicle in
+            let offRoute = try await store.use { try $0.offRouteVehicles() }
+            let vehicles = try await store.use { try $0.vehicles() }.map { vehicle in
                 var object = vehicleJSON(vehicle, last: last[vehicle.id], now: now)
                 object["off_route"] = offRoute.contains(vehicle.id)
                 return object
@@ -42,13 +42,17 @@ public enum DispatchRoutes {
         api.get("vehicles/{id}/track") { request, context in
             try require(.viewer, context)
             let id = try context.parameters.require("id")
-            guard try store.use({ try $0.vehicle(id: id) }) != nil else { return error(.notFound, "no vehicle \(id)") }
+            guard try await store.use({ try $0.vehicle(id: id) }) != nil else {
+                return error(.notFound, "no vehicle \(id)")
+            }
             let query = request.uri.queryParameters
             let from = try instant(query["from"].map(String.init), "from")
             let to = try instant(query["to"].map(String.init), "to")
             let limit = try integer(query["limit"].map(String.init), "limit", default: 10_000, range: 1...100_000)
-            let points = try store.use { try $0.track(vehicleID: id, from: from, to: to) }
-            let kept = points.suffix(limit)
+            // The limit is in the query: the latest `limit` fixes of the range, never the whole track.
+            let (kept, truncated) = try await store.use(heavy: true) {
+                try $0.track(vehicleID: id, from: from, to: to, latest: limit)
+            }
             let feature: [String: Any] = [
                 "type": "Feature",
                 "geometry": [
@@ -59,7 +63,13 @@ public enum DispatchRoutes {
                     "vehicle": id, "times": kept.map(\.time.iso8601),
                     "speeds_mps": kept.map { $0.speedMetersPerSecond as Any? ?? NSNull() },
                     "courses_deg": kept.map { $0.courseDegrees as Any? ?? NSNull() },
-                    "truncated": points.count > kept.count,
+                    "truncated": truncated,
+                    // The next (older) page: the same request with this `to`.
+                    "next_to": truncated
+                        ? (kept.first.map {
+                            UTCInstant(microsecondsSinceEpoch: $0.time.microsecondsSinceEpoch - 1).iso8601
+                        }
+                            as Any? ?? NSNull()) : NSNull(),
                 ] as [String: Any],
             ]
             return json(feature, status: .ok)
@@ -83,9 +93,11 @@ public enum DispatchRoutes {
             filter.limit = try integer(query["limit"].map(String.init), "limit", default: 100, range: 1...1_000)
             let before = try query["before"].map { try integer(String($0), "before", default: 0, range: 1...Int.max) }
             let unacknowledged = query["unacknowledged"] == "true"
-            let page = try store.use {
+            let eventFilter = filter
+            let page = try await store.use(heavy: true) {
                 try $0.storedEvents(
-                    filter, order: .newestFirst, beforeID: before.map(Int64.init), unacknowledgedOnly: unacknowledged)
+                    eventFilter, order: .newestFirst, beforeID: before.map(Int64.init),
+                    unacknowledgedOnly: unacknowledged)
             }
             var body: [String: Any] = ["events": page.map(eventJSON)]
             if page.count == filter.limit, let last = page.last { body["next"] = "before=\(last.id)" }
@@ -95,7 +107,7 @@ public enum DispatchRoutes {
         api.post("events/{id}/ack") { _, context in
             try require(.dispatcher, context)
             guard let id = Int64(try context.parameters.require("id")) else { return error(.badRequest, "bad id") }
-            guard let event = try store.use({ try $0.acknowledgeEvent(id: id, at: .now) }) else {
+            guard let event = try await store.use({ try $0.acknowledgeEvent(id: id, at: .now) }) else {
                 return error(.notFound, "no event \(id)")
             }
             return json(eventJSON(event), status: .ok)
@@ -108,7 +120,7 @@ public enum DispatchRoutes {
             guard let vehicle = body["vehicle"] as? String, !vehicle.isEmpty else {
                 return error(.badRequest, "vehicle is required")
             }
-            guard try store.use({ try $0.vehicle(id: vehicle) }) != nil else {
+            guard try await store.use({ try $0.vehicle(id: vehicle) }) != nil else {
                 return error(.notFound, "no vehicle \(vehicle)")
             }
             let from = try instant(body["from"] as? String, "from") ?? .now
@@ -116,14 +128,16 @@ public enum DispatchRoutes {
                 return error(.badRequest, "to (ISO 8601, not before from) is required")
             }
             let reason = (body["reason"] as? String).map { String($0.prefix(500)) } ?? "approved detour"
-            try store.use { try $0.exempt(RouteExemption(vehicleID: vehicle, from: from, to: to, reason: reason)) }
+            try await store.use {
+                try $0.exempt(RouteExemption(vehicleID: vehicle, from: from, to: to, reason: reason))
+            }
             return json(
                 ["vehicle": vehicle, "from": from.iso8601, "to": to.iso8601, "reason": reason], status: .created)
         }
 
         api.get("geofences") { _, context in
             try require(.viewer, context)
-            let features = try store.use { try $0.geofences() }.map(GeoJSON.feature(of:))
+            let features = try await store.use(heavy: true) { try $0.geofences() }.map(GeoJSON.feature(of:))
             return json(["type": "FeatureCollection", "features": features], status: .ok)
         }
 
@@ -139,7 +153,7 @@ public enum DispatchRoutes {
                 return DispatchRoutes.error(.badRequest, "not a geofence shape: \(error)")
             }
             let fence = Geofence(name: name, shape: shape)
-            if let problem = fenceLimits.problem(adding: fence, to: try store.use { try $0.geofences() }) {
+            if let problem = fenceLimits.problem(adding: fence, to: try await store.use { try $0.geofences() }) {
                 let status: HTTPResponse.Status =
                     switch problem {
                     case .tooManyVertices, .totalVerticesExceeded: .contentTooLarge
@@ -147,14 +161,14 @@ public enum DispatchRoutes {
                     }
                 return error(status, "geofence \(name): \(problem)")
             }
-            try store.use { try $0.save(fence) }
+            try await store.use { try $0.save(fence) }
             return json(GeoJSON.feature(of: fence), status: .ok)
         }
 
         api.delete("geofences/{name}") { _, context in
             try require(.admin, context)
             let name = try context.parameters.require("name")
-            guard try store.use({ try $0.removeGeofence(named: name) }) else {
+            guard try await store.use({ try $0.removeGeofence(named: name) }) else {
                 return error(.notFound, "no geofence \(name)")
             }
             return Response(status: .noContent)
@@ -162,8 +176,10 @@ public enum DispatchRoutes {
 
         api.get("routes") { _, context in
             try require(.viewer, context)
-            let assignments = try store.use { try $0.assignments() }
-            let features = try store.use { try $0.routes() }.map { GeoJSON.feature(of: $0, assignments: assignments) }
+            let assignments = try await store.use { try $0.assignments() }
+            let features = try await store.use { try $0.routes() }.map {
+                GeoJSON.feature(of: $0, assignments: assignments)
+            }
             return json(["type": "FeatureCollection", "features": features], status: .ok)
         }
 
@@ -172,7 +188,7 @@ public enum DispatchRoutes {
             let id = try context.parameters.require("id")
             guard (1...64).contains(id.count) else { return error(.badRequest, "an ID is 1–64 characters") }
             let body = try await object(request, context)
-            var vehicle = try store.use { try $0.vehicle(id: id) } ?? Vehicle(id: id)
+            var vehicle = try await store.use { try $0.vehicle(id: id) } ?? Vehicle(id: id)
             if let name = body["name"] as? String { vehicle.name = String(name.prefix(200)) }
             if let kindName = body["kind"] as? String {
                 guard let kind = VehicleKind(rawValue: kindName) else {
@@ -183,7 +199,8 @@ public enum DispatchRoutes {
             if let registration = body["registration"] as? String {
                 vehicle.registration = String(registration.prefix(50))
             }
-            try store.use { try $0.save(vehicle) }
+            let saved = vehicle
+            try await store.use { try $0.save(saved) }
             return json(vehicleJSON(vehicle, last: nil, now: .now), status: .ok)
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 public import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
+import NIOWebSocket
 import OrbitaModel
 import Storage
 
@@ -12,6 +13,8 @@ import Storage
 public enum LiveFeed {
     /// How often the feed looks for new data, seconds.
     public static let pollInterval = 0.25
+    /// How often a session's token is checked again (revoking it ends the session within this).
+    static let tokenRecheck = Duration.seconds(1)
     /// Messages read from the database per poll at most (a client far behind catches up over several polls).
     public static let batch = 2_000
 
@@ -60,24 +63,27 @@ public enum LiveFeed {
             },
             onUpgrade: { inbound, outbound, context in
                 let after = context.request.uri.queryParameters["after"].flatMap { Cursor(String($0)) }
-                try await stream(to: outbound, inbound: inbound, store: store, after: after)
+                try await stream(
+                    to: outbound, inbound: inbound, store: store, after: after,
+                    tokenHash: context.requestContext.tokenHash)
             })
     }
 
     /// Sends `hello` with the starting cursor, then every new fix and event, until the client goes away.
     static func stream(
-        to outbound: WebSocketOutboundWriter, inbound: WebSocketInboundStream, store: DispatchStore, after: Cursor?
+        to outbound: WebSocketOutboundWriter, inbound: WebSocketInboundStream, store: DispatchStore, after: Cursor?,
+        tokenHash: String?
     ) async throws {
         let cursor: Cursor
         if let after {
             cursor = after
         } else {
-            let latest = try store.use { try $0.latestNumbers() }
+            let latest = try await store.use { try $0.latestNumbers() }
             cursor = Cursor(fix: latest.fix, event: latest.event)
         }
         try await outbound.write(.text(text(["type": "hello", "cursor": cursor.text])))
         let start = cursor
-        let poller = Task { try await poll(outbound, store: store, from: start) }
+        let poller = Task { try await poll(outbound, store: store, from: start, tokenHash: tokenHash) }
         defer { poller.cancel() }
         // The client's frames are not used; the stream ends when it closes.
         for try await _ in inbound {}
@@ -86,17 +92,30 @@ public enum LiveFeed {
     }
 
     /// Sends what was committed after `start`, every `pollInterval`, until cancelled or the connection fails.
-    private static func poll(_ outbound: WebSocketOutboundWriter, store: DispatchStore, from start: Cursor)
-        async throws
-    {
+    private static func poll(
+        _ outbound: WebSocketOutboundWriter, store: DispatchStore, from start: Cursor, tokenHash: String?
+    ) async throws {
         var cursor = start
+        var lastTokenCheck = ContinuousClock.now
         while !Task.isCancelled {
-            let fixes = try store.use { try $0.fixes(afterID: cursor.fix, limit: batch) }
-            let events = try store.use {
-                try $0.storedEvents(EventQuery(limit: batch), order: .oldestFirst, afterID: cursor.event)
+            // The token is checked again every second: revoking it ends the session (close code 1008).
+            if let tokenHash, ContinuousClock.now - lastTokenCheck >= tokenRecheck {
+                lastTokenCheck = ContinuousClock.now
+                let token = try await store.use { try $0.token(secretSHA256: tokenHash) }
+                if token == nil || token?.revoked != nil {
+                    try await outbound.close(.policyViolation, reason: "token revoked")
+                    return
+                }
+            }
+            let after = cursor
+            let fixes = try await store.use { try $0.fixes(afterID: after.fix, limit: batch) }
+            let events = try await store.use {
+                try $0.storedEvents(EventQuery(limit: batch), order: .oldestFirst, afterID: after.event)
             }
             for (id, point) in fixes {
                 cursor.fix = id
+                // Stored but not a position yet: dated ahead of the server's clock (see `FixFlags.ahead`).
+                if point.flags.contains(.ahead) { continue }
                 try await outbound.write(.text(text(position(point, cursor: cursor))))
             }
             for stored in events {

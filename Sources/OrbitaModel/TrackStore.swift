@@ -50,6 +50,9 @@ public struct FixFlags: OptionSet, Sendable, Hashable {
     public static let held = FixFlags(rawValue: 1 << 1)
     /// The position was converted from another datum (DTM) to WGS 84.
     public static let datumConverted = FixFlags(rawValue: 1 << 2)
+    /// Dated ahead of the server's clock by more than the skew tolerance (a tracker clock ahead, or a forged
+    /// datagram): stored, but it did not move the live state and is not the vehicle's last position.
+    public static let ahead = FixFlags(rawValue: 1 << 3)
 }
 
 /// A fix as stored: a vehicle's accepted position at a time, in WGS 84.

@@ -231,6 +231,10 @@ public enum ConfigFile {
             "commit_interval": double(\.commitInterval),
             "commit_size": int(\.commitSize),
             "cache_mb": int(\.cacheMegabytes),
+            "api_connections": int(\.apiConnections),
+            "http_max_header_bytes": int(\.httpLimits.maximumHeadBytes),
+            "http_head_timeout": double(\.httpLimits.headTimeoutSeconds),
+            "http_idle_timeout": double(\.httpLimits.idleTimeoutSeconds),
             "max_fence_vertices": int(\.fenceLimits.maximumVerticesPerFence),
             "max_total_fence_vertices": int(\.fenceLimits.maximumTotalVertices),
             "log_level": Field(

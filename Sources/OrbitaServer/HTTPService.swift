@@ -1,5 +1,6 @@
 import DispatchAPI
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Ingest
 import Logging
@@ -24,12 +25,22 @@ final class HTTPService: Sendable {
     /// Starts the server and waits until it listens, however long that takes.
     /// - Throws: `ListenerError` when it cannot listen (port in use, permission, an address that does not resolve).
     static func start(
-        router: Router<DispatchContext>, webSocketRouter: Router<DispatchContext>, address: HostPort, logger: Logger
+        router: Router<DispatchContext>, webSocketRouter: Router<DispatchContext>, address: HostPort,
+        limits: HTTPLimits = HTTPLimits(), logger: Logger
     ) async throws(ListenerError) -> HTTPService {
         let started = OneShot<Result<String, ListenerError>>()
         let ended = OneShot<String>()
+        let webSocketResponder = webSocketRouter.buildResponder()
+        let server = HTTPServerBuilder { responder in
+            GuardedHTTPChannel(
+                inner: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, webSocketResponder: webSocketResponder,
+                    configuration: .init(
+                        http1: .init(idleTimeout: .milliseconds(Int64(limits.idleTimeoutSeconds * 1_000))))),
+                limits: limits)
+        }
         let app = Application(
-            router: router, server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
+            router: router, server: server,
             configuration: .init(address: .hostname(address.host, port: address.port)),
             onServerRunning: { channel in
                 let bound = HostPort(host: address.host, port: channel.localAddress?.port ?? address.port)

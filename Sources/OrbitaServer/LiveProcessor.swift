@@ -47,6 +47,9 @@ final class LiveProcessor: @unchecked Sendable {
     private let unregisteredCounter = Counter(
         label: "orbita_fixes_dropped_total", dimensions: [("reason", "unregistered")])
     private let storedCounter = Counter(label: "orbita_fixes_stored_total")
+    /// Fixes the pipeline could not process (a frame that cannot be made, a store error): counted, never silent.
+    private let failedCounter = Counter(
+        label: "orbita_fixes_dropped_total", dimensions: [("reason", "processing_error")])
     private let duplicateCounter = Counter(label: "orbita_fixes_duplicate_total")
     private let commitTimer = Timer(label: "orbita_commit_seconds")
     private let depthGauge = Gauge(label: "orbita_queue_depth")
@@ -136,6 +139,7 @@ final class LiveProcessor: @unchecked Sendable {
                     do throws(TrackImporter.ImportError) {
                         try importer.ingest(fix, vehicleID: vehicle, source: batch.source)
                     } catch {
+                        failedCounter.increment()
                         logger.error("fix not processed", metadata: ["vehicle": "\(vehicle)", "error": "\(error)"])
                     }
                     decided += 1

@@ -1,6 +1,7 @@
 import Dispatch
 import DispatchAPI
 import Foundation
+import Geodesy
 import Hummingbird
 import HummingbirdWebSocket
 public import Ingest
@@ -45,6 +46,10 @@ public struct ServerSettings: Sendable {
     public var cacheMegabytes = 512
     /// Vertex budgets of geofences (the API refuses fences over them; stored ones over them are skipped).
     public var fenceLimits = GeofenceLimits()
+    /// Database connections of the dispatch API: queries that run at once (heavy ones, such as tracks, at most half).
+    public var apiConnections = 4
+    /// HTTP connection limits: request head size, time to send it, keep-alive idle time.
+    public var httpLimits = HTTPLimits()
 
     /// Creates settings with the defaults of `orbita serve`.
     public init(
@@ -66,6 +71,12 @@ public struct ServerSettings: Sendable {
     }
 }
 
+/// Why a server could not start (besides a listener, `ListenerError`).
+public struct StartupError: Error, CustomStringConvertible {
+    /// One line for the operator.
+    public let description: String
+}
+
 /// The live server: ingest listeners → processor thread (pipeline, events) → writer thread (SQLite), with an HTTP port
 /// for metrics and health. SIGINT/SIGTERM stop accepting, drain the queue and commit everything accepted; a second
 /// signal exits at once.
@@ -78,6 +89,15 @@ public enum OrbitaServer {
     /// - Throws: `ListenerError`, or the store's error when the database cannot be opened.
     public static func run(_ settings: ServerSettings, logger: Logger) async throws -> Int32 {
         let signals = SignalWatcher()
+        // PROJ and its database, before anything is accepted: a server that cannot project would count every fix
+        // as a processing error.
+        do throws(ProjError) {
+            _ = try LocalFrame(crs: settings.crs ?? "EPSG:32637")
+        } catch {
+            throw StartupError(
+                description: "PROJ cannot make the metric frame \(settings.crs ?? "EPSG:32637"): \(error)"
+                    + " (is proj-data installed? is --crs a projected CRS?)")
+        }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let store = try SQLiteTrackStore(path: settings.database, cacheMegabytes: settings.cacheMegabytes)
@@ -91,13 +111,16 @@ public enum OrbitaServer {
         var http: HTTPService?
         if let address = settings.http {
             let router = Router(context: DispatchContext.self)
-            let apiStore = DispatchStore(try SQLiteTrackStore(path: settings.database, cacheMegabytes: 16))
+            let apiStore = try DispatchStore(connections: settings.apiConnections) {
+                try SQLiteTrackStore(path: settings.database, cacheMegabytes: 16)
+            }
             DispatchRoutes.register(on: router, store: apiStore, fenceLimits: settings.fenceLimits)
             let webSocketRouter = Router(context: DispatchContext.self)
             LiveFeed.register(webSocketRouter: webSocketRouter, httpRouter: router, store: apiStore)
             registerOperations(on: router, registry: registry, processor: processor, listeners: listenersBox)
             http = try await HTTPService.start(
-                router: router, webSocketRouter: webSocketRouter, address: address, logger: logger)
+                router: router, webSocketRouter: webSocketRouter, address: address, limits: settings.httpLimits,
+                logger: logger)
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var ingest = settings.ingest

@@ -227,7 +227,28 @@ public final class SQLiteTrackStore: TrackStore {
         }
     }
 
-    /// The last stored fix of every vehicle that has one.
+    /// The latest `limit` fixes of a vehicle in a time range, in time order, and whether older ones in the range were
+    /// left out: the limit is in the query (newest first on the (vehicle, time) index), so memory and time grow with
+    /// the limit, not with the track.
+    public func track(
+        vehicleID: String, from: UTCInstant?, to: UTCInstant?, latest limit: Int
+    ) throws(StoreError) -> (points: [TrackPoint], truncated: Bool) {
+        let rows = try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    \(Self.selectPoints) WHERE v.id = ? AND f.time_us BETWEEN ? AND ? ORDER BY f.time_us DESC LIMIT ?
+                    """,
+                arguments: [
+                    vehicleID, from?.microsecondsSinceEpoch ?? Int64.min, to?.microsecondsSinceEpoch ?? Int64.max,
+                    max(0, limit) + 1,
+                ]
+            ).map(Self.trackPoint)
+        }
+        return (Array(rows.prefix(max(0, limit)).reversed()), rows.count > max(0, limit))
+    }
+
+    /// The last stored fix of every vehicle that has one (fixes flagged `ahead` of the clock are not positions yet).
     public func lastPositions() throws(StoreError) -> [TrackPoint] {
         try read { db in
             try Row.fetchAll(
@@ -235,10 +256,11 @@ public final class SQLiteTrackStore: TrackStore {
                 sql: """
                     SELECT f.*, v.id AS vehicle_id, s.name AS source FROM vehicles v JOIN fixes f
                         ON f.vehicle_key = v.key AND f.time_us = (
-                            SELECT max(time_us) FROM fixes WHERE vehicle_key = v.key)
+                            SELECT time_us FROM fixes WHERE vehicle_key = v.key AND (flags & ?) = 0
+                            ORDER BY time_us DESC LIMIT 1)
                         JOIN sources s ON s.key = f.source_key
                     ORDER BY v.id
-                    """
+                    """, arguments: [FixFlags.ahead.rawValue]
             ).map(Self.trackPoint)
         }
     }

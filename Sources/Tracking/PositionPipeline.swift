@@ -33,6 +33,7 @@ public final class PositionPipeline {
     private let clock: any PipelineClock
     private let validity = ValidityStage()
     private let time: TimeStage
+    private let aheadToleranceMicroseconds: Int64
     private let accuracy: AccuracyStage
     private let datum: DatumStage
     private let order = OrderStage()
@@ -97,6 +98,7 @@ public final class PositionPipeline {
         self.configuration = configuration
         self.frame = frame
         self.clock = clock
+        aheadToleranceMicroseconds = Int64(configuration.aheadToleranceSeconds * 1e6)
         time = TimeStage(
             futureToleranceMicroseconds: Int64(configuration.futureToleranceSeconds * 1e6),
             maximumAgeMicroseconds: configuration.maximumAgeSeconds.map { Int64($0 * 1e6) })
@@ -169,6 +171,17 @@ public final class PositionPipeline {
             reason != .future || time.process(&candidate, now: now(refresh: true)) != .pass
         {
             return .dropped(reason)
+        }
+        if candidate.point.time.microsecondsSinceEpoch > now().microsecondsSinceEpoch + aheadToleranceMicroseconds,
+            candidate.point.time.microsecondsSinceEpoch
+                > now(refresh: true).microsecondsSinceEpoch + aheadToleranceMicroseconds
+        {
+            // Held out of the live state: stored (nothing is lost), flagged, and the vehicle's "now" stays.
+            if case .drop(let reason) = accuracy.process(&candidate) { return .dropped(reason) }
+            if case .drop(let reason) = datum.process(&candidate) { return .dropped(reason) }
+            candidate.point.flags.insert(.ahead)
+            points.append(candidate.point)
+            return .late
         }
         if case .drop(let reason) = accuracy.process(&candidate) { return .dropped(reason) }
         if case .drop(let reason) = datum.process(&candidate) { return .dropped(reason) }

@@ -3,6 +3,10 @@
 public struct TrackingConfiguration: Sendable, Hashable {
     /// Fixes more than this far in the future (tracker clock ahead) are dropped, seconds.
     public var futureToleranceSeconds: Double = 600
+    /// Fixes dated more than this ahead of the clock (but within `futureToleranceSeconds`) are stored flagged
+    /// `ahead` and do not move the vehicle's live state, seconds: a genuine GNSS fix is never ahead of an
+    /// NTP-synchronised server, so one stamped minutes ahead cannot freeze a vehicle or turn its real fixes `late`.
+    public var aheadToleranceSeconds: Double = 30
     /// Fixes older than this (relative to the clock) are dropped, seconds; nil keeps history of any age (imports).
     public var maximumAgeSeconds: Double? = nil
     /// Fixes with a larger HDOP are dropped.

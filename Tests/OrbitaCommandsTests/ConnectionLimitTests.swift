@@ -140,4 +140,38 @@ struct ConnectionLimitTests {
         let stored = try ServeCommandTests.fixes(db)["TCP00001"] ?? []
         #expect(stored.count == cycle)
     }
+
+    /// With 256 descriptors and 300 connections that never send, accepting stops before the descriptors run out:
+    /// `/health` answers and every fix of a registered tracker is stored (before: 1,100 idle connections under 1,024
+    /// descriptors starved PROJ and SQLite, and fixes were lost uncounted).
+    @Test func descriptorsAreNeverExhaustedByIdleConnections() throws {
+        let folder = ImportCommandTests.folder()
+        let db = folder.appendingPathComponent("descriptors.sqlite").path
+        #expect(try OrbitaProcess.run(["vehicles", "add", "FD000001", "--db", db]).status == 0)
+        let server = try LiveServer(
+            db: db, ["--ack", "--commit-interval", "0.2"], launcher: ["/usr/bin/prlimit", "--nofile=256:256"])
+        let port = try #require(Int(server.tcp.split(separator: ":").last ?? ""))
+        let tracker = try #require(TCPConnection(from: "127.0.0.1", to: port))
+        let crowd = (2...4).flatMap { host in
+            (0..<100).compactMap { _ in TCPConnection(from: "127.0.0.\(host)", to: port) }
+        }
+        #expect(crowd.count == 300, "the kernel's backlog holds what the server does not accept")
+        for cycle in 0..<20 {
+            let time = String(format: "1300%02d.00", cycle)
+            tracker.send(
+                sentence("PGID,FD000001")
+                    + sentence("GNRMC,\(time),A,5545.\(1000 + cycle),N,03737.0000,E,0.0,,261126,,,A")
+                    + sentence("GNGGA,\(time),5545.\(1000 + cycle),N,03737.0000,E,1,12,0.8,150.0,M,14.0,M,,"))
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 2.5)
+        #expect(server.get("/health").status == 200)
+        #expect(server.metric("orbita_tcp_accept_paused_total") >= 1)
+        #expect(server.metric("orbita_tcp_connections") <= 192, "a quarter of 256 descriptors kept in reserve")
+        let acknowledged = tracker.readAvailable().components(separatedBy: "OK\r\n").count - 1
+        #expect(acknowledged == 20)
+        for connection in crowd + [tracker] { connection.close() }
+        #expect(server.stop(SIGTERM) == 0, "\(server.log)")
+        #expect(try ServeCommandTests.fixes(db)["FD000001"]?.count == 20)
+    }
 }

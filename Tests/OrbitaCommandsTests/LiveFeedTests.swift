@@ -112,4 +112,35 @@ struct LiveFeedTests {
         #expect(keys.count == 120, "4 vehicles × 30 fixes, each once: got \(keys.count)")
         #expect(Set(keys).count == keys.count, "a fix sent twice")
     }
+
+    /// Revoking a token ends the sessions opened with it within the recheck interval (before: 83 messages after
+    /// `orbita token revoke`, and the session went on).
+    @Test func revokingATokenEndsItsSessions() async throws {
+        let folder = ImportCommandTests.folder()
+        let db = folder.appendingPathComponent("revoke.sqlite").path
+        let created = try OrbitaProcess.run(["token", "create", "--role", "viewer", "--name", "kiosk", "--db", db])
+        let token = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try LiveServer(db: db, ["--register-unknown", "--commit-interval", "0.2"])
+        defer { _ = server.stop(SIGTERM) }
+        let sender = try server.simulate(
+            vehicles: 2, rate: 5, duration: 12, route: try ServeCommandTests.zones(folder, db: db), prefix: "REV")
+        defer { sender.terminate() }
+        let began = ContinuousClock.now
+        let http = server.http
+        async let session = Self.listen(http, token: token, seconds: 20)
+        try await Task.sleep(for: .seconds(2))
+        let listed = try OrbitaProcess.run(["token", "list", "--db", db]).stdout
+        let id = try #require(
+            listed.split(separator: "\n").first { $0.hasSuffix("kiosk") }?.split(separator: " ").first.map(String.init))
+        #expect(try OrbitaProcess.run(["token", "revoke", id, "--db", db]).status == 0)
+        let revokedAt = ContinuousClock.now
+        let messages = await session
+        let ended = ContinuousClock.now
+        // The session ended long before its 20 s, within the 1 s recheck and a poll of the revocation.
+        #expect(ended - revokedAt < .seconds(5), "the session went on \(ended - revokedAt) after the revoke")
+        #expect(ended - began < .seconds(15))
+        if case .success(let received) = messages {
+            #expect(received.first?["type"] as? String == "hello")
+        }
+    }
 }

@@ -14,13 +14,15 @@ final class LiveServer {
     let readyLine: String
     private let errors: Pipe
 
-    init(db: String, _ extra: [String] = [], environment: [String: String] = [:]) throws {
-        process.executableURL = OrbitaProcess.binary
+    /// - Parameter launcher: a command that runs the server (e.g. `prlimit --nofile=256:256`), or none.
+    init(db: String, _ extra: [String] = [], environment: [String: String] = [:], launcher: [String] = []) throws {
+        process.executableURL = launcher.first.map { URL(fileURLWithPath: $0) } ?? OrbitaProcess.binary
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
         process.arguments =
-            ["serve", "--db", db, "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"] + extra
+            (launcher.isEmpty ? [] : Array(launcher.dropFirst()) + [OrbitaProcess.binary.path])
+            + ["serve", "--db", db, "--udp", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"] + extra
         let out = Pipe()
         errors = Pipe()
         process.standardOutput = out

@@ -57,6 +57,32 @@ struct PipelineTests {
         #expect(p.states["v"]?.accepted == 0)
     }
 
+    /// A fix stamped 9 minutes ahead of the clock (inside the 10-minute `future` limit) is stored flagged `ahead`
+    /// and does not become the vehicle's "now": the genuine fixes after it are accepted, not `late` (before: the
+    /// forged fix froze the vehicle for 9 minutes).
+    @Test func aFixAheadOfTheClockDoesNotTakeOverTheLiveState() throws {
+        let p = try pipeline()
+        let now = 86_400
+        guard case .late(let forged) = p.process(fix(now + 540, lat: 55.9), vehicleID: "v", source: "t") else {
+            Issue.record("a fix 9 minutes ahead must be stored without moving the vehicle")
+            return
+        }
+        #expect(forged.flags.contains(.ahead) && !forged.flags.contains(.late))
+        for second in [now - 5, now - 4, now - 3] {
+            guard case .accepted(let point) = p.process(fix(second), vehicleID: "v", source: "t") else {
+                Issue.record("a genuine fix after the forged one was not accepted")
+                return
+            }
+            #expect(point.flags.isEmpty)
+        }
+        #expect(p.states["v"]?.accepted == 3)
+        // Within the tolerance (a clock 20 s ahead): an ordinary fix.
+        guard case .accepted = p.process(fix(now + 20), vehicleID: "v", source: "t") else {
+            Issue.record("20 s ahead is within the skew tolerance")
+            return
+        }
+    }
+
     @Test func duplicatesAndLateFixes() throws {
         let p = try pipeline()
         #expect(p.process(fix(10), vehicleID: "v", source: "t").point != nil)
