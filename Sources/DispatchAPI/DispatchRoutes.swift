@@ -41,7 +41,8 @@ public enum DispatchRoutes {
 
         api.get("vehicles/{id}/track") { request, context in
             try require(.viewer, context)
-            let id = try context.parameters.require("id")
+            // Read as stored (IDs made before the one rule may break it), percent-decoded.
+            let id = try decoded(context, "id")
             guard try await store.use({ try $0.vehicle(id: id) }) != nil else {
                 return error(.notFound, "no vehicle \(id)")
             }
@@ -143,8 +144,7 @@ public enum DispatchRoutes {
 
         api.put("geofences/{name}") { request, context in
             try require(.admin, context)
-            let name = try context.parameters.require("name")
-            guard (1...200).contains(name.count) else { return error(.badRequest, "a name is 1–200 characters") }
+            let name = try zoneName(context)
             let buffer = try await request.body.collect(upTo: context.maxUploadSize)
             let shape: GeoShape
             do {
@@ -167,7 +167,8 @@ public enum DispatchRoutes {
 
         api.delete("geofences/{name}") { _, context in
             try require(.admin, context)
-            let name = try context.parameters.require("name")
+            // Decoded, not checked: a name stored before the rule can still be removed.
+            let name = try decoded(context, "name")
             guard try await store.use({ try $0.removeGeofence(named: name) }) else {
                 return error(.notFound, "no geofence \(name)")
             }
@@ -185,8 +186,7 @@ public enum DispatchRoutes {
 
         api.put("vehicles/{id}") { request, context in
             try require(.admin, context)
-            let id = try context.parameters.require("id")
-            guard (1...64).contains(id.count) else { return error(.badRequest, "an ID is 1–64 characters") }
+            let id = try vehicleID(context)
             let body = try await object(request, context)
             var vehicle = try await store.use { try $0.vehicle(id: id) } ?? Vehicle(id: id)
             if let name = body["name"] as? String { vehicle.name = String(name.prefix(200)) }
@@ -206,6 +206,29 @@ public enum DispatchRoutes {
     }
 
     // MARK: - Helpers
+
+    /// The `{id}` of a path, percent-decoded and checked by `VehicleIdentifier`'s rule (400 otherwise).
+    static func vehicleID(_ context: DispatchContext) throws -> String {
+        let id = try decoded(context, "id")
+        if let problem = VehicleIdentifier.problem(id) { throw HTTPError(.badRequest, message: problem) }
+        return id
+    }
+
+    /// The `{name}` of a path, percent-decoded and checked by `ZoneName`'s rule (400 otherwise).
+    static func zoneName(_ context: DispatchContext) throws -> String {
+        let name = try decoded(context, "name")
+        if let problem = ZoneName.problem(name) { throw HTTPError(.badRequest, message: problem) }
+        return name
+    }
+
+    /// A path parameter, percent-decoded (`Bus%2017` is `Bus 17`); 400 when its escapes are broken.
+    static func decoded(_ context: DispatchContext, _ parameter: String) throws -> String {
+        let raw = try context.parameters.require(parameter)
+        guard let text = raw.removingPercentEncoding else {
+            throw HTTPError(.badRequest, message: "\(parameter): broken percent-encoding")
+        }
+        return text
+    }
 
     static func require(_ role: AccessRole, _ context: DispatchContext) throws {
         guard let held = context.role else { throw HTTPError(.unauthorized, message: "a bearer token is required") }

@@ -29,7 +29,7 @@ public enum DatagramReader {
         decoder.reset()
         var fixes: [Fix] = []
         decoder.decode(bytes) { fixes.append($0) }
-        decoder.finish { fixes.append($0) }
+        decoder.finish(complete: true) { fixes.append($0) }
         let statistics = decoder.statistics
         let rejected = statistics.rejects.values.reduce(0, +)
         guard statistics.sentences > 0 else {

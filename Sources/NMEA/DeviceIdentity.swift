@@ -1,14 +1,13 @@
+import OrbitaModel
+
 /// Device identities as trackers put them in front of or between NMEA sentences (the forms Traccar's `t55`
 /// protocol accepts): `ID$GPRMC…`, `ID,$GPRMC…`, `A/ID/$GPRMC…`, `$IMEI=ID`, `IMEI ID`, a bare ID line, and
 /// the sentences `$PGID,ID`, `$PCPTI,ID,…`, `$DEVID,ID`, `$PSIWMDID,ID` (decoded as `Sentence.identity`).
 public enum DeviceIdentity {
-    /// The longest identity accepted, in bytes.
-    public static let maximumLength = 32
+    /// The longest identity accepted, in bytes (`VehicleIdentifier`'s rule).
+    public static let maximumLength = VehicleIdentifier.maximumLength
 
-    @inline(__always) static func isIDByte(_ byte: UInt8) -> Bool {
-        isUpperOrDigit(byte) || (byte &- UInt8(ascii: "a")) < 26 || byte == UInt8(ascii: "-")
-            || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
-    }
+    @inline(__always) static func isIDByte(_ byte: UInt8) -> Bool { VehicleIdentifier.isAllowed(byte) }
 
     /// The identity in text that precedes a `$` on the same line, or nil when the text is not one.
     static func prefix(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {

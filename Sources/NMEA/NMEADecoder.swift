@@ -102,13 +102,25 @@ public final class NMEADecoder {
     }
 
     /// Decodes the unterminated last line, if any, and emits every open cycle.
-    public func finish(emit: (Fix) -> Void) {
+    /// - Parameter complete: whether the input ended where the sender ended it (a datagram is whole). When not (a
+    ///   file, a TCP stream), an unterminated last line without a checksum may have been cut mid-field (altitude
+    ///   14.0 for 141.1): it is counted as `truncated`, not decoded.
+    public func finish(complete: Bool = false, emit: (Fix) -> Void) {
         carryOverflowed = false
         if !carry.isEmpty {
             let line = carry
             carry.removeAll()
-            line.withUnsafeBufferPointer { buffer in
-                if let lineBase = buffer.baseAddress { decodeLine(lineBase, lineBase + buffer.count, emit) }
+            // Trailing spaces and a CR are no checksum; `*` followed by two characters is one.
+            var end = line.count
+            while end > 0 && (line[end - 1] == UInt8(ascii: " ") || line[end - 1] == 13) { end -= 1 }
+            let checksummed = end >= 3 && line[end - 3] == UInt8(ascii: "*")
+            if !complete && !checksummed {
+                statistics.lines += 1
+                statistics.count(.truncated)
+            } else {
+                line.withUnsafeBufferPointer { buffer in
+                    if let lineBase = buffer.baseAddress { decodeLine(lineBase, lineBase + buffer.count, emit) }
+                }
             }
         }
         flushAll(emit: emit)

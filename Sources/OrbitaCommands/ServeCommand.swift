@@ -59,6 +59,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Fixes per commit at most (default 100000).") var commitSize: Int?
     @Option(help: "SQLite page cache, MiB (default 512; the fixes index takes ≈ 25 bytes a fix).") var cacheMb: Int?
     @OptionGroup var fenceLimits: FenceLimitOptions
+    @Option(help: "Drop live fixes older than this many seconds as too_old, or off (default 31622400: 366 days).")
+    var maximumAge: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
     var logLevel: String?
     @Flag(help: "Print the settings in force (defaults, then --config, then flags) as YAML and exit.")
@@ -99,6 +101,16 @@ struct ServeCommand: AsyncParsableCommand {
         if let commitSize { settings.commitSize = commitSize }
         if let cacheMb { settings.cacheMegabytes = cacheMb }
         fenceLimits.apply(to: &settings.fenceLimits)
+        if let maximumAge {
+            if maximumAge == "off" {
+                settings.tracking.maximumAgeSeconds = nil
+            } else if let seconds = Double(maximumAge), seconds > 0 {
+                settings.tracking.maximumAgeSeconds = seconds
+            } else {
+                printError("orbita serve: --maximum-age wants seconds > 0 or off, got \(maximumAge)")
+                throw ExitCode(2)
+            }
+        }
         if let logLevel {
             guard Logger.Level(rawValue: logLevel) != nil else {
                 printError("orbita serve: --log-level: expected trace, debug, info, notice, warning, error or critical")

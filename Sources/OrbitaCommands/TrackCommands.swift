@@ -170,9 +170,7 @@ struct VehiclesAddCommand: ParsableCommand {
     @Option(help: "The registration plate.") var registration: String?
 
     func validate() throws {
-        guard !id.isEmpty, id.count <= 32, id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            throw ValidationError("a vehicle ID is 1–32 printable ASCII characters without spaces")
-        }
+        if let problem = VehicleIdentifier.problem(id) { throw ValidationError(problem) }
     }
 
     func run() throws {

@@ -31,6 +31,7 @@ struct GeofenceCommand: ParsableCommand {
         @OptionGroup var fenceLimits: FenceLimitOptions
 
         func validate() throws {
+            if let problem = ZoneName.problem(name) { throw ValidationError(problem) }
             guard (geojson == nil) != (circle == nil) else {
                 throw ValidationError("give exactly one of --geojson FILE and --circle LAT,LON,RADIUS_M")
             }

@@ -51,6 +51,9 @@ public struct ServerSettings: Sendable {
     /// HTTP connection limits: request head size, time to send it, keep-alive idle time.
     public var httpLimits = HTTPLimits()
 
+    /// Fixes older than this are dropped live unless configured otherwise, seconds (366 days).
+    public static let liveMaximumAgeSeconds = 366.0 * 86_400
+
     /// Creates settings with the defaults of `orbita serve`.
     public init(
         database: String = "orbita.sqlite", ingest: IngestSettings = IngestSettings(),
@@ -60,6 +63,11 @@ public struct ServerSettings: Sendable {
     ) {
         self.database = database
         self.ingest = ingest
+        var tracking = tracking
+        // Live: a fix older than a year is not a blackbox upload but a broken clock (a GPS week rollover dates it
+        // 1999): dropped as too_old. Younger old fixes are stored as late. Imports keep history of any age; so does
+        // a server replaying old logs with `--maximum-age off`.
+        if tracking.maximumAgeSeconds == nil { tracking.maximumAgeSeconds = Self.liveMaximumAgeSeconds }
         self.http = http
         self.registerUnknown = registerUnknown
         self.tracking = tracking

@@ -17,6 +17,11 @@ enum StageOutcome: Equatable {
 
 /// Validity: a position (mode ≥ 2, coordinates in range, not 0°/0°) at a dated time.
 struct ValidityStage {
+    /// Plausible altitudes, metres above sea level: a value outside (a receiver's placeholder, a corrupt field) is
+    /// not stored; the position is.
+    static let altitudes: ClosedRange<Double> = -1_000...20_000
+    /// Plausible speeds, m/s (2,160 km/h: nothing a fleet drives or flies is faster); beyond: not stored.
+    static let speeds: ClosedRange<Double> = 0...600
     func process(_ fix: Fix, vehicleID: String, source: String) -> Result<PipelineFix, DropReason> {
         guard fix.mode >= .twoDimensional, let latitude = fix.latitude, let longitude = fix.longitude else {
             return .failure(.noFix)
@@ -30,9 +35,10 @@ struct ValidityStage {
         if let value = course, !(0...360).contains(value) { course = nil }
         let point = TrackPoint(
             vehicleID: vehicleID, time: time, coordinate: Coordinate(latitude: latitude, longitude: longitude),
-            altitudeMSL: fix.altitudeMSL.flatMap { (-1000...100_000).contains($0) ? $0 : nil },
-            speedMetersPerSecond: fix.speedMetersPerSecond.flatMap { $0 >= 0 && $0.isFinite ? $0 : nil },
-            courseDegrees: course, mode: fix.mode, quality: fix.quality, hdop: fix.hdop.flatMap { $0 >= 0 ? $0 : nil },
+            altitudeMSL: fix.altitudeMSL.flatMap { Self.altitudes.contains($0) ? $0 : nil },
+            speedMetersPerSecond: fix.speedMetersPerSecond.flatMap { Self.speeds.contains($0) ? $0 : nil },
+            courseDegrees: course, mode: fix.mode, quality: fix.quality,
+            hdop: fix.hdop.flatMap { (0...99.99).contains($0) ? $0 : nil },
             satellitesUsed: fix.satellitesUsed.flatMap { $0 >= 0 ? $0 : nil }, satellitesInView: fix.satellitesInView,
             datum: fix.datum, source: source)
         return .success(PipelineFix(point: point))

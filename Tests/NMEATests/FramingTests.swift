@@ -27,6 +27,34 @@ struct FramingTests {
         #expect(fixes.count == 1 && fixes.first?.device == nil)
     }
 
+    /// A log cut mid-field on its last line, without a checksum: rejected as `truncated`, not stored with the cut
+    /// value (altitude 14.0 for 141.1); the same line ending a datagram is whole and decoded.
+    @Test func anUnterminatedLastLineWithoutAChecksumIsTruncated() {
+        let log =
+            sentence("GPRMC,120000.00,A,5545.0000,N,03737.0000,E,0.0,,261126,,,A") + "\r\n"
+            + "$GPGGA,120000.00,5545.0000,N,03737.0000,E,1,25,1.49,14"
+        let file = NMEADecoder(options: .lenient)
+        var fixes: [Fix] = []
+        file.decode(Array(log.utf8)) { fixes.append($0) }
+        file.finish { fixes.append($0) }
+        #expect(file.statistics.rejects["truncated"] == 1)
+        #expect(fixes.allSatisfy { $0.altitudeMSL == nil && $0.satellitesUsed != 2 })
+        let datagram = NMEADecoder(options: .lenient)
+        fixes = []
+        datagram.decode(Array(log.utf8)) { fixes.append($0) }
+        datagram.finish(complete: true) { fixes.append($0) }
+        #expect(datagram.statistics.rejects["truncated"] == nil)
+        #expect(fixes.contains { $0.altitudeMSL == 14 })
+        // With its checksum, a last line without a newline is whole.
+        let checked = NMEADecoder(options: .lenient)
+        fixes = []
+        checked.decode(Array(sentence("GPGGA,120000.00,5545.0000,N,03737.0000,E,1,25,1.49,141.1,M,14.0,M,,").utf8)) {
+            fixes.append($0)
+        }
+        checked.finish { fixes.append($0) }
+        #expect(fixes.contains { $0.altitudeMSL == 141.1 })
+    }
+
     @Test func acceptsCRLFAndLFAndNulPadding() {
         let text = "\0\0" + Self.rmc + "\r\n" + Self.rmc.replacingOccurrences(of: "123519", with: "123519") + "\n"
         let result = decode(text)

@@ -178,6 +178,11 @@ struct DispatchAPITests {
             // A 30,000-vertex comb (720 KB, under the body limit) over a per-fence budget lowered to 20,000.
             ("PUT", "/api/geofences/comb", ZoneCommandTests.comb(30_000), 413),
             ("PUT", "/api/vehicles/API0001", #"{"kind":"spaceship"}"#, 400),
+            // One ID rule, after percent-decoding: no spaces, no CR/LF, no slashes.
+            ("PUT", "/api/vehicles/Bus%2017", "{}", 400),
+            ("PUT", "/api/vehicles/A%0D%0AB", "{}", 400),
+            ("PUT", "/api/vehicles/A%2FB", "{}", 400),
+            ("PUT", "/api/geofences/a%0Ab", #"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#, 400),
             ("GET", "/api/events?limit=-5", "", 400),
             ("GET", "/api/events?before=abc", "", 400),
             ("POST", "/api/events/abc/ack", "", 400),
@@ -187,6 +192,12 @@ struct DispatchAPITests {
             #expect(result.status == expected, "\(method) \(path) \(body): \(result)")
             #expect(result.body.contains("error"), "\(result.body)")
         }
+        // Percent-encoded names are decoded: `Depot%20North` is the fence `Depot North`.
+        let square = #"{"type":"Polygon","coordinates":[[[37.6,55.7],[37.7,55.7],[37.7,55.8],[37.6,55.7]]]}"#
+        #expect(api.call("PUT", "/api/geofences/Depot%20North", .admin, body: square).status == 200)
+        #expect(api.call("GET", "/api/geofences", .viewer).body.contains(#""name":"Depot North""#))
+        #expect(api.call("DELETE", "/api/geofences/Depot%20North", .admin).status == 204)
+        #expect(api.call("PUT", "/api/vehicles/BUS-17.a", .admin, body: "{}").status == 200)
         // Over the 1 MiB body limit.
         let huge = "{\"vehicle\":\"" + String(repeating: "A", count: 2 << 20) + "\"}"
         #expect(api.call("POST", "/api/detours", .admin, body: huge).status == 413)

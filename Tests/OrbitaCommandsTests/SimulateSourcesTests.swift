@@ -13,7 +13,7 @@ struct SimulateSourcesTests {
         let folder = ImportCommandTests.folder()
         let live = folder.appendingPathComponent("replayed.sqlite").path
         let offline = folder.appendingPathComponent("imported.sqlite").path
-        let server = try LiveServer(db: live, ["--register-unknown", "--device-rate", "0"])
+        let server = try LiveServer(db: live, ["--register-unknown", "--device-rate", "0", "--maximum-age", "off"])
         let target = transport == "tcp" ? "tcp://\(server.tcp)" : "udp://\(server.udp)"
         var arguments = ["simulate", "--to", target, "--replay", log, "--speed", "0", "--quiet"]
         if let vehicle { arguments += ["--vehicle", vehicle] }
@@ -58,7 +58,8 @@ struct SimulateSourcesTests {
         try (0..<3).map { second in
             sentence("GPRMC,12000\(second).00,A,5545.0000,N,03737.0000,E,0.0,,261126,,,A")
         }.joined().write(to: log, atomically: true, encoding: .utf8)
-        let server = try LiveServer(db: folder.appendingPathComponent("paced.sqlite").path, ["--register-unknown"])
+        let server = try LiveServer(
+            db: folder.appendingPathComponent("paced.sqlite").path, ["--register-unknown", "--maximum-age", "off"])
         let replay = try OrbitaProcess.run([
             "simulate", "--to", "udp://\(server.udp)", "--replay", log.path, "--speed", "2", "--vehicle", "PACE01",
         ])
@@ -84,7 +85,7 @@ struct SimulateSourcesTests {
         B,55.7000,37.5200,2
         """.write(to: feed.appendingPathComponent("shapes.txt"), atomically: true, encoding: .utf8)
         let db = folder.appendingPathComponent("gtfs.sqlite").path
-        let server = try LiveServer(db: db, ["--register-unknown"])
+        let server = try LiveServer(db: db, ["--register-unknown", "--maximum-age", "off"])
         let simulate = try OrbitaProcess.run([
             "simulate", "--to", "udp://\(server.udp)", "--gtfs", feed.path, "--vehicles", "4", "--rate", "5",
             "--duration", "2", "--prefix", "GTFS", "--quiet",

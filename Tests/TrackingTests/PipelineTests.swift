@@ -83,6 +83,22 @@ struct PipelineTests {
         }
     }
 
+    /// Impossible field values are not stored (the position is): 10⁹ knots, 100 km of altitude, HDOP 1e6.
+    @Test func implausibleValuesAreNotStored() throws {
+        let p = try pipeline()
+        var wild = fix(86_000, speed: 514_444_444)
+        wild.altitudeMSL = 100_000
+        guard case .accepted(let point) = p.process(wild, vehicleID: "v", source: "t") else {
+            Issue.record("the position itself is plausible")
+            return
+        }
+        #expect(point.speedMetersPerSecond == nil && point.altitudeMSL == nil)
+        var sane = fix(86_001, speed: 25)
+        sane.altitudeMSL = 141.1
+        guard case .accepted(let kept) = p.process(sane, vehicleID: "v", source: "t") else { return }
+        #expect(kept.speedMetersPerSecond == 25 && kept.altitudeMSL == 141.1)
+    }
+
     @Test func duplicatesAndLateFixes() throws {
         let p = try pipeline()
         #expect(p.process(fix(10), vehicleID: "v", source: "t").point != nil)
