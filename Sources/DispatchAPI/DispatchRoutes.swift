@@ -18,6 +18,7 @@ public enum DispatchRoutes {
     public static func register(
         on router: Router<DispatchContext>, store: DispatchStore, fenceLimits: GeofenceLimits = GeofenceLimits()
     ) {
+        router.add(middleware: ErrorEnvelope())
         router.get("openapi.json") { _, _ in json(OpenAPIDocument.document, status: .ok) }
         let api = router.group("api").add(middleware: BearerAuth(store: store))
 

@@ -76,6 +76,10 @@ final class HeadGuard: ChannelInboundHandler, RemovableChannelHandler {
             }
             done = true
             deadline?.cancel()
+            if seen == 0, Self.isUnauthenticatedUpgrade(bytes[..<end]) {
+                respond(context, status: "401 Unauthorized", body: "a bearer token is required (orbita token create)")
+                return
+            }
             context.fireChannelRead(data)
             context.pipeline.syncOperations.removeHandler(self, promise: nil)
             return
@@ -99,14 +103,31 @@ final class HeadGuard: ChannelInboundHandler, RemovableChannelHandler {
         return nil
     }
 
+    /// A WebSocket upgrade of `/api/live` without an `Authorization` header. The WebSocket library answers any
+    /// refused upgrade with a bare 400, so the missing token is answered here with the API's 401.
+    static func isUnauthenticatedUpgrade(_ head: ArraySlice<UInt8>) -> Bool {
+        let text = String(decoding: head, as: UTF8.self).lowercased()
+        guard text.hasPrefix("get /api/live"), text.contains("\r\nupgrade: websocket") else { return false }
+        return !text.contains("\r\nauthorization:")
+    }
+
     private func refuse(_ context: ChannelHandlerContext) {
         done = true
         deadline?.cancel()
         Self.oversize.increment()
-        let body = "{\"error\":\"request headers over \(limits.maximumHeadBytes / 1024) KiB\"}"
-        let response =
-            "HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-type: application/json\r\n"
-            + "content-length: \(body.utf8.count)\r\n\r\n" + body
+        respond(
+            context, status: "431 Request Header Fields Too Large",
+            body: "request headers over \(limits.maximumHeadBytes / 1024) KiB")
+    }
+
+    /// Writes a complete JSON error response in the API's shape and closes the connection.
+    private func respond(_ context: ChannelHandlerContext, status: String, body message: String) {
+        let body = "{\"error\":\"\(message)\"}"
+        var response =
+            "HTTP/1.1 \(status)\r\nconnection: close\r\ncontent-type: application/json\r\n"
+            + "content-length: \(body.utf8.count)\r\n"
+        if status.hasPrefix("401") { response += "www-authenticate: Bearer realm=\"orbita\"\r\n" }
+        response += "\r\n" + body
         let channel = context.channel
         // Straight to the socket: the HTTP handlers behind have not seen a complete head.
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: response))).whenComplete { _ in

@@ -66,6 +66,16 @@ struct HTTPLimitTests {
         close(fd)
         #expect(answer.text.hasPrefix("HTTP/1.1 200"), "\(answer.text.prefix(200))")
         #expect(answer.closed, "an idle keep-alive connection stayed open")
+        // A WebSocket upgrade of /api/live without a token: the API's 401, not a bare 400.
+        fd = try Self.connect(server.http)
+        let upgrade =
+            "GET /api/live HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+            + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        _ = upgrade.withCString { write(fd, $0, strlen($0)) }
+        answer = Self.readUntilClosed(fd)
+        close(fd)
+        #expect(answer.text.hasPrefix("HTTP/1.1 401"), "\(answer.text.prefix(200))")
+        #expect(answer.text.contains(#"{"error":"#))
         #expect(server.get("/health").status == 200)
         let metrics = server.get("/metrics").body
         #expect(metrics.contains(#"orbita_http_refused_total{reason="header_size"} 1"#), "\(metrics.prefix(0))")
