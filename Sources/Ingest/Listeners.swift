@@ -200,6 +200,8 @@ public final class IngestListeners: Sendable {
             return try await ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.autoRead, value: false)
+                // A tracker that sends and then shuts down its side still gets its acknowledgements.
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
                 // Out of descriptors anyway (another part of the process took them): retry accepting after a
                 // second instead of spinning on EMFILE.
                 .serverChannelInitializer { channel in
@@ -342,6 +344,12 @@ final class TCPIngestHandler: ChannelInboundHandler {
     /// Whether reading is paused for them.
     private var throttled = false
     private var retry: Scheduled<Void>?
+    /// Batches handed on whose acknowledgement has not been written yet (with `--ack`).
+    private var unacknowledged = 0
+    /// The peer shut down its sending side: close once everything is handed on and acknowledged.
+    private var inputClosed = false
+    /// Seconds a half-closed connection waits for its acknowledgements at most.
+    static let halfCloseGrace: TimeAmount = .seconds(30)
 
     init(
         settings: IngestSettings, counters: IngestCounters, connections: ConnectionLimiter,
@@ -367,11 +375,30 @@ final class TCPIngestHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, !throttled {
+            guard !inputClosed else { return }
             connections.closedIdle()
             context.close(promise: nil)
             return
         }
+        if case .inputClosed = event as? ChannelEvent {
+            // Everything is sent: decode the last line, hand it on, and close when it is acknowledged.
+            inputClosed = true
+            var last: [Fix] = []
+            decoder.finish { last.append($0) }
+            hand(last, context: context)
+            context.eventLoop.assumeIsolated().scheduleTask(in: Self.halfCloseGrace) {
+                context.close(promise: nil)
+            }
+            closeIfDone(context: context)
+            return
+        }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Closes a half-closed connection once nothing is held or waiting for its acknowledgement.
+    private func closeIfDone(context: ChannelHandlerContext) {
+        guard inputClosed, held.isEmpty, retry == nil, unacknowledged == 0, context.channel.isActive else { return }
+        context.close(promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -447,7 +474,9 @@ final class TCPIngestHandler: ChannelInboundHandler {
             devices.consume(fixes, from: source, now: now)
             counters.passed(count, from: source)
             held.removeFirst(count)
+            if settings.acknowledge { unacknowledged += 1 }
         }
+        closeIfDone(context: context)
         if throttled {
             throttled = false
             context.channel.setOption(.autoRead, value: true).whenComplete { _ in }
@@ -470,12 +499,17 @@ final class TCPIngestHandler: ChannelInboundHandler {
     private func batch(_ fixes: [Fix], context: ChannelHandlerContext) -> IngestBatch {
         guard settings.acknowledge else { return IngestBatch(fixes: fixes, source: source) }
         let channel = context.channel
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         return IngestBatch(fixes: fixes, source: source) { count in
-            guard count > 0 else { return }
             channel.eventLoop.execute {
-                var reply = channel.allocator.buffer(capacity: 4 * count)
-                for _ in 0..<count { reply.writeString("OK\r\n") }
-                channel.writeAndFlush(reply, promise: nil)
+                if count > 0 {
+                    var reply = channel.allocator.buffer(capacity: 4 * count)
+                    for _ in 0..<count { reply.writeString("OK\r\n") }
+                    channel.writeAndFlush(reply, promise: nil)
+                }
+                handler.value.unacknowledged -= 1
+                handler.value.closeIfDone(context: bound.value)
             }
         }
     }

@@ -140,8 +140,18 @@ struct SimulateCommand: AsyncParsableCommand {
             "simulate sent vehicles=\(vehicles) cycles=\(cycles) datagrams=\(sender.messages) bytes=\(sender.bytes)"
             + " seconds=\(String(format: "%.2f", seconds)) cycles_per_s=\(Int(Double(cycles) / max(seconds, 1e-9)))"
         if ack { summary += " acknowledged=\(acknowledged)" }
+        if sender.failedWrites > 0 { summary += " failed_writes=\(sender.failedWrites)" }
         printText(summary)
         try? await group.shutdownGracefully()
+        // Sent is not received: a connection the server closed, or cycles it never acknowledged, fail the run.
+        if sender.failedWrites > 0 {
+            printError("orbita simulate: \(sender.failedWrites) writes failed: the server closed the connection")
+            throw ExitCode(1)
+        }
+        if ack && acknowledged < cycles {
+            printError("orbita simulate: \(acknowledged) of \(cycles) cycles acknowledged")
+            throw ExitCode(1)
+        }
     }
 
     /// Streams a logged file cycle by cycle at its own pace divided by `speed`.
@@ -249,6 +259,8 @@ protocol FleetSender: AnyObject {
     var messages: Int { get }
     /// Bytes sent.
     var bytes: Int { get }
+    /// Writes that failed (TCP: the server closed or reset the connection); UDP has no such feedback: 0.
+    var failedWrites: Int { get }
     /// An empty batch for this sender.
     func batch() -> FleetBatch
     /// Sends a batch (one cycle per vehicle, each beginning with the vehicle's `$PGID` line).
@@ -328,6 +340,8 @@ final class UDPFleetSender: FleetSender {
         return UDPFleetSender(channel: channel, remote: remote)
     }
 
+    let failedWrites = 0
+
     func batch() -> FleetBatch { FleetBatch(buffers: [], allocator: channel.allocator, connections: 0) }
 
     func send(_ batch: FleetBatch) {
@@ -356,8 +370,10 @@ final class UDPFleetSender: FleetSender {
 final class TCPFleetSender: FleetSender {
     private let channels: [any Channel]
     private let counter: AcknowledgementCounter
+    private let failures = AcknowledgementCounter()
     private(set) var messages = 0
     private(set) var bytes = 0
+    var failedWrites: Int { failures.value }
 
     private init(channels: [any Channel], counter: AcknowledgementCounter) {
         self.channels = channels
@@ -393,7 +409,10 @@ final class TCPFleetSender: FleetSender {
         for (index, buffer) in batch.buffers.enumerated() where buffer.readableBytes > 0 {
             messages += 1
             bytes += buffer.readableBytes
-            channels[index].writeAndFlush(buffer, promise: nil)
+            let promise = channels[index].eventLoop.makePromise(of: Void.self)
+            let failures = self.failures
+            promise.futureResult.whenFailure { _ in failures.add(1) }
+            channels[index].writeAndFlush(buffer, promise: promise)
         }
     }
 

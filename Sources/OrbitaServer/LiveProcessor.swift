@@ -145,7 +145,9 @@ final class LiveProcessor: @unchecked Sendable {
                     decided += 1
                 }
                 received += batch.fixes.count
-                if let acknowledge = batch.acknowledge, decided > 0 { acks.append((acknowledge, decided)) }
+                // Every batch's acknowledgement runs (with 0 when nothing was decided): a connection that half-closed
+                // waits for them before it closes.
+                if let acknowledge = batch.acknowledge { acks.append((acknowledge, decided)) }
             }
             if received > 0 || unregistered > 0 {
                 if unregistered > 0 { unregisteredCounter.increment(by: unregistered) }

@@ -174,4 +174,59 @@ struct ConnectionLimitTests {
         #expect(server.stop(SIGTERM) == 0, "\(server.log)")
         #expect(try ServeCommandTests.fixes(db)["FD000001"]?.count == 20)
     }
+
+    /// A tracker that sends its fixes and shuts down its side of the connection gets its `OK`s before the server
+    /// closes (before: none, though the fixes were stored).
+    @Test func aHalfClosedConnectionIsAcknowledged() throws {
+        let folder = ImportCommandTests.folder()
+        let db = folder.appendingPathComponent("halfclose.sqlite").path
+        #expect(try OrbitaProcess.run(["vehicles", "add", "HALF0001", "--db", db]).status == 0)
+        let server = try LiveServer(db: db, ["--ack", "--commit-interval", "0.2"])
+        defer { _ = server.stop(SIGTERM) }
+        let port = try #require(Int(server.tcp.split(separator: ":").last ?? ""))
+        let tracker = try #require(TCPConnection(from: "127.0.0.1", to: port))
+        var text = sentence("PGID,HALF0001")
+        for cycle in 0..<3 {
+            let time = String(format: "1400%02d.00", cycle)
+            text +=
+                sentence("GNRMC,\(time),A,5545.\(1000 + cycle),N,03737.0000,E,0.0,,261126,,,A")
+                + sentence("GNGGA,\(time),5545.\(1000 + cycle),N,03737.0000,E,1,12,0.8,150.0,M,14.0,M,,")
+        }
+        tracker.send(text)
+        _ = shutdown(tracker.socket, Int32(SHUT_WR))
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(tracker.socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        while true {
+            let count = read(tracker.socket, &buffer, buffer.count)
+            if count <= 0 { break }
+            received += buffer[0..<count]
+        }
+        tracker.close()
+        #expect(String(decoding: received, as: UTF8.self) == "OK\r\nOK\r\nOK\r\n")
+    }
+
+    /// `orbita simulate --ack` fails when the server dies under it (before: every cycle "sent", exit 0).
+    @Test func simulateWithAcknowledgementsFailsWhenTheServerDies() throws {
+        let folder = ImportCommandTests.folder()
+        let db = folder.appendingPathComponent("dies.sqlite").path
+        let server = try LiveServer(db: db, ["--ack", "--register-unknown", "--commit-interval", "0.2"])
+        let sender = Process()
+        sender.executableURL = OrbitaProcess.binary
+        sender.arguments = [
+            "simulate", "--to", "tcp://\(server.tcp)", "--ack", "--vehicles", "3", "--rate", "5", "--duration", "6",
+            "--quiet",
+        ]
+        let errors = Pipe()
+        sender.standardError = errors
+        sender.standardOutput = Pipe()
+        try sender.run()
+        Thread.sleep(forTimeInterval: 2)
+        _ = server.stop(SIGKILL)
+        sender.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(sender.terminationStatus == 1, "\(message)")
+        #expect(message.contains("writes failed") || message.contains("acknowledged"), "\(message)")
+    }
 }
