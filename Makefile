@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BUILD_FLAGS = --explicit-target-dependency-import-check error
 # Debian packages Orbita builds and runs against (tmux: the terminal map's test runs in it).
-DEPS = libsqlite3-dev libproj-dev proj-data pkg-config tmux
+DEPS = libsqlite3-dev libproj-dev proj-data zlib1g-dev pkg-config tmux
 # Python modules the tests use as oracles (never by Orbita itself): shapely/GEOS for geofence geometry.
 TEST_PYTHON = shapely numpy
 

@@ -39,13 +39,14 @@ let package = Package(
         .target(name: "NMEA", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .systemLibrary(name: "CProj", pkgConfig: "proj", providers: [.apt(["libproj-dev", "proj-data"])]),
         .target(name: "Geodesy", dependencies: ["CProj", "OrbitaModel"], swiftSettings: strict),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "GPX", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .target(name: "CPrefetch"),
         .target(name: "Geofencing", dependencies: ["CPrefetch", "OrbitaModel"], swiftSettings: strict),
         .target(name: "GeoJSON", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .target(name: "Tracking", dependencies: ["Geodesy", "Geofencing", "OrbitaModel"], swiftSettings: strict),
         .target(
-            name: "TrackImport", dependencies: ["OrbitaModel", "NMEA", "GPX", "Geodesy", "Tracking"],
+            name: "TrackImport", dependencies: ["CZlib", "OrbitaModel", "NMEA", "GPX", "Geodesy", "Tracking"],
             swiftSettings: strict),
         .target(
             name: "Storage",

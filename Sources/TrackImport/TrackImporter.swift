@@ -166,17 +166,30 @@ public final class TrackImporter {
         var report = FileImportReport(path: path, format: "nmea")
         let prefix: [UInt8]?
         do {
-            prefix = try FileInput.prefix(of: path)
+            prefix = try FileInput.prefix(of: path, count: 65_536)
         } catch {
             report.error = error.description
             files.append(report)
             return report
         }
-        if let prefix, GPXReader.looksLikeGPX(prefix) {
+        let gzip = prefix.map(FileInput.isGzip) ?? false
+        switch prefix.map(TrackFileFormat.detect) ?? .nmea {
+        case .gpx:
             report.format = "gpx"
             try importGPX(path, fallback: fallback, kind: kind, report: &report)
-        } else {
-            try importNMEA(path, fallback: fallback, kind: kind, report: &report)
+        case .nmea:
+            report.format = gzip ? "nmea.gz" : "nmea"
+            try importNMEA(path, gzip: gzip, fallback: fallback, kind: kind, report: &report)
+        case .unsupported(let reason):
+            report.format = "unknown"
+            report.error = reason
+        }
+        if report.error == nil && report.fixes == 0 {
+            // Nothing came of it: say so (an empty log, or one of sentences without positions) and fail the run.
+            let rejects = report.rejects.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            report.error =
+                "no fixes found in \(report.bytes) bytes"
+                + (rejects.isEmpty ? "" : " (rejected: \(rejects.joined(separator: " ")))")
         }
         try flush(wait: true)
         bytesBefore += report.bytes
@@ -231,9 +244,9 @@ public final class TrackImporter {
         earliestLate = [:]
     }
 
-    private func importNMEA(_ path: String, fallback: String, kind: VehicleKind?, report: inout FileImportReport)
-        throws(ImportError)
-    {
+    private func importNMEA(
+        _ path: String, gzip: Bool, fallback: String, kind: VehicleKind?, report: inout FileImportReport
+    ) throws(ImportError) {
         let decoder = NMEADecoder(device: nil)
         var failure: ImportError?
         var bytes = 0
@@ -249,7 +262,7 @@ public final class TrackImporter {
             }
         }
         do {
-            try FileInput.forEachChunk(of: path) { chunk in
+            try FileInput.forEachDecodedChunk(of: path, gzip: gzip) { chunk in
                 bytes += chunk.count
                 decoder.decode(chunk, emit: handle)
                 self.reportProgress(bytes: bytes, file: path)

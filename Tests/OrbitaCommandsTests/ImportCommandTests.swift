@@ -38,6 +38,70 @@ struct ImportCommandTests {
         #expect(missing.stderr.contains("no vehicle nobody"))
     }
 
+    /// Formats are detected from content: gzip'd logs are read (a cut one fails), GPX behind a long comment is GPX,
+    /// UTF-16, executables, random bytes and files that yield nothing are reported and fail the run (before: all
+    /// "nmea, 0 fixes, exit 0").
+    @Test func formatsAreDetectedAndAFileThatYieldsNothingFails() throws {
+        let folder = Self.folder()
+        let db = folder.appendingPathComponent("formats.sqlite").path
+        let plain = try Data(contentsOf: URL(fileURLWithPath: "fixtures/nmea/demo-fleet.nmea"))
+        func gzip(_ data: Data, _ name: String) throws -> URL {
+            let source = folder.appendingPathComponent(name + ".raw")
+            try data.write(to: source)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+            process.arguments = ["-f", "-S", ".gz", source.path]
+            try process.run()
+            process.waitUntilExit()
+            return URL(fileURLWithPath: source.path + ".gz")
+        }
+        let zipped = try gzip(plain, "fleet")
+        var result = try OrbitaProcess.run(["import", zipped.path, "--db", db, "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("nmea.gz"), "\(result.stdout)")
+        #expect(result.stdout.contains("total           12       12"), "\(result.stdout)")
+        // A gzip'd log cut short: what was read is stored, the run fails naming the cause.
+        let big = (0..<40).reduce(Data()) { data, _ in data + plain }
+        var cut = try Data(
+            contentsOf: try gzip(big + Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 * 7) }), "big"))
+        cut = cut.prefix(cut.count / 2)
+        let cutFile = folder.appendingPathComponent("cut.nmea.gz")
+        try cut.write(to: cutFile)
+        result = try OrbitaProcess.run(["import", cutFile.path, "--db", db, "--quiet"])
+        #expect(result.status == 1)
+        #expect(
+            result.stderr.contains("gzip data ends early") || result.stderr.contains("corrupt gzip"), "\(result.stderr)"
+        )
+
+        let gpx = folder.appendingPathComponent("commented.gpx")
+        try
+            (#"<?xml version="1.0" encoding="UTF-8"?>"# + "\n<!-- " + String(repeating: "x", count: 10_000) + " -->\n"
+            + #"<gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>"#
+            + #"<trkpt lat="55.75" lon="37.61"><time>2024-06-09T08:00:00Z</time></trkpt>"#
+            + #"<trkpt lat="55.7501" lon="37.6101"><time>2024-06-09T08:00:01Z</time></trkpt>"#
+            + "</trkseg></trk></gpx>\n").write(to: gpx, atomically: true, encoding: .utf8)
+        result = try OrbitaProcess.run(["import", gpx.path, "--db", db, "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("gpx, "), "\(result.stdout)")
+
+        let utf16 = folder.appendingPathComponent("utf16.nmea")
+        try String(decoding: plain, as: UTF8.self).write(to: utf16, atomically: true, encoding: .utf16)
+        let random = folder.appendingPathComponent("random.nmea")
+        var generator = SystemRandomNumberGenerator()
+        try Data((0..<50_000).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: random)
+        let empty = folder.appendingPathComponent("empty.nmea")
+        try Data().write(to: empty)
+        let expected = [
+            (utf16.path, "UTF-16 text"), (OrbitaProcess.binary.path, "ELF executable"), (random.path, "binary data"),
+            (empty.path, "no fixes found"),
+        ]
+        for (path, message) in expected {
+            result = try OrbitaProcess.run(["import", path, "--db", db, "--quiet"])
+            #expect(result.status == 1, "\(path)")
+            #expect(result.stderr.contains(message), "\(path): \(result.stderr)")
+        }
+    }
+
     @Test func importsStandardInputWithoutLosingItsStart() throws {
         let db = Self.folder().appendingPathComponent("stdin.sqlite").path
         let log = try Data(contentsOf: Corpus.fixture("nmea/demo-fleet.nmea"))
