@@ -26,6 +26,26 @@ public struct GPXReader {
     /// Creates a reader.
     public init() {}
 
+    /// Reads a GPX file as a stream (memory stays bounded whatever its size), handing each point to `onFix` as it
+    /// is read; the result's `fixes` stay empty.
+    public func read(contentsOfFile path: String, onFix: @escaping (Fix) -> Void) -> Result {
+        guard let stream = InputStream(fileAtPath: path) else {
+            var result = Result()
+            result.error = (0, "cannot open \(path)")
+            return result
+        }
+        let delegate = Delegate()
+        delegate.onFix = onFix
+        let parser = XMLParser(stream: stream)
+        parser.delegate = delegate
+        parser.shouldProcessNamespaces = false
+        let finished = parser.parse()
+        if delegate.result.error == nil, !finished || parser.parserError != nil {
+            delegate.result.error = (parser.lineNumber, Self.message(parser.parserError))
+        }
+        return delegate.result
+    }
+
     /// Reads a GPX document.
     public func read(_ data: Data) -> Result {
         let delegate = Delegate()
@@ -53,6 +73,8 @@ public struct GPXReader {
 
     final class Delegate: NSObject, XMLParserDelegate {
         var result = Result()
+        /// Where points go when streaming (nil: into `result.fixes`).
+        var onFix: ((Fix) -> Void)?
         private var current: Fix?
         private var text = ""
         private var badPoint = false
@@ -105,7 +127,7 @@ public struct GPXReader {
                     fix.mode = fix.altitudeMSL != nil ? .threeDimensional : .twoDimensional
                     fix.quality = .autonomous
                 }
-                result.fixes.append(fix)
+                if let onFix { onFix(fix) } else { result.fixes.append(fix) }
                 return
             }
             guard current != nil else { return }

@@ -102,6 +102,35 @@ struct ImportCommandTests {
         }
     }
 
+    /// A valid GPX file over 10 MB is read as a stream: every point stored, no error (before: "malformed XML
+    /// (XMLParser error 1)" with exit 1 although the points were stored, and 8× the file in memory).
+    @Test func aLargeGPXFileIsStreamedAndReportedTruthfully() throws {
+        let folder = Self.folder()
+        let db = folder.appendingPathComponent("gpx.sqlite").path
+        let gpx = folder.appendingPathComponent("large.gpx")
+        let points = 120_000
+        var text =
+            #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
+            + #"<gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1"><trk><name>long</name><trkseg>"#
+            + "\n"
+        text.reserveCapacity(points * 120)
+        let start = 1_717_920_000  // 2024-06-09T08:00:00Z
+        for i in 0..<points {
+            let time = Date(timeIntervalSince1970: Double(start + i)).ISO8601Format()
+            text +=
+                "<trkpt lat=\"\(55.7 + Double(i) * 1e-6)\" lon=\"\(37.6 + Double(i % 1000) * 1e-6)\"><ele>150.0</ele>"
+                + "<time>\(time)</time></trkpt>\n"
+        }
+        text += "</trkseg></trk></gpx>\n"
+        try text.write(to: gpx, atomically: true, encoding: .utf8)
+        let size = (try FileManager.default.attributesOfItem(atPath: gpx.path)[.size] as? Int) ?? 0
+        #expect(size > 10_000_000, "\(size) bytes")
+        let result = try OrbitaProcess.run(["import", gpx.path, "--db", db, "--quiet"], timeout: 600)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stdout.contains("FAILED"), "\(result.stdout)")
+        #expect(result.stdout.contains("\(points) fixes decoded"), "\(result.stdout)")
+    }
+
     @Test func importsStandardInputWithoutLosingItsStart() throws {
         let db = Self.folder().appendingPathComponent("stdin.sqlite").path
         let log = try Data(contentsOf: Corpus.fixture("nmea/demo-fleet.nmea"))

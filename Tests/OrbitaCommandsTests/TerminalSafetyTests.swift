@@ -43,12 +43,16 @@ struct TerminalSafetyTests {
         {"type":"Feature","properties":{"name":"\\u001b[2J\\u009b1m"},"geometry":{"type":"Polygon","coordinates":\
         [[[37.70,55.90],[37.75,55.90],[37.75,55.96],[37.70,55.96],[37.70,55.90]]]}}
         """.write(to: yard, atomically: true, encoding: .utf8)
-        try Self.check(["geofence", "add", name, "--geojson", yard.path, "--db", db], "geofence add")
+        // Control characters are refused in fence names (one name rule); the refusal itself is safe to print.
+        try Self.check(["geofence", "add", name, "--geojson", yard.path, "--db", db], status: 64, "geofence add")
+        // Bidirectional and zero-width characters are allowed in names, and printed safely.
+        let fenceName = "Evil\u{202E}gpj.exe\u{200B}"
+        try Self.check(["geofence", "add", fenceName, "--geojson", yard.path, "--db", db], "geofence add")
         let fences = try Self.check(["geofence", "list", "--db", db], "geofence list")
         // JSON keeps the name, escaped: it decodes back to the very same text.
         let collection = try JSONSerialization.jsonObject(with: Data(fences.stdout.utf8)) as? [String: Any]
         let properties = (collection?["features"] as? [[String: Any]])?.first?["properties"] as? [String: Any]
-        #expect(properties?["name"] as? String == name)
+        #expect(properties?["name"] as? String == fenceName)
 
         let line = folder.appendingPathComponent("line.geojson")
         try #"{"type":"LineString","coordinates":[[37.72,55.95],[37.72,55.80]]}"#.write(
