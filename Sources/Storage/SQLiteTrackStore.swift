@@ -234,7 +234,10 @@ public final class SQLiteTrackStore: TrackStore {
         vehicleID: String, from: UTCInstant?, to: UTCInstant?, latest limit: Int
     ) throws(StoreError) -> (points: [TrackPoint], truncated: Bool) {
         let rows = try read { db in
-            try Row.fetchAll(
+            // A cursor: one row at a time becomes a point (fetchAll held every row and every point at once).
+            var points: [TrackPoint] = []
+            points.reserveCapacity(min(limit + 1, 1 << 20))
+            let cursor = try Row.fetchCursor(
                 db,
                 sql: """
                     \(Self.selectPoints) WHERE v.id = ? AND f.time_us BETWEEN ? AND ? ORDER BY f.time_us DESC LIMIT ?
@@ -242,8 +245,9 @@ public final class SQLiteTrackStore: TrackStore {
                 arguments: [
                     vehicleID, from?.microsecondsSinceEpoch ?? Int64.min, to?.microsecondsSinceEpoch ?? Int64.max,
                     max(0, limit) + 1,
-                ]
-            ).map(Self.trackPoint)
+                ])
+            while let row = try cursor.next() { points.append(Self.trackPoint(row)) }
+            return points
         }
         return (Array(rows.prefix(max(0, limit)).reversed()), rows.count > max(0, limit))
     }
