@@ -22,7 +22,15 @@ public final class DispatchStore: Sendable {
     private struct State {
         var free: [Lease]
         var heavyInUse = 0
+        let heavyConnections: Int
         var waiting: [(heavy: Bool, continuation: CheckedContinuation<Lease, Never>)] = []
+
+        /// A free connection for a request, within the heavy budget when it is heavy; nil when it must wait.
+        mutating func take(heavy: Bool) -> Lease? {
+            guard !free.isEmpty, !heavy || heavyInUse < heavyConnections else { return nil }
+            if heavy { heavyInUse += 1 }
+            return free.removeLast()
+        }
     }
 
     /// One connection, handed to one request at a time.
@@ -45,7 +53,7 @@ public final class DispatchStore: Sendable {
         self.maximumWaiting = max(0, maximumWaiting)
         var free: [Lease] = []
         for _ in 0..<count { free.append(Lease(try open())) }
-        state = Mutex(State(free: free))
+        state = Mutex(State(free: free, heavyConnections: self.heavyConnections))
     }
 
     /// Wraps one store (one connection).
@@ -71,10 +79,7 @@ public final class DispatchStore: Sendable {
             case refuse
         }
         let step: Step = state.withLock { state in
-            if !state.free.isEmpty, !heavy || state.heavyInUse < heavyConnections {
-                if heavy { state.heavyInUse += 1 }
-                return .got(state.free.removeLast())
-            }
+            if let lease = state.take(heavy: heavy) { return .got(lease) }
             return state.waiting.count >= maximumWaiting ? .refuse : .wait
         }
         switch step {
@@ -87,10 +92,7 @@ public final class DispatchStore: Sendable {
             return await withCheckedContinuation { continuation in
                 let ready: Lease? = state.withLock { state in
                     // Freed in between: take it now.
-                    if !state.free.isEmpty, !heavy || state.heavyInUse < heavyConnections {
-                        if heavy { state.heavyInUse += 1 }
-                        return state.free.removeLast()
-                    }
+                    if let lease = state.take(heavy: heavy) { return lease }
                     state.waiting.append((heavy, continuation))
                     return nil
                 }
@@ -104,11 +106,10 @@ public final class DispatchStore: Sendable {
             if heavy { state.heavyInUse -= 1 }
             state.free.append(lease)
             // The first waiter that may take a connection now (a heavy one only within the heavy budget).
-            guard let index = state.waiting.firstIndex(where: { !$0.heavy || state.heavyInUse < heavyConnections })
+            guard let index = state.waiting.firstIndex(where: { !$0.heavy || state.heavyInUse < heavyConnections }),
+                let next = state.take(heavy: state.waiting[index].heavy)
             else { return nil }
-            let waiter = state.waiting.remove(at: index)
-            if waiter.heavy { state.heavyInUse += 1 }
-            return (waiter.continuation, state.free.removeLast())
+            return (state.waiting.remove(at: index).continuation, next)
         }
         if let (continuation, lease) = handoff { continuation.resume(returning: lease) }
     }

@@ -34,22 +34,16 @@ public struct GPXReader {
             result.error = (0, "cannot open \(path)")
             return result
         }
-        let delegate = Delegate()
-        delegate.onFix = onFix
-        let parser = XMLParser(stream: stream)
-        parser.delegate = delegate
-        parser.shouldProcessNamespaces = false
-        let finished = parser.parse()
-        if delegate.result.error == nil, !finished || parser.parserError != nil {
-            delegate.result.error = (parser.lineNumber, Self.message(parser.parserError))
-        }
-        return delegate.result
+        return parse(XMLParser(stream: stream), onFix: onFix)
     }
 
     /// Reads a GPX document.
-    public func read(_ data: Data) -> Result {
+    public func read(_ data: Data) -> Result { parse(XMLParser(data: data), onFix: nil) }
+
+    /// Runs a parser over the document with points going to `onFix` (nil: into the result).
+    private func parse(_ parser: XMLParser, onFix: ((Fix) -> Void)?) -> Result {
         let delegate = Delegate()
-        let parser = XMLParser(data: data)
+        delegate.onFix = onFix
         parser.delegate = delegate
         parser.shouldProcessNamespaces = false
         let finished = parser.parse()

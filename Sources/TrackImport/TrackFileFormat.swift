@@ -11,7 +11,7 @@ enum TrackFileFormat: Equatable {
     /// read); XML (a `<?xml` declaration or a `<gpx` element anywhere in the prefix, after a UTF-8 BOM and comments
     /// of any length); binary data (an ELF header, or more than 30 % bytes that are not ASCII text); else NMEA.
     static func detect(_ prefix: [UInt8]) -> TrackFileFormat {
-        if prefix.count >= 2 && prefix[0] == 0x1F && prefix[1] == 0x8B { return .nmea }
+        if FileInput.isGzip(prefix) { return .nmea }
         if prefix.starts(with: [0xFF, 0xFE]) || prefix.starts(with: [0xFE, 0xFF])
             || (prefix.count >= 4 && (prefix[1] == 0 || prefix[0] == 0) && prefix[2] != 0 && prefix[3] == 0)
         {

@@ -284,30 +284,12 @@ public final class TrackImporter {
         let source = "import:\(path)"
         var failure: ImportError?
         var count = 0
-        let result: GPXReader.Result
-        if path == "-" {
-            let bytes: [UInt8]
-            do {
-                bytes = try FileInput.readAll(path)
-            } catch {
-                report.error = error.description
-                return
-            }
-            result = GPXReader().read(Data(bytes))
-            for fix in result.fixes where failure == nil {
-                count += 1
-                do throws(ImportError) { try process(fix, vehicleID: fallback, kind: kind, source: source) } catch {
-                    failure = error
-                }
-            }
-        } else {
-            result = GPXReader().read(contentsOfFile: path) { [unowned self] fix in
-                guard failure == nil else { return }
-                count += 1
-                do throws(ImportError) { try self.process(fix, vehicleID: fallback, kind: kind, source: source) } catch
-                {
-                    failure = error
-                }
+        // Only files get here: standard input cannot be read twice, so it is never detected as GPX.
+        let result = GPXReader().read(contentsOfFile: path) { [unowned self] fix in
+            guard failure == nil else { return }
+            count += 1
+            do throws(ImportError) { try self.process(fix, vehicleID: fallback, kind: kind, source: source) } catch {
+                failure = error
             }
         }
         if let failure { throw failure }

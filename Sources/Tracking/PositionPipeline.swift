@@ -172,19 +172,17 @@ public final class PositionPipeline {
         {
             return .dropped(reason)
         }
-        if candidate.point.time.microsecondsSinceEpoch > now().microsecondsSinceEpoch + aheadToleranceMicroseconds,
-            candidate.point.time.microsecondsSinceEpoch
-                > now(refresh: true).microsecondsSinceEpoch + aheadToleranceMicroseconds
+        if case .drop(let reason) = accuracy.process(&candidate) { return .dropped(reason) }
+        if case .drop(let reason) = datum.process(&candidate) { return .dropped(reason) }
+        let time = candidate.point.time.microsecondsSinceEpoch
+        if time > now().microsecondsSinceEpoch + aheadToleranceMicroseconds,
+            time > now(refresh: true).microsecondsSinceEpoch + aheadToleranceMicroseconds
         {
             // Held out of the live state: stored (nothing is lost), flagged, and the vehicle's "now" stays.
-            if case .drop(let reason) = accuracy.process(&candidate) { return .dropped(reason) }
-            if case .drop(let reason) = datum.process(&candidate) { return .dropped(reason) }
             candidate.point.flags.insert(.ahead)
             points.append(candidate.point)
             return .late
         }
-        if case .drop(let reason) = accuracy.process(&candidate) { return .dropped(reason) }
-        if case .drop(let reason) = datum.process(&candidate) { return .dropped(reason) }
         if case .drop(let reason) = order.process(&candidate, state: state) { return .dropped(reason) }
         if candidate.point.flags.contains(.late) {
             points.append(candidate.point)

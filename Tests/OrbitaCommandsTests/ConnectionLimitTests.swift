@@ -67,6 +67,21 @@ struct TCPConnection {
         return text
     }
 
+    /// Everything the server sends until it closes the connection (or `seconds` pass with nothing), and whether it
+    /// closed.
+    func readUntilClosed(seconds: Int = 20) -> (text: String, closed: Bool) {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = read(socket, &buffer, buffer.count)
+            if count == 0 { return (String(decoding: data, as: UTF8.self), true) }
+            if count < 0 { return (String(decoding: data, as: UTF8.self), false) }
+            data += buffer[0..<count]
+        }
+    }
+
     func close() { _ = Glibc.close(socket) }
 }
 
@@ -194,17 +209,9 @@ struct ConnectionLimitTests {
         }
         tracker.send(text)
         _ = shutdown(tracker.socket, Int32(SHUT_WR))
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(tracker.socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4_096)
-        while true {
-            let count = read(tracker.socket, &buffer, buffer.count)
-            if count <= 0 { break }
-            received += buffer[0..<count]
-        }
+        let received = tracker.readUntilClosed(seconds: 10)
         tracker.close()
-        #expect(String(decoding: received, as: UTF8.self) == "OK\r\nOK\r\nOK\r\n")
+        #expect(received.text == "OK\r\nOK\r\nOK\r\n")
     }
 
     /// `orbita simulate --ack` fails when the server dies under it (before: every cycle "sent", exit 0).

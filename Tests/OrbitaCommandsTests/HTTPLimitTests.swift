@@ -6,34 +6,8 @@ import Testing
 @Suite("orbita serve: HTTP connection limits", .serialized)
 struct HTTPLimitTests {
     /// A raw TCP connection to `address` (HOST:PORT).
-    static func connect(_ address: String) throws -> Int32 {
-        let parts = address.split(separator: ":")
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(parts[1])!).bigEndian
-        inet_pton(AF_INET, String(parts[0]), &addr.sin_addr)
-        let result = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Foundation.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        #expect(result == 0)
-        var timeout = timeval(tv_sec: 20, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        return fd
-    }
-
-    /// Everything the server sends until it closes (or 20 s pass), and whether it closed.
-    static func readUntilClosed(_ fd: Int32) -> (text: String, closed: Bool) {
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = read(fd, &buffer, buffer.count)
-            if count == 0 { return (String(decoding: data, as: UTF8.self), true) }
-            if count < 0 { return (String(decoding: data, as: UTF8.self), false) }
-            data += buffer[0..<count]
-        }
+    static func connect(_ address: String) throws -> TCPConnection {
+        try #require(TCPConnection(from: "127.0.0.1", to: Int(address.split(separator: ":").last ?? "") ?? 0))
     }
 
     @Test func oversizedHeadsHalfSentRequestsAndIdleConnectionsAreClosed() throws {
@@ -44,36 +18,36 @@ struct HTTPLimitTests {
         defer { _ = server.stop(SIGTERM) }
 
         // 100 KB of headers: 431, then closed.
-        var fd = try Self.connect(server.http)
-        let junk = "GET /health HTTP/1.1\r\nHost: x\r\nX-Junk: " + String(repeating: "a", count: 100_000) + "\r\n\r\n"
-        _ = junk.withCString { write(fd, $0, strlen($0)) }
-        var answer = Self.readUntilClosed(fd)
-        close(fd)
+        var connection = try Self.connect(server.http)
+        connection.send(
+            "GET /health HTTP/1.1\r\nHost: x\r\nX-Junk: " + String(repeating: "a", count: 100_000) + "\r\n\r\n")
+        var answer = connection.readUntilClosed()
+        connection.close()
         #expect(answer.text.hasPrefix("HTTP/1.1 431"), "\(answer.text.prefix(200))")
         #expect(answer.closed)
 
         // Half a request, then nothing: closed after the head timeout, without an answer.
-        fd = try Self.connect(server.http)
-        _ = "GET /health HTTP/1.1\r\nHost: x\r\n".withCString { write(fd, $0, strlen($0)) }
-        answer = Self.readUntilClosed(fd)
-        close(fd)
+        connection = try Self.connect(server.http)
+        connection.send("GET /health HTTP/1.1\r\nHost: x\r\n")
+        answer = connection.readUntilClosed()
+        connection.close()
         #expect(answer.closed, "a half-sent request held its connection")
 
         // A complete request, kept alive and then idle: answered, then closed after the idle timeout.
-        fd = try Self.connect(server.http)
-        _ = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n".withCString { write(fd, $0, strlen($0)) }
-        answer = Self.readUntilClosed(fd)
-        close(fd)
+        connection = try Self.connect(server.http)
+        connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = connection.readUntilClosed()
+        connection.close()
         #expect(answer.text.hasPrefix("HTTP/1.1 200"), "\(answer.text.prefix(200))")
         #expect(answer.closed, "an idle keep-alive connection stayed open")
         // A WebSocket upgrade of /api/live without a token: the API's 401, not a bare 400.
-        fd = try Self.connect(server.http)
+        connection = try Self.connect(server.http)
         let upgrade =
             "GET /api/live HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
             + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
-        _ = upgrade.withCString { write(fd, $0, strlen($0)) }
-        answer = Self.readUntilClosed(fd)
-        close(fd)
+        connection.send(upgrade)
+        answer = connection.readUntilClosed()
+        connection.close()
         #expect(answer.text.hasPrefix("HTTP/1.1 401"), "\(answer.text.prefix(200))")
         #expect(answer.text.contains(#"{"error":"#))
         #expect(server.get("/health").status == 200)
