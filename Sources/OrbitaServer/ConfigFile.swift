@@ -232,6 +232,7 @@ public enum ConfigFile {
             "commit_size": int(\.commitSize),
             "cache_mb": int(\.cacheMegabytes),
             "api_connections": int(\.apiConnections),
+            "live_max_sessions": int(\.liveMaximumSessions),
             "http_max_header_bytes": int(\.httpLimits.maximumHeadBytes),
             "http_head_timeout": double(\.httpLimits.headTimeoutSeconds),
             "http_idle_timeout": double(\.httpLimits.idleTimeoutSeconds),

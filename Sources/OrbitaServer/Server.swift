@@ -48,6 +48,8 @@ public struct ServerSettings: Sendable {
     public var fenceLimits = GeofenceLimits()
     /// Database connections of the dispatch API: queries that run at once (heavy ones, such as tracks, at most half).
     public var apiConnections = 4
+    /// `/api/live` sessions open at once (more are closed at once with code 1013, try again later).
+    public var liveMaximumSessions = LiveFeed.defaultMaximumSessions
     /// HTTP connection limits: request head size, time to send it, keep-alive idle time.
     public var httpLimits = HTTPLimits()
 
@@ -124,7 +126,9 @@ public enum OrbitaServer {
             }
             DispatchRoutes.register(on: router, store: apiStore, fenceLimits: settings.fenceLimits)
             let webSocketRouter = Router(context: DispatchContext.self)
-            LiveFeed.register(webSocketRouter: webSocketRouter, httpRouter: router, store: apiStore)
+            LiveFeed.register(
+                webSocketRouter: webSocketRouter, httpRouter: router, store: apiStore,
+                maximumSessions: settings.liveMaximumSessions)
             registerOperations(on: router, registry: registry, processor: processor, listeners: listenersBox)
             http = try await HTTPService.start(
                 router: router, webSocketRouter: webSocketRouter, address: address, limits: settings.httpLimits,

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdWSClient
 import Logging
+import NIOWebSocket
 import Testing
 
 /// `/api/live` of a real server while a simulated fleet drives: what is committed is pushed; a client that
@@ -142,5 +143,38 @@ struct LiveFeedTests {
         if case .success(let received) = messages {
             #expect(received.first?["type"] as? String == "hello")
         }
+    }
+
+    /// Sessions beyond `live_max_sessions` are accepted and closed at once with 1013 (try again later); the open
+    /// ones go on, and a place that frees up can be taken.
+    @Test func sessionsBeyondTheLimitAreToldToTryAgainLater() async throws {
+        let folder = ImportCommandTests.folder()
+        let db = folder.appendingPathComponent("limit.sqlite").path
+        let config = folder.appendingPathComponent("live.yaml")
+        try "live_max_sessions: 2\n".write(to: config, atomically: true, encoding: .utf8)
+        let token = try OrbitaProcess.run(["token", "create", "--role", "viewer", "--db", db]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try LiveServer(db: db, ["--register-unknown", "--config", config.path])
+        defer { _ = server.stop(SIGTERM) }
+        let http = server.http
+        async let first = Self.listen(http, token: token, seconds: 6)
+        async let second = Self.listen(http, token: token, seconds: 6)
+        try await Task.sleep(for: .seconds(2))
+        var fields = HTTPFields()
+        fields[.authorization] = "Bearer \(token)"
+        let began = ContinuousClock.now
+        let refused = try await WebSocketClient.connect(
+            url: "ws://\(http)/api/live", configuration: .init(additionalHeaders: fields),
+            logger: Logger(label: "test.live")
+        ) { inbound, _, _ in
+            for try await _ in inbound.messages(maxSize: 1 << 20) {}
+        }
+        #expect(refused?.closeCode == .unknown(1013), "closed with \(String(describing: refused))")
+        #expect(ContinuousClock.now - began < .seconds(3))
+        let open = [try await first.get(), try await second.get()]
+        #expect(open.allSatisfy { $0.first?["type"] as? String == "hello" }, "the two sessions within the limit")
+        // Both have ended: a new session gets its hello.
+        let later = try await Self.listen(http, token: token, seconds: 1).get()
+        #expect(later.first?["type"] as? String == "hello")
     }
 }
