@@ -46,7 +46,9 @@ let package = Package(
         .target(name: "GeoJSON", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .target(name: "Tracking", dependencies: ["Geodesy", "Geofencing", "OrbitaModel"], swiftSettings: strict),
         .target(
-            name: "TrackImport", dependencies: ["CZlib", "OrbitaModel", "NMEA", "GPX", "Geodesy", "Tracking"],
+            name: "FleetTracking", dependencies: ["Geodesy", "OrbitaModel", "Tracking"], swiftSettings: strict),
+        .target(
+            name: "TrackImport", dependencies: ["CZlib", "FleetTracking", "OrbitaModel", "NMEA", "GPX", "Tracking"],
             swiftSettings: strict),
         .target(
             name: "Storage",
@@ -87,7 +89,7 @@ let package = Package(
         .target(
             name: "OrbitaServer",
             dependencies: [
-                "DispatchAPI", "Geodesy", "Ingest", "OrbitaModel", "Storage", "TrackImport", "Tracking",
+                "DispatchAPI", "FleetTracking", "Geodesy", "Ingest", "OrbitaModel", "Storage", "Tracking",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -100,7 +102,9 @@ let package = Package(
         .target(
             name: "OrbitaCommands",
             dependencies: [
-                "OrbitaModel", "NMEA", "TrackImport", "Storage", "Tracking", "Geodesy", "GPX", "GeoJSON", "Geofencing",
+                "OrbitaModel", "NMEA", "FleetTracking", "TrackImport", "Storage", "Tracking", "Geodesy", "GPX",
+                "GeoJSON",
+                "Geofencing",
                 "Ingest", "OrbitaServer", "DispatchAPI", "DispatchClient", "ConsoleMap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
@@ -112,6 +116,9 @@ let package = Package(
         .target(name: "OrbitaTesting", swiftSettings: strict),
         .executableTarget(
             name: "NMEAFuzz", dependencies: ["NMEA", "OrbitaModel"], exclude: ["run.sh"], swiftSettings: strict),
+        .testTarget(
+            name: "FleetTrackingTests", dependencies: ["FleetTracking", "OrbitaModel", "Storage", "Tracking"],
+            swiftSettings: strict),
         .testTarget(
             name: "DispatchAPITests",
             dependencies: [
@@ -128,7 +135,9 @@ let package = Package(
         .testTarget(
             name: "TrackImportTests",
             dependencies: [
-                "TrackImport", "Storage", "Tracking", "OrbitaModel", "OrbitaTesting", "Geodesy", "NMEA", "GPX",
+                "TrackImport", "FleetTracking", "Storage", "Tracking", "OrbitaModel", "OrbitaTesting", "Geodesy",
+                "NMEA",
+                "GPX",
             ],
             swiftSettings: strict),
         .testTarget(

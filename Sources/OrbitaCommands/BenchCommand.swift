@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetTracking
 import Geodesy
 import Glibc
 import NMEA

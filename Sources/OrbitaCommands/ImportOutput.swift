@@ -1,3 +1,4 @@
+import FleetTracking
 import Glibc
 import OrbitaModel
 import TrackImport
@@ -78,7 +79,7 @@ enum ImportSummaryText {
             lines.append(line)
         }
         var rows = [["vehicle", "decoded", "stored", "duplicates", "late", "held", "dropped", "drop reasons"]]
-        var totals = VehicleImportCounts()
+        var totals = VehicleFixCounts()
         for (id, counts) in importer.vehicles.sorted(by: { $0.key < $1.key }) {
             let dropped = counts.dropped.values.reduce(0, +)
             rows.append([

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetTracking
 import GPX
 import Glibc
 import OrbitaModel

@@ -216,3 +216,6 @@ public protocol TrackStore: AnyObject {
     /// Every vehicle with its track summary, by ID.
     func summaries() throws(StoreError) -> [VehicleSummary]
 }
+
+/// A store of tracks and of the zones their events refer to: what fleet tracking (import and the live server) needs.
+public typealias FleetStore = TrackStore & ZoneStore

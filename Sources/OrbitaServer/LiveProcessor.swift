@@ -1,17 +1,17 @@
+import FleetTracking
 import Foundation
 import Ingest
 import Logging
 import Metrics
 import OrbitaModel
-import TrackImport
 import Tracking
 
-/// The one thread that runs received fixes through the pipeline and the event engine (the same `TrackImporter` an
-/// import uses: per-vehicle order, resume from the database, fences, routes, events) and hands them to the writer in
+/// The one thread that runs received fixes through the fleet-tracking core (the same `FleetRecorder` an import
+/// uses: per-vehicle order, resume from the database, fences, routes, events) and hands them to the writer in
 /// batches: a commit every `commitInterval` or `commitSize` fixes, whichever comes first. The event loops never wait
 /// for it; it never waits for them.
 final class LiveProcessor: @unchecked Sendable {
-    // @unchecked: `importer`, `registered` and the loop's own state are used only on the processor thread; shared
+    // @unchecked: `recorder`, `registered` and the loop's own state are used only on the processor thread; shared
     // state is in `status` (a Mutex).
     struct Status: Sendable {
         var received = 0
@@ -24,8 +24,8 @@ final class LiveProcessor: @unchecked Sendable {
 
     let queue: IngestQueue
     let status = Shared(Status())
-    private let importer: TrackImporter
-    private let store: any TrackStore
+    private let recorder: FleetRecorder
+    private let store: any FleetStore
     private let registerUnknown: Bool
     private let logger: Logger
     private let commitInterval: Double
@@ -59,7 +59,7 @@ final class LiveProcessor: @unchecked Sendable {
     private var reportedDrops: [DropReason: Int] = [:]
 
     init(
-        store: any TrackStore, configuration: TrackingConfiguration, events: EventConfiguration, crs: String?,
+        store: any FleetStore, configuration: TrackingConfiguration, events: EventConfiguration, crs: String?,
         registerUnknown: Bool, queueCapacity: Int, commitInterval: Double = 1, commitSize: Int = 100_000,
         fenceLimits: GeofenceLimits = GeofenceLimits(), logger: Logger
     ) {
@@ -71,20 +71,21 @@ final class LiveProcessor: @unchecked Sendable {
         queue = IngestQueue(capacity: queueCapacity)
         let errors = Counter(label: "orbita_store_errors_total")
         let status = self.status
-        importer = TrackImporter(
-            store: store, configuration: configuration, crs: crs, batchSize: Int.max, events: events,
-            retryFailedCommits: true, writerNiceness: Self.niceness,
+        let tracker = FleetTracker(store: store, configuration: configuration, events: events, crs: crs)
+        tracker.fenceLimits = fenceLimits
+        let skippedCounter = Counter(label: "orbita_geofences_skipped_total")
+        tracker.onSkippedFence = { fence in
+            skippedCounter.increment()
+            logger.error("\(fence)")
+        }
+        recorder = FleetRecorder(
+            store: store, tracker: tracker, batchSize: Int.max, retryFailedCommits: true,
+            writerNiceness: Self.niceness,
             onStoreError: { error in
                 errors.increment()
                 status.withLock { $0.storeError = error.description }
                 logger.error("commit failed; retrying", metadata: ["error": "\(error)"])
             })
-        importer.fenceLimits = fenceLimits
-        let skippedCounter = Counter(label: "orbita_geofences_skipped_total")
-        importer.onSkippedFence = { fence in
-            skippedCounter.increment()
-            logger.error("\(fence)")
-        }
         for reason in DropReason.allCases {
             dropCounters[reason] = Counter(
                 label: "orbita_fixes_dropped_total", dimensions: [("reason", reason.rawValue)])
@@ -110,7 +111,7 @@ final class LiveProcessor: @unchecked Sendable {
     }
 
     /// Gives up retrying a failing commit (a second signal during a drain on a full disk).
-    func abandon() { importer.stopRetrying() }
+    func abandon() { recorder.stopRetrying() }
 
     /// The processor and writer run at a lower priority than the event loops: under a CPU shortage, fixes wait in
     /// the bounded queue (counted, drained later) instead of datagrams overflowing the kernel's receive buffer
@@ -136,8 +137,8 @@ final class LiveProcessor: @unchecked Sendable {
                     }
                     lastSeen[vehicle] = takenAt
                     if injectedDelayNanoseconds > 0 { Self.spin(injectedDelayNanoseconds) }
-                    do throws(TrackImporter.ImportError) {
-                        try importer.ingest(fix, vehicleID: vehicle, source: batch.source)
+                    do throws(FleetTrackingError) {
+                        try recorder.record(fix, vehicleID: vehicle, source: batch.source)
                     } catch {
                         failedCounter.increment()
                         logger.error("fix not processed", metadata: ["vehicle": "\(vehicle)", "error": "\(error)"])
@@ -157,7 +158,7 @@ final class LiveProcessor: @unchecked Sendable {
                 }
             }
             let now = Self.now()
-            let buffered = importer.bufferedCount
+            let buffered = recorder.bufferedCount
             if buffered >= commitSize || ((buffered > 0 || !acks.isEmpty) && now - lastCommit >= commitInterval) {
                 commit(acks)
                 acks.removeAll()
@@ -172,8 +173,8 @@ final class LiveProcessor: @unchecked Sendable {
             }
         }
         commit(acks)
-        do throws(TrackImporter.ImportError) {
-            try importer.finish()
+        do throws(FleetTrackingError) {
+            try recorder.finish()
         } catch {
             finishError = error.description
             logger.error("final commit failed", metadata: ["error": "\(error)"])
@@ -188,8 +189,8 @@ final class LiveProcessor: @unchecked Sendable {
         let duplicateCounter = self.duplicateCounter
         let commitTimer = self.commitTimer
         let eventCounters = self.eventCounters
-        do throws(TrackImporter.ImportError) {
-            try importer.commitBuffered { report in
+        do throws(FleetTrackingError) {
+            try recorder.commitBuffered { report in
                 storedCounter.increment(by: report.inserted)
                 duplicateCounter.increment(by: report.points - report.inserted)
                 commitTimer.recordNanoseconds(Int64(report.seconds * 1e9))
@@ -211,7 +212,7 @@ final class LiveProcessor: @unchecked Sendable {
     /// Adds the pipeline's drops since the last call to the metrics (also when nothing is left to commit: a
     /// vehicle whose every fix is dropped still shows).
     private func reportDrops() {
-        for (reason, count) in importer.totals.dropped where count > reportedDrops[reason, default: 0] {
+        for (reason, count) in recorder.totals.dropped where count > reportedDrops[reason, default: 0] {
             dropCounters[reason]?.increment(by: count - reportedDrops[reason, default: 0])
             reportedDrops[reason] = count
         }
@@ -219,8 +220,8 @@ final class LiveProcessor: @unchecked Sendable {
 
     /// Picks up geofences and routes changed while the server runs (checked once a second: one small query).
     private func reloadZones() {
-        do throws(TrackImporter.ImportError) {
-            if try importer.reloadZonesIfChanged() { logger.info("zones reloaded") }
+        do throws(FleetTrackingError) {
+            if try recorder.tracker.reloadZonesIfChanged() { logger.info("zones reloaded") }
         } catch {
             logger.error("cannot reload zones; the previous ones stay in force", metadata: ["error": "\(error)"])
         }

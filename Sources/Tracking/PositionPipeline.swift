@@ -197,6 +197,28 @@ public final class PositionPipeline {
         return .accepted
     }
 
+    /// Runs stored points of one vehicle, in time order after `before` (its fix before them, if any), through the
+    /// projection and outlier stages as live data goes through them, and hands each point the outlier rule keeps to
+    /// `body` with its planar position: how late data is replayed into the event engine with the same rule.
+    public func replay(
+        _ track: [TrackPoint], after before: TrackPoint?, _ body: (TrackPoint, PlanarPoint) -> Void
+    ) {
+        var state = VehicleState()
+        if let before, let planar = try? frame.project(before.coordinate) {
+            state.last = before
+            state.lastPlanar = planar
+        }
+        for point in track {
+            var candidate = PipelineFix(point: point, planar: nil)
+            guard projection.process(&candidate) == .pass, let planar = candidate.planar,
+                outlier.process(&candidate, state: &state) == .pass
+            else { continue }
+            state.last = point
+            state.lastPlanar = planar
+            body(point, planar)
+        }
+    }
+
     /// Drops by reason over every vehicle.
     public var dropTotals: [DropReason: Int] {
         boxes.values.reduce(into: [:]) { totals, box in totals.merge(box.state.drops, uniquingKeysWith: +) }

@@ -1,3 +1,4 @@
+import FleetTracking
 import Foundation
 import GPX
 import Geodesy

@@ -1,0 +1,254 @@
+public import Geodesy
+public import OrbitaModel
+public import Tracking
+
+/// Why fixes could not be tracked at all.
+public enum FleetTrackingError: Error, CustomStringConvertible {
+    /// The store failed (full disk, corrupt or locked database).
+    case store(StoreError)
+    /// The fleet's frame could not be built (unknown CRS).
+    case frame(ProjError)
+
+    /// One line for the CLI.
+    public var description: String {
+        switch self {
+        case .store(let error): error.description
+        case .frame(let error): "cannot build the local frame: \(error)"
+        }
+    }
+}
+
+/// The fleet-tracking core that file import and the live server share: the position pipeline (one per fleet, in its
+/// metric frame), the event engine over the store's zones, each vehicle resumed from its last stored fix, zone
+/// reloads, and the replay of late data. For each fix it says what it decided and appends the point to store and
+/// the events it raised to the caller's batch; callers write and count. One thread uses it.
+public final class FleetTracker {
+    /// What was decided for one fix.
+    public enum Decision: Sendable, Equatable {
+        /// Accepted in time order; `events` were raised (appended to the caller's events).
+        case accepted(events: Int)
+        /// Stored, but not in time order (late, or ahead of the clock): it does not move the vehicle.
+        case late
+        /// Not stored.
+        case dropped(DropReason)
+    }
+
+    private let store: any FleetStore
+    private let configuration: TrackingConfiguration
+    private let eventConfiguration: EventConfiguration
+    private let crs: String?
+    private let clock: any PipelineClock
+    private var pipeline: PositionPipeline?
+    private var engine: EventEngine?
+    /// The store's zone revision when the zones in force were read (nil: not read yet).
+    private var zoneRevision: Int64?
+    /// Vehicles seen (resumed from the store the first time).
+    private var resumed: Set<String> = []
+    /// The last stored fix of every vehicle, read once at the first fix (one query, not one per vehicle).
+    private var lastStored: [String: TrackPoint]?
+    /// Per vehicle, the earliest late fix stored: its events are replayed in order by `replayLate`.
+    private var earliestLate: [String: UTCInstant] = [:]
+
+    /// How many vertices fences may have; stored fences over them are left out (see `skippedFences`).
+    public var fenceLimits = GeofenceLimits()
+    /// Stored fences not in force in the current zones (over the limits, invalid, or not projectable).
+    public private(set) var skippedFences: [ZoneSet.SkippedFence] = []
+    /// Called with each fence left out whenever the zones are (re)compiled.
+    public var onSkippedFence: ((ZoneSet.SkippedFence) -> Void)?
+    /// Whether the store held zones (an event engine runs).
+    public var raisesEvents: Bool { engine != nil }
+
+    /// Creates a tracker over `store`.
+    /// - Parameters:
+    ///   - configuration: pipeline thresholds.
+    ///   - events: event engine thresholds.
+    ///   - crs: the fleet's metric frame; nil picks the UTM zone of the first position.
+    ///   - clock: "now" for the time stage.
+    public init(
+        store: any FleetStore, configuration: TrackingConfiguration = TrackingConfiguration(),
+        events: EventConfiguration = EventConfiguration(), crs: String? = nil, clock: any PipelineClock = SystemClock()
+    ) {
+        self.store = store
+        self.configuration = configuration
+        self.eventConfiguration = events
+        self.crs = crs
+        self.clock = clock
+    }
+
+    /// Runs one fix of `vehicleID` through the pipeline and the event engine; the point to store goes to `points`,
+    /// the events it raised to `events`.
+    /// - Parameter kind: the vehicle's kind to record (nil: as stored).
+    /// - Throws: `FleetTrackingError` when the store or the frame fails.
+    public func track(
+        _ fix: Fix, vehicleID: String, kind: VehicleKind? = nil, source: String, points: inout [TrackPoint],
+        events: inout [VehicleEvent]
+    ) throws(FleetTrackingError) -> Decision {
+        guard let pipeline = try pipeline(for: fix) else { return .dropped(.noFix) }
+        if !resumed.contains(vehicleID) {
+            resumed.insert(vehicleID)
+            try resume(vehicleID, kind: kind, pipeline: pipeline)
+        }
+        let stored = points.count
+        switch pipeline.process(fix, vehicleID: vehicleID, source: source, appendingTo: &points) {
+        case .accepted:
+            guard let engine, let planar = pipeline.lastAcceptedPlanar else { return .accepted(events: 0) }
+            let before = events.count
+            engine.evaluate(points[stored], planar: planar, appendingTo: &events)
+            return .accepted(events: events.count - before)
+        case .late: return .late
+        case .dropped(let reason): return .dropped(reason)
+        }
+    }
+
+    /// Notes that a late fix was stored (not a duplicate): its vehicle's events are replayed by `replayLate`.
+    public func noteLateStored(_ point: TrackPoint) {
+        guard engine != nil, earliestLate[point.vehicleID].map({ point.time < $0 }) ?? true else { return }
+        earliestLate[point.vehicleID] = point.time
+    }
+
+    /// Late fixes were stored out of order: runs each such vehicle's stored track through the engine again, in time
+    /// order from the fix before the earliest late one (through the pipeline's own projection and outlier rule), so
+    /// that they raise the events live data would have raised. Events already stored are skipped by the store.
+    /// - Returns: the events stored.
+    public func replayLate() throws(FleetTrackingError) -> Int {
+        guard let engine, let pipeline, !earliestLate.isEmpty else { return 0 }
+        var stored = 0
+        for (vehicleID, earliest) in earliestLate.sorted(by: { $0.key < $1.key }) {
+            do throws(StoreError) {
+                let before = try store.lastPoint(
+                    vehicleID: vehicleID,
+                    atOrBefore: UTCInstant(microsecondsSinceEpoch: earliest.microsecondsSinceEpoch - 1))
+                let track = try store.track(vehicleID: vehicleID, from: earliest, to: nil)
+                engine.reset(vehicleID: vehicleID)
+                if let before { engine.prime(with: before) }
+                var events: [VehicleEvent] = []
+                pipeline.replay(track, after: before) { point, planar in
+                    engine.evaluate(point, planar: planar, appendingTo: &events)
+                }
+                stored += try store.insert([], events: events).eventsInserted
+            } catch {
+                throw .store(error)
+            }
+        }
+        earliestLate = [:]
+        return stored
+    }
+
+    /// Reads the zones again when they changed in the store since they were read (a live server calls this about
+    /// once a second, so that `orbita geofence add` or a route assignment takes effect while it runs). Fences keep
+    /// their memberships by name; new fences start silently (no enter for a vehicle already inside); removed ones
+    /// are forgotten.
+    /// - Returns: whether the zones were replaced.
+    @discardableResult
+    public func reloadZonesIfChanged() throws(FleetTrackingError) -> Bool {
+        guard pipeline != nil else { return false }
+        do {
+            let revision = try store.zoneRevision()
+            guard revision != zoneRevision else { return false }
+            guard let engine else {
+                // There were no zones when the engine would have been built: build it now. Vehicles already seen
+                // start silently on their next fix; their kinds decide which fences apply.
+                try buildEngine()
+                if let engine {
+                    for vehicle in try store.vehicles() where resumed.contains(vehicle.id) {
+                        engine.kinds[vehicle.id] = vehicle.kind
+                    }
+                }
+                return engine != nil
+            }
+            zoneRevision = revision
+            let zones = try ZoneSet(
+                frame: engine.frame, fences: try store.geofences(), routes: try store.routes(),
+                assignments: try store.assignments(), exemptions: try store.exemptions(), previous: engine.zones,
+                limits: fenceLimits)
+            report(zones.skipped)
+            engine.replaceZones(zones)
+            return true
+        } catch {
+            throw Self.trackingError(error)
+        }
+    }
+
+    /// Starts a vehicle from its last stored fix and records its kind (the kind decides which fences apply, so it is
+    /// known before the engine is primed).
+    private func resume(_ vehicleID: String, kind: VehicleKind?, pipeline: PositionPipeline) throws(FleetTrackingError)
+    {
+        do throws(StoreError) {
+            if let kind {
+                // Only the kind changes: a registered vehicle keeps its name and registration.
+                var registered = try store.vehicle(id: vehicleID) ?? Vehicle(id: vehicleID)
+                registered.kind = kind
+                try store.save(registered)
+            }
+            if lastStored == nil {
+                lastStored = Dictionary(
+                    try store.lastPositions().map { ($0.vehicleID, $0) }, uniquingKeysWith: { first, _ in first })
+            }
+            if let engine {
+                if let kind {
+                    engine.kinds[vehicleID] = kind
+                } else {
+                    engine.kinds[vehicleID] = try store.vehicle(id: vehicleID)?.kind
+                }
+            }
+            if let last = lastStored?[vehicleID] {
+                try? pipeline.resume(vehicleID: vehicleID, from: last)
+                engine?.prime(with: last)
+            }
+        } catch {
+            throw .store(error)
+        }
+    }
+
+    /// The pipeline, built at the first fix with a position (its UTM zone, unless a CRS was given).
+    private func pipeline(for fix: Fix) throws(FleetTrackingError) -> PositionPipeline? {
+        if let pipeline { return pipeline }
+        guard let latitude = fix.latitude, let longitude = fix.longitude, fix.hasPosition,
+            abs(latitude) <= 90, abs(longitude) <= 180, latitude != 0 || longitude != 0
+        else { return nil }
+        do throws(ProjError) {
+            let frame: LocalFrame
+            if let crs {
+                frame = try LocalFrame(crs: crs)
+            } else {
+                frame = try LocalFrame.utm(around: Coordinate(latitude: latitude, longitude: longitude))
+            }
+            pipeline = try PositionPipeline(configuration: configuration, frame: frame, clock: clock)
+        } catch {
+            throw .frame(error)
+        }
+        do { try buildEngine() } catch { throw Self.trackingError(error) }
+        return pipeline
+    }
+
+    /// The event engine over the store's geofences and routes, in a frame of its own (same CRS as the pipeline's).
+    private func buildEngine() throws {
+        guard let frameCRS = pipeline?.frame.crs else { return }
+        // The revision first: a change made while the zones are read shows at the next check.
+        let revision = try store.zoneRevision()
+        zoneRevision = revision
+        let fences = try store.geofences()
+        let routes = try store.routes()
+        guard !fences.isEmpty || !routes.isEmpty else { return }
+        let frame = try LocalFrame(crs: frameCRS)
+        let zones = try ZoneSet(
+            frame: frame, fences: fences, routes: routes, assignments: try store.assignments(),
+            exemptions: try store.exemptions(), limits: fenceLimits)
+        report(zones.skipped)
+        engine = EventEngine(zones: zones, frame: frame, configuration: eventConfiguration)
+    }
+
+    private func report(_ skipped: [ZoneSet.SkippedFence]) {
+        skippedFences = skipped
+        for fence in skipped { onSkippedFence?(fence) }
+    }
+
+    private static func trackingError(_ error: any Error) -> FleetTrackingError {
+        switch error {
+        case let error as FleetTrackingError: error
+        case let error as StoreError: .store(error)
+        case let error as ProjError: .frame(error)
+        default: .store(.io(String(describing: error)))
+        }
+    }
+}
