@@ -87,10 +87,10 @@ public struct MapReplay: Sendable {
             return dimmed
         }
         let fix = current
-        let moving = (fix.speedMetersPerSecond ?? 0) > 1.4
         scene.vehicles.append(
             MapVehicle(
-                id: vehicleID, label: label, point: fix.point, state: moving ? .moving : .stopped,
+                id: vehicleID, label: label, point: fix.point,
+                state: MarkerState(LiveState(speedMetersPerSecond: fix.speedMetersPerSecond)),
                 courseDegrees: fix.courseDegrees))
         // The trail so far in runs of one speed band each (Wialon colours tracks by speed); a segment takes the
         // band of the fix it ends at.

@@ -13,6 +13,15 @@ public enum MarkerState: Int, Sendable, Comparable {
 
     /// Whether `lhs` is less urgent than `rhs`.
     public static func < (lhs: MarkerState, rhs: MarkerState) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The marker of a vehicle in `state` (never reported: stale).
+    public init(_ state: LiveState) {
+        switch state {
+        case .moving: self = .moving
+        case .stopped: self = .stopped
+        case .stale, .unknown: self = .stale
+        }
+    }
 }
 
 /// A vehicle on the map, already projected.

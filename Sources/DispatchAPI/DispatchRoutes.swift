@@ -10,10 +10,6 @@ import Storage
 /// a viewer reads, a dispatcher also acknowledges events and approves detours, an admin also edits geofences and
 /// vehicles. `/openapi.json` describes it (public).
 public enum DispatchRoutes {
-    /// A vehicle counts as stale when its last fix is older than this, seconds (Wialon's "online": a message in the
-    /// last 10 minutes; Orbita's live map greys it out).
-    public static let staleAfterSeconds: Int64 = 600
-
     /// Adds the routes to `router`.
     public static func register(
         on router: Router<DispatchContext>, store: DispatchStore, fenceLimits: GeofenceLimits = GeofenceLimits()
@@ -251,13 +247,8 @@ public enum DispatchRoutes {
     static func vehicleJSON(_ vehicle: Vehicle, last: TrackPoint?, now: UTCInstant) -> [String: Any] {
         var object: [String: Any] = ["id": vehicle.id, "name": vehicle.name, "kind": vehicle.kind.rawValue]
         if let registration = vehicle.registration { object["registration"] = registration }
-        guard let last else {
-            object["state"] = "unknown"
-            return object
-        }
-        let age = (now.microsecondsSinceEpoch - last.time.microsecondsSinceEpoch) / 1_000_000
-        let moving = (last.speedMetersPerSecond ?? 0) > 1.4
-        object["state"] = age > staleAfterSeconds ? "stale" : moving ? "moving" : "stopped"
+        object["state"] = LiveState(last: last, now: now).rawValue
+        guard let last else { return object }
         var position: [String: Any] = [
             "time": last.time.iso8601, "lat": last.coordinate.latitude, "lon": last.coordinate.longitude,
         ]

@@ -316,10 +316,11 @@ struct MapCommand: AsyncParsableCommand {
         var counts: [MarkerState: Int] = [:]
         for (id, fix) in data.last {
             guard let point = try? frame.project(fix.coordinate) else { continue }
-            let age = (now.microsecondsSinceEpoch - fix.time.microsecondsSinceEpoch) / 1_000_000
             let state: MarkerState =
                 data.offRoute.contains(id)
-                ? .alarm : age > 600 ? .stale : (fix.speedMetersPerSecond ?? 0) > 1.4 ? .moving : .stopped
+                ? .alarm
+                : MarkerState(
+                    LiveState(reportedAt: fix.time, speedMetersPerSecond: fix.speedMetersPerSecond, now: now))
             counts[state, default: 0] += 1
             scene.vehicles.append(
                 MapVehicle(
