@@ -19,8 +19,10 @@ public struct EventConfiguration: Sendable, Hashable {
     public var routeMaximumHDOP: Double = 5
     /// Fixes with fewer satellites used are not judged.
     public var routeMinimumSatellites: Int = 4
-    /// Widening for poor fixes: width = max(corridor, 3 × metresPerHDOP × HDOP + 10), capped.
+    /// Widening for poor fixes: width = max(corridor, 3 × metresPerHDOP × HDOP + padding), capped.
     public var routeMetersPerHDOP: Double = 5
+    /// The padding of the widened corridor, metres.
+    public var routeWidthPaddingMeters: Double = 10
     /// Cap of the widened corridor, metres.
     public var routeMaximumWidthMeters: Double = 200
     /// Leave: at least this many consecutive judged fixes outside…
@@ -43,6 +45,16 @@ public struct EventConfiguration: Sendable, Hashable {
     public var routeToStraightRatio: Double = 1.5
     /// How far back along the route the search window reaches, metres.
     public var backwardToleranceMeters: Double = 50
+    /// The forward search window's slack beyond what speed allows, metres (GPS error at both ends).
+    public var forwardSlackMeters: Double = 100
+    /// Slack added to the straight-line bound before the route-to-straight ratio applies, metres.
+    public var straightSlackMeters: Double = 50
+    /// A place on the route counts as driven along when the course is within this of its bearing, degrees.
+    public var alongRouteDegrees: Double = 90
+    /// The same for a vehicle's first judged fix (no progress known yet: stricter), degrees.
+    public var firstFixAlongRouteDegrees: Double = 60
+    /// A vehicle's first fix is looked for on the route within this (or 4 corridor widths), metres.
+    public var firstSearchMeters: Double = 1_000
     /// Course is compared with the route only at or above this speed, m/s (10 km/h).
     public var directionMinimumSpeed: Double = 2.78
     /// Course this far from the route's bearing counts as the wrong direction, degrees…

@@ -69,7 +69,9 @@ struct RouteTracker {
 
         let width = max(
             route.route.corridorMeters,
-            min(configuration.routeMaximumWidthMeters, 3 * configuration.routeMetersPerHDOP * (point.hdop ?? 1) + 10))
+            min(
+                configuration.routeMaximumWidthMeters,
+                3 * configuration.routeMetersPerHDOP * (point.hdop ?? 1) + configuration.routeWidthPaddingMeters))
         guard let projection = project(planar, point: point, width: width) else { return }
         let inside = projection.distance <= width
         let nearTerminal =
@@ -193,12 +195,13 @@ struct RouteTracker {
             current
             + min(
                 configuration.maximumRouteSpeed * max(0, elapsed),
-                configuration.routeToStraightRatio * straight + 50) + 100
+                configuration.routeToStraightRatio * straight + configuration.straightSlackMeters)
+            + configuration.forwardSlackMeters
         // A vehicle driving the route backwards (wrong direction, reported) is followed backwards too, so that it is
         // not also called off the route.
         let lower =
             wrongReported
-            ? current - configuration.maximumRouteSpeed * max(0, elapsed) - 100
+            ? current - configuration.maximumRouteSpeed * max(0, elapsed) - configuration.forwardSlackMeters
             : current - configuration.backwardToleranceMeters
         let window = max(0, lower)...min(line.length, max(upper, current))
         // Moving with a known course: among the places within the corridor prefer those the vehicle drives along, so
@@ -207,10 +210,10 @@ struct RouteTracker {
         guard let nearest = line.project(planar, window: window, radius: .infinity) else { return nil }
         if let course = point.courseDegrees, let speed = point.speedMetersPerSecond,
             speed >= configuration.directionMinimumSpeed,
-            Self.angle(course, line.bearing(ofSegment: nearest.segment)) > 90
+            Self.angle(course, line.bearing(ofSegment: nearest.segment)) > configuration.alongRouteDegrees
         {
             let matching = line.projections(planar, window: window, radius: width).filter {
-                Self.angle(course, line.bearing(ofSegment: $0.segment)) <= 90
+                Self.angle(course, line.bearing(ofSegment: $0.segment)) <= configuration.alongRouteDegrees
             }
             if let best = matching.min(by: { ($0.distance, $0.along) < ($1.distance, $1.along) }) { return best }
         }
@@ -220,7 +223,10 @@ struct RouteTracker {
     private func firstProjection(_ planar: PlanarPoint, point: TrackPoint, width: Double) -> Polyline.Projection? {
         let line = route.line
         // Near the route the segment grid finds the nearest place; the whole line is read only when it is far.
-        guard let nearest = line.project(planar, radius: max(1000, 4 * width)) ?? line.project(planar) else {
+        guard
+            let nearest = line.project(planar, radius: max(configuration.firstSearchMeters, 4 * width))
+                ?? line.project(planar)
+        else {
             return nil
         }
         guard let course = point.courseDegrees, let speed = point.speedMetersPerSecond,
@@ -228,7 +234,7 @@ struct RouteTracker {
         else { return nearest }
         // Moving: among the segments within the corridor prefer one the vehicle drives along (out-and-back routes).
         let matching = line.projections(planar, window: 0...line.length, radius: width).filter {
-            Self.angle(course, line.bearing(ofSegment: $0.segment)) <= 60
+            Self.angle(course, line.bearing(ofSegment: $0.segment)) <= configuration.firstFixAlongRouteDegrees
         }
         return matching.min(by: { ($0.distance, $0.along) < ($1.distance, $1.along) }) ?? nearest
     }
