@@ -30,9 +30,6 @@ public struct Polyline: Sendable {
     /// Total length, metres.
     public var length: Double { cumulative.last ?? 0 }
 
-    /// Number of segments.
-    public var segmentCount: Int { max(0, points.count - 1) }
-
     /// The closest point of the line to a point.
     public struct Projection: Sendable, Equatable {
         /// Distance from the point to the line, metres.

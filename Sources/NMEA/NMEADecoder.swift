@@ -55,9 +55,6 @@ public final class NMEADecoder {
         parked.removeAll(keepingCapacity: true)
     }
 
-    /// The device the next sentence will be attributed to.
-    public var currentDevice: String? { activeDevice }
-
     /// Decodes a chunk of bytes.
     public func decode(_ bytes: UnsafeRawBufferPointer, emit: (Fix) -> Void) {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count > 0 else { return }

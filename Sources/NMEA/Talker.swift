@@ -32,9 +32,6 @@ public struct Talker: Sendable, Hashable, CustomStringConvertible {
         default: return nil
         }
     }
-
-    /// True for the combined-constellation talker `GN`.
-    public var isCombined: Bool { first == UInt8(ascii: "G") && second == UInt8(ascii: "N") }
 }
 
 extension Constellation {

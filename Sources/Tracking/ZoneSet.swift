@@ -141,11 +141,6 @@ public final class ZoneSet: Sendable {
         }
     }
 
-    /// The assignment of a vehicle at an instant (the latest-starting one that covers it).
-    public func assignment(of vehicleID: String, at time: UTCInstant) -> RouteAssignment? {
-        assignments[vehicleID]?.last { $0.covers(time) }
-    }
-
     /// Whether a vehicle's route judgement is suspended at an instant.
     public func isExempt(_ vehicleID: String, at time: UTCInstant) -> Bool {
         exemptions[vehicleID]?.contains { time >= $0.from && time <= $0.to } ?? false
