@@ -3,14 +3,14 @@ public import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
 import NIOWebSocket
-import OrbitaModel
+public import OrbitaModel
 import Storage
 
 /// `/api/live`: a WebSocket pushing every fix and event as it is committed, as JSON text frames. Each message
 /// carries a cursor (`FIX:EVENT`, the numbers of the last fix and event sent); a client that reconnects with
 /// `?after=CURSOR` gets everything committed since, so it misses nothing. Without `after` the feed starts at the
-/// newest data (take the snapshot from `/api/vehicles`). The database is the source: one poller for all sessions
-/// reads it every 250 ms and encodes each message once (`LiveHub`).
+/// newest data (take the snapshot from `/api/vehicles`). What each commit stored is pushed to the feed, which
+/// encodes each message once for all sessions (`LiveHub`); the database fills any gap.
 public enum LiveFeed {
     /// How often the feed looks for new data, seconds.
     public static let pollInterval = 0.25
@@ -47,11 +47,16 @@ public enum LiveFeed {
     /// Adds `GET /api/live` (WebSocket upgrade, viewer role) to the router that decides upgrades, and a plain GET
     /// answer (426) to the HTTP router. At most `maximumSessions` sessions are open at once; more are accepted and
     /// closed at once with code 1013 (try again later).
+    /// - Returns: where the server pushes what each commit stored (without pushes the feed reads the database every
+    ///   `pollInterval`).
+    @discardableResult
     public static func register(
         webSocketRouter: Router<DispatchContext>, httpRouter: Router<DispatchContext>, store: DispatchStore,
-        maximumSessions: Int = defaultMaximumSessions
-    ) {
-        let hub = LiveHub(store: store, maximumSessions: maximumSessions)
+        maximumSessions: Int = defaultMaximumSessions, pushed: Bool = false
+    ) -> Publisher {
+        let hub = LiveHub(
+            store: store, maximumSessions: maximumSessions,
+            fallbackInterval: pushed ? .seconds(1) : .milliseconds(Int64(pollInterval * 1000)))
         httpRouter.group("api").add(middleware: BearerAuth(store: store)).get("live") { _, context in
             try DispatchRoutes.require(.viewer, context)
             return DispatchRoutes.error(.upgradeRequired, "/api/live is a WebSocket")
@@ -79,6 +84,20 @@ public enum LiveFeed {
                     to: outbound, inbound: inbound, hub: hub, session: session, after: after,
                     channel: context.requestContext.channel)
             })
+        return Publisher(hub: hub)
+    }
+
+    /// Where the server hands the feed what each commit stored.
+    public struct Publisher: Sendable {
+        let hub: LiveHub
+
+        /// Whether anyone follows the feed (nothing need be handed over otherwise).
+        public var isFollowed: Bool { hub.isFollowed }
+
+        /// Hands over the fixes and events a commit stored, with their numbers (returns at once).
+        public func publish(fixes: [(id: Int64, point: TrackPoint)], events: [StoredEvent]) {
+            hub.publish(fixes: fixes, events: events)
+        }
     }
 
     /// Sessions open at once by default.

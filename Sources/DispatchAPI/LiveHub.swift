@@ -6,9 +6,10 @@ import OrbitaModel
 import Storage
 import Synchronization
 
-/// One feed for every `/api/live` session: a single poller reads what was committed (one database read every
-/// `LiveFeed.pollInterval`, however many clients), encodes each message once, and keeps the newest `retained`
-/// messages in memory. Each session sends from that window at its own pace, so a slow client slows no one else.
+/// One feed for every `/api/live` session: what a commit stored is pushed to it (`publish`, from the writer), and a
+/// single feeder task — one however many clients — encodes each message once and keeps the newest `retained`
+/// messages in memory. Without a push for `fallbackInterval` the feeder reads the database instead (rows another
+/// process wrote; a gap before a push is filled the same way), so the database stays the truth. Each session sends from that window at its own pace, so a slow client slows no one else.
 ///
 /// A session that starts from a cursor outside the window, or falls behind it, catches up from the database on its
 /// own (one catch-up at a time, so that a crowd reconnecting after a restart cannot take the API's connections) and
@@ -96,6 +97,11 @@ final class LiveHub: Sendable {
         var polling = false
         var catchingUp = false
         var catchUpQueue: [CheckedContinuation<Void, Never>] = []
+        /// Commits pushed and not yet in the window.
+        var pending: [Push] = []
+        /// The poller, waiting for a push.
+        var feederWake: CheckedContinuation<Void, Never>?
+        var wakeAbandoned = false
 
         var endSequence: Int64 { firstSequence + Int64(messages.count) }
 
@@ -139,11 +145,15 @@ final class LiveHub: Sendable {
     let retained: Int
     /// How long a session's writes may make no progress before it is closed.
     let stallLimit: Duration
+    /// Without a push for this long the database is read (rows written by another process; a push missed).
+    let fallbackInterval: Duration
 
     init(
         store: DispatchStore, maximumSessions: Int, retained: Int = defaultRetained,
-        stallLimit: Duration = defaultStallLimit, logger: Logger = Logger(label: "orbita.live")
+        stallLimit: Duration = defaultStallLimit, fallbackInterval: Duration = .milliseconds(250),
+        logger: Logger = Logger(label: "orbita.live")
     ) {
+        self.fallbackInterval = fallbackInterval
         self.store = store
         self.maximumSessions = max(1, maximumSessions)
         self.retained = max(1, retained)
@@ -389,7 +399,7 @@ final class LiveHub: Sendable {
 
     // MARK: - The poller
 
-    /// Reads what was committed, every `pollInterval`, while sessions are open; checks tokens and stalls every second.
+    /// Takes pushed commits (or reads the database) while sessions are open; checks tokens and stalls every second.
     private func poll() async {
         var lastCheck = ContinuousClock.now
         while true {
@@ -398,6 +408,7 @@ final class LiveHub: Sendable {
                     // The last session went: forget the window, so that the next starts from where the database is.
                     state.polling = false
                     state.messages = []
+                    state.pending = []
                     state.head = nil
                     return (false, nil)
                 }
@@ -407,7 +418,17 @@ final class LiveHub: Sendable {
             var full = false
             do {
                 if let head {
-                    full = try await read(after: head)
+                    let pushed = state.withLock { state in
+                        defer { state.pending.removeAll() }
+                        return state.pending
+                    }
+                    if pushed.isEmpty {
+                        // Nothing pushed since the last turn: wait for a commit, and read the database when none
+                        // comes within `fallbackInterval` (rows another writer added, a push missed at start).
+                        if await !waitForPush(timeout: fallbackInterval) { full = try await read(after: head) }
+                    } else {
+                        for push in pushed { full = try await apply(push) }
+                    }
                 } else {
                     let latest = try await store.use { try $0.latestNumbers() }
                     state.withLock { state in
@@ -424,8 +445,81 @@ final class LiveHub: Sendable {
                 lastCheck = ContinuousClock.now
                 await checkSessions()
             }
-            if !full { try? await Task.sleep(for: .milliseconds(Int(LiveFeed.pollInterval * 1000))) }
+            _ = full
         }
+    }
+
+    /// Appends a push; when rows before it are missing (another writer's, or committed while the head was read),
+    /// reads them from the database first. True when a read came back full.
+    private func apply(_ push: Push) async throws -> Bool {
+        var full = false
+        var head = state.withLock { $0.head } ?? LiveFeed.Cursor(fix: 0, event: 0)
+        let gap =
+            push.fixes.first.map { $0.id > head.fix + 1 } ?? false
+            || push.events.first.map { $0.id > head.event + 1 }
+                ?? false
+        if gap {
+            repeat {
+                full = try await read(after: head)
+                head = state.withLock { $0.head } ?? head
+            } while full
+        }
+        append(push.fixes, push.events, after: head)
+        return full
+    }
+
+    /// Waits until a commit is pushed or `timeout` passes; true when pushed.
+    private func waitForPush(timeout: Duration) async -> Bool {
+        var pushed = false
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let now = self.state.withLock { state -> Bool in
+                        if !state.pending.isEmpty || state.wakeAbandoned { return true }
+                        state.feederWake = continuation
+                        return false
+                    }
+                    if now { continuation.resume() }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+            // Whichever finished first, the other must end too: release the continuation if it still waits.
+            let waiting = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                pushed = !state.pending.isEmpty
+                state.wakeAbandoned = true
+                defer { state.feederWake = nil }
+                return state.feederWake
+            }
+            waiting?.resume()
+        }
+        state.withLock { $0.wakeAbandoned = false }
+        return pushed
+    }
+
+    // MARK: - Pushes from the writer
+
+    /// What one commit stored: its fixes and events with their numbers.
+    struct Push: Sendable {
+        let fixes: [(id: Int64, point: TrackPoint)]
+        let events: [StoredEvent]
+    }
+
+    /// Whether anyone follows the feed (a commit need not be pushed otherwise).
+    var isFollowed: Bool { state.withLock { $0.polling && $0.head != nil } }
+
+    /// Hands what a commit stored to the feed (from the writer's thread; returns at once). Ignored while nobody
+    /// follows the feed.
+    func publish(fixes: [(id: Int64, point: TrackPoint)], events: [StoredEvent]) {
+        guard !fixes.isEmpty || !events.isEmpty else { return }
+        let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard state.polling, state.head != nil else { return nil }
+            state.pending.append(Push(fixes: fixes, events: events))
+            defer { state.feederWake = nil }
+            return state.feederWake
+        }
+        wake?.resume()
     }
 
     /// Reads and appends what was committed after `head`; true when a read came back full (more is waiting).
@@ -437,12 +531,22 @@ final class LiveHub: Sendable {
                 try store.storedEvents(EventQuery(limit: batch), order: .oldestFirst, afterID: head.event)
             )
         }
-        guard !fixes.isEmpty || !events.isEmpty else { return false }
+        append(fixes, events, after: head)
+        return fixes.count == batch || events.count == batch
+    }
+
+    /// Encodes rows committed after `head` (those at or before it are skipped) into one buffer of frames and appends
+    /// them to the window; the head moves past them.
+    private func append(
+        _ fixes: [(id: Int64, point: TrackPoint)], _ events: [StoredEvent], after head: LiveFeed.Cursor
+    ) {
+        guard fixes.last.map({ $0.id > head.fix }) ?? false || events.last.map({ $0.id > head.event }) ?? false
+        else { return }
         var cursor = head
         var frames = ByteBuffer()
         var placed: [(after: LiveFeed.Cursor, offset: Int, length: Int)] = []
         placed.reserveCapacity(fixes.count + events.count)
-        for (id, point) in fixes {
+        for (id, point) in fixes where id > head.fix {
             cursor.fix = id
             // Stored but not a position yet: dated ahead of the server's clock (see `FixFlags.ahead`).
             if point.flags.contains(.ahead) { continue }
@@ -450,7 +554,7 @@ final class LiveHub: Sendable {
             LiveFeed.appendFrame(LiveFeed.position(point, cursor: cursor), to: &frames)
             placed.append((cursor, offset, frames.writerIndex - offset))
         }
-        for stored in events {
+        for stored in events where stored.id > head.event {
             cursor.event = stored.id
             let offset = frames.writerIndex
             LiveFeed.appendFrame(LiveFeed.event(stored, cursor: cursor), to: &frames)
@@ -475,7 +579,6 @@ final class LiveHub: Sendable {
             }
             state.resumeAll()
         }
-        return fixes.count == batch || events.count == batch
     }
 
     /// Ends sessions whose token was revoked, and closes those whose writes made no progress for `stallLimit`.

@@ -15,6 +15,31 @@ public struct CommitReport: Sendable {
     public var seconds: Double
     /// Events raised into the batch, by kind (stored or already there).
     public var eventsByKind: [EventKind: Int] = [:]
+    /// The batch's fixes and events and what the store made of them (shared, not copied).
+    public var batch: (points: [TrackPoint], events: [VehicleEvent], outcome: InsertOutcome)
+
+    /// The fixes added, with their numbers, in the order stored.
+    public var storedFixes: [(id: Int64, point: TrackPoint)] {
+        var skipped = batch.outcome.skippedIndices[...]
+        var ids = batch.outcome.fixIDs[...]
+        var stored: [(id: Int64, point: TrackPoint)] = []
+        stored.reserveCapacity(ids.count)
+        for (index, point) in batch.points.enumerated() {
+            if skipped.first == index {
+                skipped.removeFirst()
+                continue
+            }
+            guard let id = ids.popFirst() else { break }
+            stored.append((id, point))
+        }
+        return stored
+    }
+
+    /// The events added, with their numbers, in the order stored.
+    public var storedEvents: [StoredEvent] {
+        zip(batch.events, batch.outcome.eventIDs).compactMap { event, id in id.map { StoredEvent(id: $0, event: event) }
+        }
+    }
 }
 
 /// Writes batches to a store on a thread of its own, so that decoding and the pipeline go on while SQLite commits:
@@ -77,7 +102,8 @@ final class BatchWriter: @unchecked Sendable {
                         CommitReport(
                             points: points.count, inserted: outcome.inserted, events: outcome.eventsInserted,
                             seconds: Double(elapsed.components.seconds)
-                                + Double(elapsed.components.attoseconds) / 1e18))
+                                + Double(elapsed.components.attoseconds) / 1e18,
+                            batch: (points, events, outcome)))
                     return
                 } catch {
                     onError?(error)

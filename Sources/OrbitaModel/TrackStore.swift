@@ -156,6 +156,25 @@ public struct InsertOutcome: Sendable, Hashable {
     public var skippedIndices: [Int]
     /// Events added (events already stored are not counted).
     public var eventsInserted: Int
+    /// The numbers the database gave the added fixes, in batch order (skipped ones have none): the live feed's
+    /// cursor. Not part of equality (they depend on what the database held before).
+    public var fixIDs: [Int64] = []
+    /// The number the database gave each event of the batch, in batch order (nil: already stored).
+    public var eventIDs: [Int64?] = []
+
+    /// Equal when the same was decided: counts and skipped positions.
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.inserted == rhs.inserted && lhs.duplicates == rhs.duplicates && lhs.skippedIndices == rhs.skippedIndices
+            && lhs.eventsInserted == rhs.eventsInserted
+    }
+
+    /// Hashes what `==` compares.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(inserted)
+        hasher.combine(duplicates)
+        hasher.combine(skippedIndices)
+        hasher.combine(eventsInserted)
+    }
 
     /// Creates an outcome.
     public init(inserted: Int = 0, duplicates: Int = 0, skippedIndices: [Int] = [], eventsInserted: Int = 0) {

@@ -24,6 +24,9 @@ final class LiveProcessor: @unchecked Sendable {
 
     let queue: IngestQueue
     let status = Shared(Status())
+    /// Called on the writer's thread after each commit (the live feed takes what it stored from here); set before
+    /// `start`.
+    var onCommitted: (@Sendable (CommitReport) -> Void)?
     private let recorder: FleetRecorder
     private let store: any FleetStore
     private let registerUnknown: Bool
@@ -189,6 +192,7 @@ final class LiveProcessor: @unchecked Sendable {
         let duplicateCounter = self.duplicateCounter
         let commitTimer = self.commitTimer
         let eventCounters = self.eventCounters
+        let onCommitted = self.onCommitted
         do throws(FleetTrackingError) {
             try recorder.commitBuffered { report in
                 storedCounter.increment(by: report.inserted)
@@ -201,6 +205,7 @@ final class LiveProcessor: @unchecked Sendable {
                     $0.storeError = nil
                 }
                 for (acknowledge, count) in acks { acknowledge(count) }
+                onCommitted?(report)
             }
         } catch {
             logger.error("commit refused", metadata: ["error": "\(error)"])

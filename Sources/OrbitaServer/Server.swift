@@ -1,5 +1,6 @@
 import Dispatch
 import DispatchAPI
+import FleetTracking
 import Foundation
 import Geodesy
 import Hummingbird
@@ -126,9 +127,14 @@ public enum OrbitaServer {
             }
             DispatchRoutes.register(on: router, store: apiStore, fenceLimits: settings.fenceLimits)
             let webSocketRouter = Router(context: DispatchContext.self)
-            LiveFeed.register(
+            let live = LiveFeed.register(
                 webSocketRouter: webSocketRouter, httpRouter: router, store: apiStore,
-                maximumSessions: settings.liveMaximumSessions)
+                maximumSessions: settings.liveMaximumSessions, pushed: true)
+            // Pushed from the commit itself: what was stored reaches `/api/live` without waiting for a poll.
+            processor.onCommitted = { report in
+                guard live.isFollowed else { return }
+                live.publish(fixes: report.storedFixes, events: report.storedEvents)
+            }
             registerOperations(on: router, registry: registry, processor: processor, listeners: listenersBox)
             http = try await HTTPService.start(
                 router: router, webSocketRouter: webSocketRouter, address: address, limits: settings.httpLimits,

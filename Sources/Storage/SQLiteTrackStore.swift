@@ -198,6 +198,7 @@ public final class SQLiteTrackStore: TrackStore {
                 }
                 if db.changesCount == 1 {
                     outcome.inserted += 1
+                    outcome.fixIDs.append(db.lastInsertedRowID)
                 } else {
                     outcome.duplicates += 1
                     outcome.skippedIndices.append(index)
@@ -206,7 +207,12 @@ public final class SQLiteTrackStore: TrackStore {
             row.reset()
             for event in events {
                 let key = try keys[event.vehicleID] ?? vehicleKey(event.vehicleID)
-                if try Self.insert(event, vehicleKey: key, db) { outcome.eventsInserted += 1 }
+                if try Self.insert(event, vehicleKey: key, db) {
+                    outcome.eventsInserted += 1
+                    outcome.eventIDs.append(db.lastInsertedRowID)
+                } else {
+                    outcome.eventIDs.append(nil)
+                }
             }
             return outcome
         }

@@ -27,8 +27,9 @@ struct LiveHubTests {
             store = try DispatchStore(connections: 2) { try SQLiteTrackStore(path: path) }
         }
 
-        /// Stores `count` new fixes of vehicle `V`, one second apart.
-        mutating func add(_ count: Int) throws {
+        /// Stores `count` new fixes of vehicle `V`, one second apart; returns them with their numbers.
+        @discardableResult
+        mutating func add(_ count: Int) throws -> [(id: Int64, point: TrackPoint)] {
             let points = (0..<count).map { offset in
                 TrackPoint(
                     vehicleID: "V",
@@ -38,7 +39,8 @@ struct LiveHubTests {
                     courseDegrees: 90, mode: .threeDimensional, hdop: 0.9, satellitesUsed: 9, source: "test")
             }
             next += Int64(count)
-            _ = try writer.insert(points)
+            let outcome = try writer.insert(points)
+            return Array(zip(outcome.fixIDs, points))
         }
     }
 
@@ -174,6 +176,25 @@ struct LiveHubTests {
         otherTask.cancel()
         hub.close(stalled)
         hub.close(other)
+    }
+
+    /// Commits pushed by the writer reach sessions without a database poll (the fallback read is 10 minutes away
+    /// here); rows another writer stored before a push are read from the database first, in order.
+    @Test func pushedCommitsArriveWithoutAPollAndAGapIsFilledFromTheDatabase() async throws {
+        var fixture = try Fixture()
+        let hub = LiveHub(store: fixture.store, maximumSessions: 10, fallbackInterval: .seconds(600))
+        let (session, received, task) = try await Self.follow(hub, from: nil)
+        try await Self.eventually { hub.isFollowed }
+        hub.publish(fixes: try fixture.add(5), events: [])
+        try await Self.eventually { received.fixes.count == 5 }
+        #expect(received.fixes == [1, 2, 3, 4, 5])
+        // Another writer's rows (not pushed), then a pushed commit after them.
+        try fixture.add(3)
+        hub.publish(fixes: try fixture.add(2), events: [])
+        try await Self.eventually { received.fixes.count == 10 }
+        #expect(received.fixes == Array(1...10))
+        task.cancel()
+        hub.close(session)
     }
 
     @Test func sessionsOverTheLimitAreRefused() throws {
