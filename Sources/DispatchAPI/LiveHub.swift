@@ -402,6 +402,8 @@ final class LiveHub: Sendable {
     /// Takes pushed commits (or reads the database) while sessions are open; checks tokens and stalls every second.
     private func poll() async {
         var lastCheck = ContinuousClock.now
+        // Whether the last database read came back full: then the next one follows at once, without waiting.
+        var full = false
         while true {
             let (running, head) = state.withLock { state -> (Bool, LiveFeed.Cursor?) in
                 if state.sessions.isEmpty {
@@ -415,7 +417,6 @@ final class LiveHub: Sendable {
                 return (true, state.head)
             }
             guard running else { return }
-            var full = false
             do {
                 if let head {
                     let pushed = state.withLock { state in
@@ -425,9 +426,11 @@ final class LiveHub: Sendable {
                     if pushed.isEmpty {
                         // Nothing pushed since the last turn: wait for a commit, and read the database when none
                         // comes within `fallbackInterval` (rows another writer added, a push missed at start).
-                        if await !waitForPush(timeout: fallbackInterval) { full = try await read(after: head) }
+                        let pushedMeanwhile = full ? false : await waitForPush(timeout: fallbackInterval)
+                        if !pushedMeanwhile { full = try await read(after: head) }
                     } else {
-                        for push in pushed { full = try await apply(push) }
+                        for push in pushed { try await apply(push) }
+                        full = false
                     }
                 } else {
                     let latest = try await store.use { try $0.latestNumbers() }
@@ -445,13 +448,12 @@ final class LiveHub: Sendable {
                 lastCheck = ContinuousClock.now
                 await checkSessions()
             }
-            _ = full
         }
     }
 
     /// Appends a push; when rows before it are missing (another writer's, or committed while the head was read),
-    /// reads them from the database first. True when a read came back full.
-    private func apply(_ push: Push) async throws -> Bool {
+    /// reads them from the database first (all of them, however many reads that takes).
+    private func apply(_ push: Push) async throws {
         var full = false
         var head = state.withLock { $0.head } ?? LiveFeed.Cursor(fix: 0, event: 0)
         let gap =
@@ -465,7 +467,6 @@ final class LiveHub: Sendable {
             } while full
         }
         append(push.fixes, push.events, after: head)
-        return full
     }
 
     /// Waits until a commit is pushed or `timeout` passes; true when pushed.
