@@ -22,6 +22,7 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product orbita
+	$(SWIFT) build -c release $(BUILD_FLAGS) --product orbita-bench
 
 ## demo: build, then a live server on a demo database with a simulated fleet (buses on routes, one detouring, an
 ## ambulance, trucks), printing events as they are committed; Ctrl-C stops it cleanly (DEMO_SECONDS=N: after N s)

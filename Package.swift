@@ -14,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "orbita", targets: ["orbita"]),
+        .executable(name: "orbita-bench", targets: ["orbita-bench"]),
         .executable(name: "NMEAFuzz", targets: ["NMEAFuzz"]),
         .library(name: "NMEA", targets: ["NMEA"]),
         .library(name: "OrbitaModel", targets: ["OrbitaModel"]),
@@ -68,6 +69,14 @@ let package = Package(
             swiftSettings: strict),
         .target(name: "ConsoleMap", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .target(
+            name: "FleetSimulation",
+            dependencies: [
+                "NMEA", "OrbitaModel", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .target(name: "TerminalOutput", dependencies: ["OrbitaModel"], swiftSettings: strict),
+        .target(
             name: "DispatchAPI",
             dependencies: [
                 "OrbitaModel", "Storage", "GeoJSON", "GPX", .product(name: "Hummingbird", package: "hummingbird"),
@@ -102,10 +111,9 @@ let package = Package(
         .target(
             name: "OrbitaCommands",
             dependencies: [
-                "OrbitaModel", "NMEA", "FleetTracking", "TrackImport", "Storage", "Tracking", "Geodesy", "GPX",
-                "GeoJSON",
-                "Geofencing",
-                "Ingest", "OrbitaServer", "DispatchAPI", "DispatchClient", "ConsoleMap",
+                "OrbitaModel", "NMEA", "FleetSimulation", "FleetTracking", "TrackImport", "Storage", "Tracking",
+                "Geodesy", "GPX", "GeoJSON", "Geofencing", "Ingest", "OrbitaServer", "DispatchAPI", "DispatchClient",
+                "ConsoleMap", "TerminalOutput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -113,6 +121,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "orbita", dependencies: ["OrbitaCommands"], swiftSettings: strict),
+        .executableTarget(
+            name: "orbita-bench",
+            dependencies: [
+                "ConsoleMap", "FleetSimulation", "FleetTracking", "Geodesy", "Geofencing", "NMEA", "OrbitaModel",
+                "Storage", "TerminalOutput", "TrackImport", "Tracking",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
         .target(name: "OrbitaTesting", swiftSettings: strict),
         .executableTarget(
             name: "NMEAFuzz", dependencies: ["NMEA", "OrbitaModel"], exclude: ["run.sh"], swiftSettings: strict),

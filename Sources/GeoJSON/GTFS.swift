@@ -29,8 +29,24 @@ public enum GTFS {
 
     /// Every shape of a feed, by `shape_id`, with points in `shape_pt_sequence` order.
     public static func shapes(inFeed folder: String) throws(ReadError) -> [String: [Coordinate]] {
+        Dictionary(try orderedShapes(inFeed: folder), uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The feed's shapes of two points or more as (name, line) pairs in the order `shapes.txt` lists them, each
+    /// named after its route's short name when `trips.txt` and `routes.txt` say which route uses it
+    /// (`"52 (shape_id)"`), else by its `shape_id`.
+    public static func namedShapes(inFeed folder: String) throws(ReadError) -> [(name: String, line: [Coordinate])] {
+        let names = (try? routeNames(inFeed: folder)) ?? [:]
+        return try orderedShapes(inFeed: folder).compactMap { shape, line in
+            line.count >= 2 ? (names[shape].map { "\($0) (\(shape))" } ?? shape, line) : nil
+        }
+    }
+
+    /// Shapes in the order of their first row, points sorted by sequence.
+    private static func orderedShapes(inFeed folder: String) throws(ReadError) -> [(String, [Coordinate])] {
         let rows = try table(at: folder + "/shapes.txt")
         var points: [String: [(sequence: Int, coordinate: Coordinate)]] = [:]
+        var order: [String] = []
         for (line, row) in rows.enumerated() {
             guard let id = row["shape_id"], let lat = row["shape_pt_lat"].flatMap(Double.init),
                 let lon = row["shape_pt_lon"].flatMap(Double.init),
@@ -38,9 +54,23 @@ public enum GTFS {
             else {
                 throw ReadError(message: "shapes.txt line \(line + 2): needs shape_id, shape_pt_lat/lon, sequence")
             }
+            if points[id] == nil { order.append(id) }
             points[id, default: []].append((sequence, Coordinate(latitude: lat, longitude: lon)))
         }
-        return points.mapValues { $0.sorted { $0.sequence < $1.sequence }.map(\.coordinate) }
+        return order.map { id in (id, (points[id] ?? []).sorted { $0.sequence < $1.sequence }.map(\.coordinate)) }
+    }
+
+    /// Shape ID → its route's short name, through `trips.txt` and `routes.txt`.
+    private static func routeNames(inFeed folder: String) throws(ReadError) -> [String: String] {
+        var short: [String: String] = [:]
+        for row in try table(at: folder + "/routes.txt") {
+            if let route = row["route_id"], let name = row["route_short_name"], !name.isEmpty { short[route] = name }
+        }
+        var names: [String: String] = [:]
+        for row in try table(at: folder + "/trips.txt") {
+            if let shape = row["shape_id"], let name = row["route_id"].flatMap({ short[$0] }) { names[shape] = name }
+        }
+        return names
     }
 
     static func parseCSV(_ text: String) -> [[String]] {

@@ -7,6 +7,10 @@ public enum DeviceIdentity {
     /// The longest identity accepted, in bytes (`VehicleIdentifier`'s rule).
     public static let maximumLength = VehicleIdentifier.maximumLength
 
+    /// The identity on a line that holds no sentence (`IMEI=ID`, `IMEI ID`, a bare ID), or nil; identity
+    /// sentences such as `$PGID,ID` are decoded as `Sentence.identity`.
+    public static func identity(ofLine bytes: UnsafeBufferPointer<UInt8>) -> String? { line(bytes) }
+
     @inline(__always) static func isIDByte(_ byte: UInt8) -> Bool { VehicleIdentifier.isAllowed(byte) }
 
     /// The identity in text that precedes a `$` on the same line, or nil when the text is not one.

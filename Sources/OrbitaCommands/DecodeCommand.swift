@@ -1,6 +1,7 @@
 import ArgumentParser
 import NMEA
 import OrbitaModel
+import TerminalOutput
 import TrackImport
 
 /// `orbita decode`: NMEA in, one gpsd-style TPV JSON object per receiver epoch out.

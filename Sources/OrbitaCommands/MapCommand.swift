@@ -120,8 +120,7 @@ struct MapCommand: AsyncParsableCommand {
         do {
             return try ServerFeed(client: DispatchClient(base: server, token: token))
         } catch {
-            printError("orbita map: \(server): \(error)")
-            throw ExitCode(1)
+            throw CommandError("orbita map: \(server): \(error)")
         }
     }
 
@@ -140,8 +139,8 @@ struct MapCommand: AsyncParsableCommand {
     /// reported), unless the user moved it meanwhile.
     private func interactive(_ feed: any MapFeed, viewport: MapViewport) throws {
         guard Terminal.enter() else {
-            printError("orbita map: the interactive view needs a terminal (use --snapshot otherwise)")
-            throw ExitCode(2)
+            throw CommandError(
+                "orbita map: the interactive view needs a terminal (use --snapshot otherwise)", exitCode: 2)
         }
         defer { Terminal.restore() }
         var session = MapSession(viewport: viewport, canAcknowledge: feed.canAcknowledge)

@@ -1,5 +1,6 @@
 public import ArgumentParser
 import Foundation
+import TerminalOutput
 
 /// The `orbita` command line: one subcommand per job.
 public struct OrbitaCommand: AsyncParsableCommand {
@@ -25,12 +26,18 @@ public enum OrbitaCLI {
     /// errors quoting what was typed) are written here, made safe for a terminal like every other output.
     public static func main() async {
         do {
+            // `orbita bench …` hands everything after `bench` to `orbita-bench`, help included.
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            if arguments.first == "bench" { try BenchCommand.exec(Array(arguments.dropFirst())) }
             var command = try OrbitaCommand.parseAsRoot()
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {
                 try command.run()
             }
+        } catch let error as CommandError {
+            printError(error.message)
+            Foundation.exit(error.exitCode)
         } catch {
             let code = OrbitaCommand.exitCode(for: error)
             let message = OrbitaCommand.fullMessage(for: error)

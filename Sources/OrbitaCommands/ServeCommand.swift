@@ -4,6 +4,7 @@ import Glibc
 import Ingest
 import Logging
 import OrbitaServer
+import TerminalOutput
 import Tracking
 
 /// An address option: `HOST:PORT`, or `off`.
@@ -74,8 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
             do {
                 settings = try ConfigFile.load(config, onto: settings)
             } catch {
-                printError("orbita serve: \(error)")
-                throw ExitCode(2)
+                throw CommandError("orbita serve: \(error)", exitCode: 2)
             }
         }
         if let database { settings.database = database }
@@ -85,10 +85,9 @@ struct ServeCommand: AsyncParsableCommand {
         if registerUnknown { settings.registerUnknown = true }
         if ack { settings.ingest.acknowledge = true }
         if sourceRate != nil {
-            printError(
+            throw CommandError(
                 "orbita serve: --source-rate is gone: sources share a saturated server fairly instead of being "
-                    + "rate-limited; the per-device limit is --device-rate (and --device-burst)")
-            throw ExitCode(2)
+                    + "rate-limited; the per-device limit is --device-rate (and --device-burst)", exitCode: 2)
         }
         if let deviceRate { settings.ingest.deviceRate = max(0, deviceRate) }
         if let deviceBurst { settings.ingest.deviceBurst = max(1, deviceBurst) }
@@ -107,14 +106,15 @@ struct ServeCommand: AsyncParsableCommand {
             } else if let seconds = Double(maximumAge), seconds > 0 {
                 settings.tracking.maximumAgeSeconds = seconds
             } else {
-                printError("orbita serve: --maximum-age wants seconds > 0 or off, got \(maximumAge)")
-                throw ExitCode(2)
+                throw CommandError(
+                    "orbita serve: --maximum-age wants seconds > 0 or off, got \(maximumAge)", exitCode: 2)
             }
         }
         if let logLevel {
             guard Logger.Level(rawValue: logLevel) != nil else {
-                printError("orbita serve: --log-level: expected trace, debug, info, notice, warning, error or critical")
-                throw ExitCode(2)
+                throw CommandError(
+                    "orbita serve: --log-level: expected trace, debug, info, notice, warning, error or critical",
+                    exitCode: 2)
             }
             settings.logLevel = logLevel
         }
@@ -138,8 +138,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             status = try await OrbitaServer.run(settings, logger: logger)
         } catch {
-            printError("orbita serve: \(error)")
-            throw ExitCode(1)
+            throw CommandError("orbita serve: \(error)")
         }
         if status != 0 { throw ExitCode(status) }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetSimulation
 import Foundation
 import GeoJSON
 import Ingest
@@ -6,6 +7,7 @@ import NIOCore
 import NIOPosix
 import OrbitaModel
 import Storage
+import TerminalOutput
 
 /// `orbita simulate`: a fleet of trackers sending NMEA to a server.
 struct SimulateCommand: AsyncParsableCommand {
@@ -71,11 +73,11 @@ struct SimulateCommand: AsyncParsableCommand {
         do {
             sender =
                 tcp
-                ? try await TCPFleetSender.connect(to: address, connections: min(vehicles, 32), group: group)
-                : try await UDPFleetSender.open(to: address, group: group)
+                ? try await TCPFleetSender.connect(
+                    host: address.host, port: address.port, connections: min(vehicles, 32), group: group)
+                : try await UDPFleetSender.open(host: address.host, port: address.port, group: group)
         } catch {
-            printError("orbita simulate: cannot reach \(to): \(error)")
-            throw ExitCode(1)
+            throw CommandError("orbita simulate: cannot reach \(to): \(error)")
         }
         if let replay {
             try await self.replay(replay, through: sender)
@@ -145,20 +147,18 @@ struct SimulateCommand: AsyncParsableCommand {
         try? await group.shutdownGracefully()
         // Sent is not received: a connection the server closed, or cycles it never acknowledged, fail the run.
         if sender.failedWrites > 0 {
-            printError("orbita simulate: \(sender.failedWrites) writes failed: the server closed the connection")
-            throw ExitCode(1)
+            throw CommandError(
+                "orbita simulate: \(sender.failedWrites) writes failed: the server closed the connection")
         }
         if ack && acknowledged < cycles {
-            printError("orbita simulate: \(acknowledged) of \(cycles) cycles acknowledged")
-            throw ExitCode(1)
+            throw CommandError("orbita simulate: \(acknowledged) of \(cycles) cycles acknowledged")
         }
     }
 
     /// Streams a logged file cycle by cycle at its own pace divided by `speed`.
     private func replay(_ path: String, through sender: any FleetSender) async throws {
         guard let data = FileManager.default.contents(atPath: path) else {
-            printError("orbita simulate: cannot read \(path)")
-            throw ExitCode(1)
+            throw CommandError("orbita simulate: cannot read \(path)")
         }
         var identity: [UInt8]?
         if let vehicle {
@@ -225,231 +225,26 @@ struct SimulateCommand: AsyncParsableCommand {
                 }
                 routes.removeAll { $0.count < 2 }
                 guard !routes.isEmpty else {
-                    printError("orbita simulate: \(geojson) holds no LineString")
-                    throw ExitCode(1)
+                    throw CommandError("orbita simulate: \(geojson) holds no LineString")
                 }
             } catch {
-                printError("orbita simulate: \(geojson): \(error)")
-                throw ExitCode(1)
+                throw CommandError("orbita simulate: \(geojson): \(error)")
             }
         }
         if let gtfs {
             do {
-                routes += try GTFSShapes.load(folder: gtfs).map(\.line)
+                routes += try GTFS.namedShapes(inFeed: gtfs).map(\.line)
             } catch {
-                printError("orbita simulate: \(error)")
-                throw ExitCode(1)
+                throw CommandError("orbita simulate: \(error)")
             }
         }
         if let route {
             let store = try database.open()
             guard let stored = try store.routes().first(where: { $0.name == route }) else {
-                printError("orbita simulate: no route named \(route) in \(database.resolved)")
-                throw ExitCode(1)
+                throw CommandError("orbita simulate: no route named \(route) in \(database.resolved)")
             }
             routes.append(stored.line)
         }
         return routes
-    }
-}
-
-/// Sends cycles to a server.
-protocol FleetSender: AnyObject {
-    /// Datagrams (UDP) or writes (TCP) sent.
-    var messages: Int { get }
-    /// Bytes sent.
-    var bytes: Int { get }
-    /// Writes that failed (TCP: the server closed or reset the connection); UDP has no such feedback: 0.
-    var failedWrites: Int { get }
-    /// An empty batch for this sender.
-    func batch() -> FleetBatch
-    /// Sends a batch (one cycle per vehicle, each beginning with the vehicle's `$PGID` line).
-    func send(_ batch: FleetBatch)
-    /// Flushes; with `expecting`, waits (≤ 5 s) for that many acknowledgements. Returns the acknowledgements seen.
-    func finish(expecting: Int?) async -> Int
-}
-
-/// Cycles on their way out: UDP gives each cycle its own datagrams; TCP appends it to its vehicle's connection.
-struct FleetBatch {
-    /// Over UDP, one buffer per datagram; over TCP, one buffer per connection.
-    var buffers: [ByteBuffer]
-    let allocator: ByteBufferAllocator
-    /// TCP: the connection count (a vehicle always uses the same one); 0 for UDP.
-    let connections: Int
-    /// The largest datagram the UDP sender writes; longer cycles are split at line ends.
-    static let datagramLimit = 1_400
-
-    /// Adds one vehicle's cycle.
-    mutating func add(_ cycle: [UInt8], vehicle: Int) {
-        if connections > 0 {
-            buffers[vehicle % connections].writeBytes(cycle)
-        } else if cycle.count <= Self.datagramLimit {
-            buffers.append(allocator.buffer(bytes: cycle))
-        } else {
-            for part in Self.split(cycle) { buffers.append(allocator.buffer(bytes: part)) }
-        }
-    }
-
-    /// Splits a cycle at line ends into parts of at most `limit` bytes, each part after the first repeating the
-    /// first line (the identity).
-    static func split(_ cycle: [UInt8], limit: Int = datagramLimit) -> [ArraySlice<UInt8>] {
-        guard cycle.count > limit else { return [cycle[...]] }
-        var lines: [ArraySlice<UInt8>] = []
-        var lineStart = 0
-        for (offset, byte) in cycle.enumerated() where byte == UInt8(ascii: "\n") {
-            lines.append(cycle[lineStart...offset])
-            lineStart = offset + 1
-        }
-        if lineStart < cycle.count { lines.append(cycle[lineStart...]) }
-        guard let header = lines.first else { return [] }
-        var parts: [ArraySlice<UInt8>] = []
-        var current: [UInt8] = []
-        var onlyHeader = true
-        for line in lines {
-            if !current.isEmpty && current.count + line.count > limit {
-                parts.append(current[...])
-                current = Array(header)
-                onlyHeader = true
-            }
-            current += line
-            onlyHeader = onlyHeader && current.count == header.count
-        }
-        if !current.isEmpty && !onlyHeader { parts.append(current[...]) }
-        return parts
-    }
-}
-
-/// UDP: one datagram per cycle, split at line boundaries (each part repeating the identity) when over 1,400 bytes.
-final class UDPFleetSender: FleetSender {
-    private let channel: any Channel
-    private let remote: SocketAddress
-    private(set) var messages = 0
-    private(set) var bytes = 0
-
-    private init(channel: any Channel, remote: SocketAddress) {
-        self.channel = channel
-        self.remote = remote
-    }
-
-    static func open(to address: HostPort, group: any EventLoopGroup) async throws -> UDPFleetSender {
-        let remote = try SocketAddress.makeAddressResolvingHost(address.host, port: address.port)
-        let channel = try await DatagramBootstrap(group: group)
-            .channelOption(.socketOption(.so_sndbuf), value: 4 << 20)
-            .channelOption(.writeBufferWaterMark, value: .init(low: 32 << 20, high: 64 << 20))
-            .bind(host: remote.protocol == .inet6 ? "::1" : "127.0.0.1", port: 0).get()
-        return UDPFleetSender(channel: channel, remote: remote)
-    }
-
-    let failedWrites = 0
-
-    func batch() -> FleetBatch { FleetBatch(buffers: [], allocator: channel.allocator, connections: 0) }
-
-    func send(_ batch: FleetBatch) {
-        messages += batch.buffers.count
-        for buffer in batch.buffers { bytes += buffer.readableBytes }
-        let channel = self.channel
-        let remote = self.remote
-        let parcels = batch.buffers
-        channel.eventLoop.execute {
-            for datagram in parcels {
-                channel.write(AddressedEnvelope(remoteAddress: remote, data: datagram), promise: nil)
-            }
-            channel.flush()
-        }
-    }
-
-    func finish(expecting: Int?) async -> Int {
-        _ = try? await channel.eventLoop.submit {}.get()
-        try? await Task.sleep(for: .milliseconds(100))
-        try? await channel.close()
-        return 0
-    }
-}
-
-/// TCP: a few connections, each carrying several vehicles (identity per cycle); counts `OK` replies.
-final class TCPFleetSender: FleetSender {
-    private let channels: [any Channel]
-    private let counter: AcknowledgementCounter
-    private let failures = AcknowledgementCounter()
-    private(set) var messages = 0
-    private(set) var bytes = 0
-    var failedWrites: Int { failures.value }
-
-    private init(channels: [any Channel], counter: AcknowledgementCounter) {
-        self.channels = channels
-        self.counter = counter
-    }
-
-    static func connect(to address: HostPort, connections: Int, group: any EventLoopGroup) async throws
-        -> TCPFleetSender
-    {
-        let counter = AcknowledgementCounter()
-        var channels: [any Channel] = []
-        for _ in 0..<max(1, connections) {
-            let channel = try await ClientBootstrap(group: group)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(AcknowledgementHandler(counter: counter))
-                    }
-                }
-                .connect(host: address.host, port: address.port).get()
-            channels.append(channel)
-        }
-        return TCPFleetSender(channels: channels, counter: counter)
-    }
-
-    func batch() -> FleetBatch {
-        let allocator = channels[0].allocator
-        return FleetBatch(
-            buffers: channels.map { _ in allocator.buffer(capacity: 0) }, allocator: allocator,
-            connections: channels.count)
-    }
-
-    func send(_ batch: FleetBatch) {
-        for (index, buffer) in batch.buffers.enumerated() where buffer.readableBytes > 0 {
-            messages += 1
-            bytes += buffer.readableBytes
-            let promise = channels[index].eventLoop.makePromise(of: Void.self)
-            let failures = self.failures
-            promise.futureResult.whenFailure { _ in failures.add(1) }
-            channels[index].writeAndFlush(buffer, promise: promise)
-        }
-    }
-
-    func finish(expecting: Int?) async -> Int {
-        if let expecting {
-            for _ in 0..<500 where counter.value < expecting { try? await Task.sleep(for: .milliseconds(10)) }
-        }
-        for channel in channels { try? await channel.close() }
-        return counter.value
-    }
-}
-
-/// `OK` lines received over all connections.
-final class AcknowledgementCounter: @unchecked Sendable {
-    // @unchecked: `count` is guarded by `lock`.
-    private let lock = NSLock()
-    private var count = 0
-    var value: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return count
-    }
-    func add(_ number: Int) {
-        lock.lock()
-        count += number
-        lock.unlock()
-    }
-}
-
-final class AcknowledgementHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    private let counter: AcknowledgementCounter
-    init(counter: AcknowledgementCounter) { self.counter = counter }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = Self.unwrapInboundIn(data)
-        let newlines = buffer.readableBytesView.count { $0 == UInt8(ascii: "\n") }
-        counter.add(newlines)
     }
 }

@@ -3,6 +3,7 @@ import DispatchAPI
 import Foundation
 import OrbitaModel
 import Storage
+import TerminalOutput
 
 /// A role on the command line.
 struct RoleArgument: ExpressibleByArgument {
@@ -41,8 +42,7 @@ struct TokenCreateCommand: ParsableCommand {
             printError("token \(token.id) (\(token.role.rawValue), \(token.name)) created; its secret follows, keep it")
             print(secret)
         } catch {
-            printError("orbita token create: \(error)")
-            throw ExitCode(1)
+            throw CommandError("orbita token create: \(error)")
         }
     }
 }
@@ -65,8 +65,7 @@ struct TokenListCommand: ParsableCommand {
                 printText(columns.joined())
             }
         } catch {
-            printError("orbita token list: \(error)")
-            throw ExitCode(1)
+            throw CommandError("orbita token list: \(error)")
         }
     }
 }
@@ -81,15 +80,13 @@ struct TokenRevokeCommand: ParsableCommand {
         let store = try database.open()
         do {
             guard try store.revokeToken(id: id, at: .now) else {
-                printError("orbita token revoke: no token \(id) in force")
-                throw ExitCode(1)
+                throw CommandError("orbita token revoke: no token \(id) in force")
             }
             printError("token \(id) revoked")
         } catch let error as ExitCode {
             throw error
         } catch {
-            printError("orbita token revoke: \(error)")
-            throw ExitCode(1)
+            throw CommandError("orbita token revoke: \(error)")
         }
     }
 }

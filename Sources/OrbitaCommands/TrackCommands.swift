@@ -4,6 +4,7 @@ import GPX
 import Glibc
 import OrbitaModel
 import Storage
+import TerminalOutput
 import TrackImport
 import Tracking
 
@@ -43,8 +44,7 @@ struct DatabaseOption: ParsableArguments {
         do {
             return try SQLiteTrackStore(path: resolved)
         } catch {
-            printError("orbita: \(resolved): \(error); check the path or choose another with --db")
-            throw ExitCode(1)
+            throw CommandError("orbita: \(resolved): \(error); check the path or choose another with --db")
         }
     }
 }
@@ -134,8 +134,7 @@ struct ImportCommand: ParsableCommand {
                 }
             } catch {
                 progress.clear()
-                printError("orbita import: \(file): \(error.description)")
-                throw ExitCode(1)
+                throw CommandError("orbita import: \(file): \(error.description)")
             }
         }
         do {
@@ -143,8 +142,7 @@ struct ImportCommand: ParsableCommand {
             try importer.finish()
         } catch {
             progress.clear()
-            printError("orbita import: \(error.description)")
-            throw ExitCode(1)
+            throw CommandError("orbita import: \(error.description)")
         }
         progress.clear()
         printText(ImportSummaryText.render(importer))
@@ -184,8 +182,7 @@ struct VehiclesAddCommand: ParsableCommand {
             try store.save(vehicle)
             printText("registered \(vehicle.id) (\(vehicle.name), \(vehicle.kind.rawValue))")
         } catch {
-            printError("orbita vehicles add: \(error)")
-            throw ExitCode(1)
+            throw CommandError("orbita vehicles add: \(error)")
         }
     }
 }
@@ -203,8 +200,7 @@ struct VehiclesListCommand: ParsableCommand {
         do {
             summaries = try store.summaries()
         } catch {
-            printError("orbita vehicles: \(error)")
-            throw ExitCode(1)
+            throw CommandError("orbita vehicles: \(error)")
         }
         var rows = [["vehicle", "name", "kind", "fixes", "first", "last", "distance_km"]]
         for summary in summaries {
@@ -233,16 +229,14 @@ struct TrackCommand: ParsableCommand {
         let store = try database.open()
         do {
             guard let known = try store.vehicle(id: vehicle) else {
-                printError("orbita track: no vehicle \(vehicle) in \(database.resolved); see `orbita vehicles`")
-                throw ExitCode(1)
+                throw CommandError("orbita track: no vehicle \(vehicle) in \(database.resolved); see `orbita vehicles`")
             }
             let points = try store.track(vehicleID: vehicle, from: from?.instant, to: to?.instant)
             var output = OutputBuffer()
             output.write(TrackExport.render(points, vehicle: known, format: format.format))
             output.flush()
         } catch let error as StoreError {
-            printError("orbita track: \(error)")
-            throw ExitCode(1)
+            throw CommandError("orbita track: \(error)")
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import GeoJSON
 import OrbitaModel
 import Storage
+import TerminalOutput
 import TrackImport
 
 /// `orbita geofence add|list|remove`.
@@ -46,8 +47,8 @@ struct GeofenceCommand: ParsableCommand {
                 guard parts.count == 3, let lat = parts[0], let lon = parts[1], let radius = parts[2],
                     abs(lat) <= 90, abs(lon) <= 180, radius > 0, radius.isFinite
                 else {
-                    printError("orbita geofence add: --circle wants LAT,LON,RADIUS_M (e.g. 55.7558,37.6173,500)")
-                    throw ExitCode(1)
+                    throw CommandError(
+                        "orbita geofence add: --circle wants LAT,LON,RADIUS_M (e.g. 55.7558,37.6173,500)")
                 }
                 shape = .circle(center: Coordinate(latitude: lat, longitude: lon), radiusMeters: radius)
             } else {
@@ -56,10 +57,9 @@ struct GeofenceCommand: ParsableCommand {
             var kindList: [VehicleKind] = []
             for name in list(kinds) {
                 guard let kind = VehicleKind(rawValue: name) else {
-                    printError(
+                    throw CommandError(
                         "orbita geofence add: unknown kind \(name) (\(VehicleKind.allCases.map(\.rawValue).joined(separator: ", ")))"
                     )
-                    throw ExitCode(1)
                 }
                 kindList.append(kind)
             }
@@ -69,13 +69,11 @@ struct GeofenceCommand: ParsableCommand {
                 dwellSeconds: dwell)
             do {
                 if let problem = fenceLimits.limits.problem(adding: fence, to: try store.geofences()) {
-                    printError("orbita geofence add: \(name): \(problem)")
-                    throw ExitCode(1)
+                    throw CommandError("orbita geofence add: \(name): \(problem)")
                 }
                 try store.save(fence)
             } catch let error as StoreError {
-                printError("orbita geofence add: \(error)")
-                throw ExitCode(1)
+                throw CommandError("orbita geofence add: \(error)")
             }
             printText("geofence \(name) saved (\(shape.vertexCount) vertices)")
         }
@@ -91,8 +89,7 @@ struct GeofenceCommand: ParsableCommand {
             do {
                 fences = try store.geofences()
             } catch {
-                printError("orbita geofence list: \(error)")
-                throw ExitCode(1)
+                throw CommandError("orbita geofence list: \(error)")
             }
             let features = fences.map(GeoJSON.feature(of:))
             print(GeoJSON.text(["type": "FeatureCollection", "features": features]))
@@ -108,12 +105,10 @@ struct GeofenceCommand: ParsableCommand {
             let store = try database.open()
             do {
                 guard try store.removeGeofence(named: name) else {
-                    printError("orbita geofence remove: no geofence named \(name)")
-                    throw ExitCode(1)
+                    throw CommandError("orbita geofence remove: no geofence named \(name)")
                 }
             } catch let error as StoreError {
-                printError("orbita geofence remove: \(error)")
-                throw ExitCode(1)
+                throw CommandError("orbita geofence remove: \(error)")
             }
             printText("geofence \(name) removed")
         }
@@ -152,41 +147,35 @@ struct RouteCommand: ParsableCommand {
             if let gtfs, let shape {
                 do {
                     guard let found = try GTFS.shapes(inFeed: gtfs)[shape] else {
-                        printError("orbita route add: no shape \(shape) in \(gtfs)/shapes.txt")
-                        throw ExitCode(1)
+                        throw CommandError("orbita route add: no shape \(shape) in \(gtfs)/shapes.txt")
                     }
                     line = found
                 } catch let error as GTFS.ReadError {
-                    printError("orbita route add: \(error)")
-                    throw ExitCode(1)
+                    throw CommandError("orbita route add: \(error)")
                 }
             } else {
                 do {
                     line = try GeoJSON.routeLine(in: try readFile(geojson ?? ""))
                 } catch let error as GeoJSON.ParseError {
-                    printError("orbita route add: \(geojson ?? ""): \(error)")
-                    throw ExitCode(1)
+                    throw CommandError("orbita route add: \(geojson ?? ""): \(error)")
                 }
             }
             guard line.count >= 2 else {
-                printError("orbita route add: a route needs at least two points")
-                throw ExitCode(1)
+                throw CommandError("orbita route add: a route needs at least two points")
             }
             var stops: [Checkpoint] = []
             if let checkpoints {
                 do {
                     stops = try GeoJSON.checkpoints(in: try readFile(checkpoints))
                 } catch let error as GeoJSON.ParseError {
-                    printError("orbita route add: \(checkpoints): \(error)")
-                    throw ExitCode(1)
+                    throw CommandError("orbita route add: \(checkpoints): \(error)")
                 }
             }
             let store = try database.open()
             do {
                 try store.save(Route(name: name, line: line, corridorMeters: corridor, checkpoints: stops))
             } catch {
-                printError("orbita route add: \(error)")
-                throw ExitCode(1)
+                throw CommandError("orbita route add: \(error)")
             }
             printText("route \(name) saved: \(line.count) points, \(stops.count) checkpoints, corridor \(corridor) m")
         }
@@ -210,8 +199,7 @@ struct RouteCommand: ParsableCommand {
                 try store.assign(
                     RouteAssignment(vehicleID: vehicle, route: route, from: from?.instant, to: to?.instant))
             } catch {
-                printError("orbita route assign: \(error)")
-                throw ExitCode(1)
+                throw CommandError("orbita route assign: \(error)")
             }
             printText("route \(route) assigned to \(vehicle)")
         }
@@ -228,16 +216,14 @@ struct RouteCommand: ParsableCommand {
 
         func run() throws {
             guard from.instant <= to.instant else {
-                printError("orbita route exempt: --from must not be after --to")
-                throw ExitCode(1)
+                throw CommandError("orbita route exempt: --from must not be after --to")
             }
             let store = try database.open()
             do {
                 try store.exempt(
                     RouteExemption(vehicleID: vehicle, from: from.instant, to: to.instant, reason: reason))
             } catch {
-                printError("orbita route exempt: \(error)")
-                throw ExitCode(1)
+                throw CommandError("orbita route exempt: \(error)")
             }
             printText("\(vehicle) exempt from route judgement \(from.instant.iso8601) – \(to.instant.iso8601)")
         }
@@ -255,8 +241,7 @@ struct RouteCommand: ParsableCommand {
                 let features = try store.routes().map { GeoJSON.feature(of: $0, assignments: assignments) }
                 print(GeoJSON.text(["type": "FeatureCollection", "features": features]))
             } catch {
-                printError("orbita route list: \(error)")
-                throw ExitCode(1)
+                throw CommandError("orbita route list: \(error)")
             }
         }
     }
@@ -270,12 +255,10 @@ struct RouteCommand: ParsableCommand {
             let store = try database.open()
             do {
                 guard try store.removeRoute(named: name) else {
-                    printError("orbita route remove: no route named \(name)")
-                    throw ExitCode(1)
+                    throw CommandError("orbita route remove: no route named \(name)")
                 }
             } catch let error as StoreError {
-                printError("orbita route remove: \(error)")
-                throw ExitCode(1)
+                throw CommandError("orbita route remove: \(error)")
             }
             printText("route \(name) removed")
         }
@@ -308,8 +291,7 @@ struct EventsCommand: ParsableCommand {
                     vehicleID: vehicle, kinds: kind.map(\.kind), since: since?.instant, until: until?.instant,
                     limit: limit))
         } catch {
-            printError("orbita events: \(error)")
-            throw ExitCode(1)
+            throw CommandError("orbita events: \(error)")
         }
         var output = OutputBuffer()
         if format == "json" {
@@ -382,8 +364,7 @@ private func list(_ text: String?) -> [String] {
 
 private func readFile(_ path: String) throws -> Data {
     guard let data = FileManager.default.contents(atPath: path) else {
-        printError("orbita: cannot read \(path)")
-        throw ExitCode(1)
+        throw CommandError("orbita: cannot read \(path)")
     }
     return data
 }
@@ -392,7 +373,6 @@ private func readShape(_ path: String, corridor: Double?) throws -> GeoShape {
     do {
         return try GeoJSON.shape(in: try readFile(path), defaultHalfWidth: corridor)
     } catch let error as GeoJSON.ParseError {
-        printError("orbita geofence add: \(path): \(error)")
-        throw ExitCode(1)
+        throw CommandError("orbita geofence add: \(path): \(error)")
     }
 }

@@ -1,22 +1,5 @@
 import Foundation
 
-/// A deterministic generator for tests (SplitMix64): a seed always gives the same data.
-public struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    /// Creates a generator from a seed.
-    public init(seed: UInt64) { state = seed }
-
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Runs Python oracles (shapely, pyproj) that tests compare against.
 public enum PythonOracle {
     /// Why an oracle is unavailable (nil when `python3` imports every module), for a clean skip.

@@ -5,6 +5,7 @@ import Geofencing
 import Glibc
 import OrbitaModel
 import Storage
+import TerminalOutput
 import Tracking
 
 /// `orbita bench geofence`: fence membership per point, fix by fix on one core, on the anchors' data set.
@@ -58,7 +59,7 @@ struct GeofenceBench: ParsableCommand {
         let count = Double(planar.count)
         print(
             "bench=geofence fences=\(shapes.count) points=\(planar.count) pairs=\(hits) "
-                + "load_s=\(FixJSON.fixed(load, decimals: 2)) "
+                + "load_s=\(TextFormat.fixed(load, decimals: 2)) "
                 + "points_per_s=\(Int(count / median(membership))) "
                 + "points_per_s_with_projection=\(Int(count / median(projected)))")
     }
@@ -92,8 +93,8 @@ struct ZonesBench: ParsableCommand {
         let zones = try ZoneSet(frame: try LocalFrame(crs: "EPSG:32637"), fences: loaded)
         let build = (ContinuousClock.now - clock).secondsValue
         print(
-            "bench=zones fences=\(zones.fences.count) save_s=\(FixJSON.fixed(save, decimals: 2)) "
-                + "read_s=\(FixJSON.fixed(read, decimals: 2)) index_s=\(FixJSON.fixed(build, decimals: 2))")
+            "bench=zones fences=\(zones.fences.count) save_s=\(TextFormat.fixed(save, decimals: 2)) "
+                + "read_s=\(TextFormat.fixed(read, decimals: 2)) index_s=\(TextFormat.fixed(build, decimals: 2))")
         if !keep { for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) } }
     }
 }
@@ -148,7 +149,7 @@ struct RouteBench: ParsableCommand {
         let frame = try LocalFrame(crs: "EPSG:32637")
         let planar = Polyline(try line.map { try frame.project($0) })
         // 1 fix a second at 12 m/s with ±5 m noise, back to the start when the route ends; a 400 m detour every 5 km.
-        var rng = SplitMix64(seed: 5)
+        var rng = SeededGenerator(seed: 5)
         var points: [TrackPoint] = []
         points.reserveCapacity(fixes)
         var along = 0.0

@@ -15,7 +15,7 @@ struct MapBench: ParsableCommand {
     @Option(help: "Frames; the median is reported.") var frames = 50
 
     func run() {
-        var rng = SplitMix64(seed: 7)
+        var rng = SeededGenerator(seed: 7)
         var scene = MapScene()
         // A 40 km square of wandering roads (half of it off screen, so culling is exercised) and the fleet in the
         // 20 km view, labelled.
@@ -49,7 +49,8 @@ struct MapBench: ParsableCommand {
         times.sort()
         print(
             "bench=map vehicles=\(vehicles) vertices=\(vertices) size=\(columns)x\(rows) frames=\(times.count)"
-                + " median_ms=\(FixJSON.fixed(times[times.count / 2], decimals: 2))"
-                + " max_ms=\(FixJSON.fixed(times[times.count - 1], decimals: 2)) bytes_per_frame=\(text / times.count)")
+                + " median_ms=\(TextFormat.fixed(times[times.count / 2], decimals: 2))"
+                + " max_ms=\(TextFormat.fixed(times[times.count - 1], decimals: 2)) bytes_per_frame=\(text / times.count)"
+        )
     }
 }

@@ -1,43 +1,13 @@
 import Foundation
-import OrbitaModel
+public import OrbitaModel
 
 /// Degrees of atan2.
 private func atan2Degrees(_ y: Double, _ x: Double) -> Double { atan2(y, x) * 180 / .pi }
 
-/// A deterministic pseudo-random generator (SplitMix64), so that a seed always gives the same log.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-
-    mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * unit() }
-
-    mutating func int(_ range: ClosedRange<Int>) -> Int {
-        range.lowerBound + Int(next() % UInt64(range.count))
-    }
-
-    /// Standard normal (Box–Muller).
-    mutating func gaussian() -> Double {
-        let u = max(unit(), 1e-300)
-        return (-2 * _log(u)).squareRoot() * _cos(2 * Double.pi * unit())
-    }
-}
-
 /// Writes a realistic multi-constellation fleet log: per vehicle per second a `$PGID` identity line, then
 /// RMC, VTG, GGA, one GSA per constellation (NMEA 4.10 system IDs) and GSV groups for GPS, GLONASS and, for
 /// some vehicles, Galileo and BeiDou. Vehicles drive around Moscow; about 1% of epochs have no fix.
-struct FleetLogGenerator {
+public struct FleetLogGenerator {
     private struct Satellite {
         var number: Int
         var elevation: Int
@@ -68,14 +38,15 @@ struct FleetLogGenerator {
         var backwards = false
     }
 
-    private var rng: SplitMix64
+    private var rng: SeededGenerator
     /// Reused for every cycle (its memory is kept).
     private let writer = SentenceWriter(out: [])
     private var vehicles: [Vehicle] = []
     private var second = 8 * 3600
 
-    init(vehicles count: Int, seed: UInt64, prefix: String? = nil) {
-        rng = SplitMix64(seed: seed)
+    /// A fleet of `count` vehicles from `seed`; IDs are `PREFIX0001…` with a prefix, else IMEI-like.
+    public init(vehicles count: Int, seed: UInt64, prefix: String? = nil) {
+        rng = SeededGenerator(seed: seed)
         for index in 0..<count {
             var systems: [(talker: String, systemID: Int, satellites: [Satellite])] = [
                 ("GP", 1, satellites(1...32, rng.int(8...12))), ("GL", 2, satellites(65...88, rng.int(5...9))),
@@ -107,7 +78,7 @@ struct FleetLogGenerator {
     }
 
     /// Writes whole epochs until `lines` lines are written (the last epoch is cut to fit).
-    mutating func generate(lines: Int, write: (String) -> Void) {
+    public mutating func generate(lines: Int, write: (String) -> Void) {
         var written = 0
         var block: [UInt8] = []
         while written < lines {
@@ -129,10 +100,10 @@ struct FleetLogGenerator {
     }
 
     /// The vehicles' identities, in order.
-    var vehicleIDs: [String] { vehicles.map(\.id) }
+    public var vehicleIDs: [String] { vehicles.map(\.id) }
 
     /// Puts vehicle `index` on a route (lat/lon vertices), `offset` metres from its start.
-    mutating func assign(_ index: Int, route: [Coordinate], offset: Double, detour: Bool) {
+    public mutating func assign(_ index: Int, route: [Coordinate], offset: Double, detour: Bool) {
         guard route.count >= 2 else { return }
         var cumulative = [0.0]
         for i in 1..<route.count { cumulative.append(cumulative[i - 1] + Self.metres(route[i - 1], route[i])) }
@@ -148,7 +119,7 @@ struct FleetLogGenerator {
 
     /// One cycle of sentences of vehicle `index` after `dt` seconds, stamped with `stamp` (its UTC time), appended
     /// to `out`.
-    mutating func cycle(_ index: Int, dt: Double, stamp: Stamp, into out: inout [UInt8]) {
+    public mutating func cycle(_ index: Int, dt: Double, stamp: Stamp, into out: inout [UInt8]) {
         var vehicle = vehicles[index]
         if vehicle.route != nil { stepAlongRoute(&vehicle, dt: dt) } else { step(&vehicle, dt: dt) }
         vehicles[index] = vehicle
@@ -405,157 +376,23 @@ struct FleetLogGenerator {
 
 extension FleetLogGenerator {
     /// The UTC time (`hhmmss.ss`) and date (`ddmmyy`) fields of a cycle, formatted once for many vehicles.
-    struct Stamp {
+    public struct Stamp {
         var time: [UInt8]
         var date: [UInt8]
 
-        init(time: String, date: String) {
+        /// The fields of a time and a date given as text (`hhmmss.ss`, `ddmmyy`).
+        public init(time: String, date: String) {
             self.time = Array(time.utf8)
             self.date = Array(date.utf8)
         }
 
         /// The fields of an instant.
-        init(_ instant: UTCInstant) {
+        public init(_ instant: UTCInstant) {
             let characters = Array(instant.iso8601.utf8)  // 2026-11-26T08:35:59.250Z
             let centiseconds = Int((instant.microsecondsSinceEpoch / 10_000) % 100)
             time = Array(characters[11...12]) + Array(characters[14...15]) + Array(characters[17...18])
             time += [UInt8(ascii: "."), UInt8(48 + centiseconds / 10), UInt8(48 + centiseconds % 10)]
             date = Array(characters[8...9]) + Array(characters[5...6]) + Array(characters[2...3])
-        }
-    }
-}
-
-/// Writes NMEA sentences into a growing byte buffer: `begin` writes `$`, the field writers append, `end` appends the
-/// XOR checksum and CR LF. Raw memory, not an array: the simulator writes ≈ 100 million bytes a second.
-struct SentenceWriter {
-    private final class Storage {
-        var base: UnsafeMutablePointer<UInt8>
-        var capacity: Int
-        var count = 0
-
-        init(capacity: Int) {
-            self.capacity = capacity
-            base = .allocate(capacity: capacity)
-        }
-
-        deinit { base.deallocate() }
-
-        @inline(__always) func reserve(_ extra: Int) {
-            guard count + extra > capacity else { return }
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: max(capacity * 2, count + extra))
-            grown.update(from: base, count: count)
-            base.deallocate()
-            base = grown
-            capacity = max(capacity * 2, count + extra)
-        }
-    }
-
-    private let storage = Storage(capacity: 2_048)
-    private var start = 0
-    private static let hex: StaticString = "0123456789ABCDEF"
-
-    /// A writer holding `out` so far.
-    init(out: [UInt8]) { append(out) }
-
-    /// The bytes written.
-    var out: [UInt8] { Array(UnsafeBufferPointer(start: storage.base, count: storage.count)) }
-
-    /// Appends the bytes written to `array`.
-    func appendOut(to array: inout [UInt8]) {
-        array.append(contentsOf: UnsafeBufferPointer(start: storage.base, count: storage.count))
-    }
-
-    /// Empties the writer (its memory is kept).
-    mutating func clear() {
-        storage.count = 0
-        start = 0
-    }
-
-    mutating func begin(_ literal: StaticString) {
-        byte(UInt8(ascii: "$"))
-        start = storage.count
-        append(literal)
-    }
-
-    mutating func begin(text: String) {
-        byte(UInt8(ascii: "$"))
-        start = storage.count
-        append(text: text)
-    }
-
-    mutating func end() {
-        var checksum: UInt8 = 0
-        let base = storage.base
-        for index in start..<storage.count { checksum ^= base[index] }
-        storage.reserve(5)
-        let hex = Self.hex.utf8Start
-        let end = storage.base + storage.count
-        end[0] = UInt8(ascii: "*")
-        end[1] = hex[Int(checksum >> 4)]
-        end[2] = hex[Int(checksum & 15)]
-        end[3] = 13
-        end[4] = 10
-        storage.count += 5
-    }
-
-    @inline(__always) mutating func byte(_ value: UInt8) {
-        storage.reserve(1)
-        storage.base[storage.count] = value
-        storage.count += 1
-    }
-
-    mutating func append(_ literal: StaticString) {
-        append(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-    }
-
-    mutating func append(text: String) {
-        var text = text
-        text.withUTF8 { append($0) }
-    }
-
-    mutating func append(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { append($0) } }
-
-    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
-        storage.reserve(bytes.count)
-        (storage.base + storage.count).update(from: source, count: bytes.count)
-        storage.count += bytes.count
-    }
-
-    /// A non-negative integer, zero-padded to `width` digits (at most 20).
-    mutating func integer(_ value: Int, width: Int = 1) {
-        var rest = UInt64(max(0, value))
-        var digits = 1
-        var probe = rest
-        while probe >= 10 {
-            probe /= 10
-            digits += 1
-        }
-        let length = max(digits, min(width, 20))
-        storage.reserve(length)
-        let end = storage.base + storage.count + length
-        for index in 1...length {
-            end[-index] = UInt8(48 + rest % 10)
-            rest /= 10
-        }
-        storage.count += length
-    }
-
-    /// `value` with `decimals` decimals (rounded half away from zero, as `TextFormat.fixed`), zero-padded to `width`
-    /// characters.
-    mutating func fixed(_ value: Double, decimals: Int, width: Int = 0) {
-        var scale: UInt64 = 1
-        for _ in 0..<decimals { scale *= 10 }
-        let scaled = (abs(value) * Double(scale)).rounded()
-        guard value.isFinite, scaled < 9e18 else { return append(text: TextFormat.fixed(value, decimals: decimals)) }
-        let integer = UInt64(scaled)
-        if value < 0 && integer != 0 { byte(UInt8(ascii: "-")) }
-        let whole = Int(integer / scale)
-        let wholeWidth = max(1, width - (decimals > 0 ? decimals + 1 : 0))
-        self.integer(whole, width: wholeWidth)
-        if decimals > 0 {
-            byte(UInt8(ascii: "."))
-            self.integer(Int(integer % scale), width: decimals)
         }
     }
 }

@@ -2,24 +2,24 @@ import Glibc
 import OrbitaModel
 
 /// Buffered writes to a file descriptor.
-struct OutputBuffer {
+public struct OutputBuffer {
     private var bytes: [UInt8] = []
     private let fd: Int32
 
     /// A buffer for a file descriptor (1: standard output).
-    init(fd: Int32 = 1) {
+    public init(fd: Int32 = 1) {
         self.fd = fd
         bytes.reserveCapacity(1 << 16)
     }
 
     /// Appends text, flushing every 64 KiB.
-    mutating func write(_ text: String) {
+    public mutating func write(_ text: String) {
         bytes.append(contentsOf: text.utf8)
         if bytes.count >= 1 << 16 { flush() }
     }
 
     /// Writes out what is buffered.
-    mutating func flush() {
+    public mutating func flush() {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { raw in
@@ -37,7 +37,7 @@ struct OutputBuffer {
 
 /// Writes one line to standard error, made safe for a terminal (`TerminalText.output`): messages quote names,
 /// paths and input.
-func printError(_ line: String) {
+public func printError(_ line: String) {
     var out = OutputBuffer(fd: 2)
     out.write(TerminalText.output(line) + "\n")
     out.flush()
@@ -45,7 +45,7 @@ func printError(_ line: String) {
 
 /// Writes text for people (tables, messages) to standard output, made safe for a terminal: every command's human
 /// output goes through here, JSON through `TextFormat.jsonString`.
-func printText(_ text: String, terminator: String = "\n") {
+public func printText(_ text: String, terminator: String = "\n") {
     var out = OutputBuffer()
     out.write(TerminalText.output(text) + terminator)
     out.flush()
