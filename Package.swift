@@ -76,10 +76,11 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(name: "TerminalOutput", dependencies: ["OrbitaModel"], swiftSettings: strict),
+        .target(name: "OrbitaWire", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .target(
             name: "DispatchAPI",
             dependencies: [
-                "OrbitaModel", "Storage", "GeoJSON", "GPX", .product(name: "Hummingbird", package: "hummingbird"),
+                "OrbitaModel", "OrbitaWire", "GeoJSON", "GPX", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -138,10 +139,11 @@ let package = Package(
         .testTarget(
             name: "DispatchAPITests",
             dependencies: [
-                "DispatchAPI", "OrbitaModel", "Storage", .product(name: "NIOCore", package: "swift-nio"),
+                "DispatchAPI", "OrbitaModel", "OrbitaWire", "Storage", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        .testTarget(name: "OrbitaWireTests", dependencies: ["OrbitaWire", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "OrbitaModelTests", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .testTarget(
             name: "TrackingTests",

@@ -1,7 +1,6 @@
 import Foundation
 public import Hummingbird
 import OrbitaModel
-import Storage
 
 /// Checks `Authorization: Bearer <secret>` against the stored tokens: no token, an unknown one or a revoked one is 401
 /// (with `WWW-Authenticate: Bearer`); otherwise the token's role goes into the context for the routes to check.

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOPosix
-public import Storage
+public import OrbitaModel
 import Synchronization
 
 /// The database as the HTTP handlers use it: a few connections of its own, used off the request tasks (on NIO's
@@ -36,8 +36,8 @@ public final class DispatchStore: Sendable {
     /// One connection, handed to one request at a time.
     private final class Lease: @unchecked Sendable {
         // @unchecked: used by one request at a time (the pool's state says which).
-        let store: SQLiteTrackStore
-        init(_ store: SQLiteTrackStore) { self.store = store }
+        let store: any DispatchRepository
+        init(_ store: any DispatchRepository) { self.store = store }
     }
 
     private let state: Mutex<State>
@@ -45,7 +45,7 @@ public final class DispatchStore: Sendable {
     /// Opens `connections` connections with `open`.
     public init(
         connections: Int = 4, heavyConnections: Int? = nil, maximumWaiting: Int = 64,
-        open: () throws -> SQLiteTrackStore
+        open: () throws -> any DispatchRepository
     ) rethrows {
         let count = max(1, connections)
         self.connections = count
@@ -57,14 +57,14 @@ public final class DispatchStore: Sendable {
     }
 
     /// Wraps one store (one connection).
-    public convenience init(_ store: SQLiteTrackStore) {
+    public convenience init(_ store: any DispatchRepository) {
         self.init(connections: 1, open: { store })
     }
 
     /// Runs `body` with a connection of its own, on the blocking thread pool; `heavy` for queries whose cost grows
     /// with the data asked for.
     /// - Throws: `HTTPError(.serviceUnavailable)` when too many requests wait already; whatever `body` throws.
-    func use<T: Sendable>(heavy: Bool = false, _ body: @escaping @Sendable (SQLiteTrackStore) throws -> T)
+    func use<T: Sendable>(heavy: Bool = false, _ body: @escaping @Sendable (any DispatchRepository) throws -> T)
         async throws -> T
     {
         let lease = try await acquire(heavy: heavy)

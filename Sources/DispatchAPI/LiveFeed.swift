@@ -4,7 +4,7 @@ import HummingbirdWebSocket
 import NIOCore
 import NIOWebSocket
 public import OrbitaModel
-import Storage
+public import OrbitaWire
 
 /// `/api/live`: a WebSocket pushing every fix and event as it is committed, as JSON text frames. Each message
 /// carries a cursor (`FIX:EVENT`, the numbers of the last fix and event sent); a client that reconnects with
@@ -19,30 +19,8 @@ public enum LiveFeed {
     /// Messages read from the database per poll at most (a client far behind catches up over several reads).
     public static let batch = 2_000
 
-    /// A cursor: the last fix and event numbers sent.
-    public struct Cursor: Sendable, Equatable {
-        /// The last fix sent.
-        public var fix: Int64
-        /// The last event sent.
-        public var event: Int64
-
-        /// `FIX:EVENT`.
-        public var text: String { "\(fix):\(event)" }
-
-        /// Parses `FIX:EVENT`.
-        public init?(_ text: String) {
-            let parts = text.split(separator: ":")
-            guard parts.count == 2, let fix = Int64(parts[0]), let event = Int64(parts[1]), fix >= 0, event >= 0
-            else { return nil }
-            self.fix = fix
-            self.event = event
-        }
-
-        init(fix: Int64, event: Int64) {
-            self.fix = fix
-            self.event = event
-        }
-    }
+    /// The resume point: the numbers of the last fix and event sent (`FIX:EVENT`).
+    public typealias Cursor = Wire.Cursor
 
     /// Adds `GET /api/live` (WebSocket upgrade, viewer role) to the router that decides upgrades, and a plain GET
     /// answer (426) to the HTTP router. At most `maximumSessions` sessions are open at once; more are accepted and
@@ -58,7 +36,7 @@ public enum LiveFeed {
             store: store, maximumSessions: maximumSessions,
             fallbackInterval: pushed ? .seconds(1) : .milliseconds(Int64(pollInterval * 1000)))
         httpRouter.group("api").add(middleware: BearerAuth(store: store)).get("live") { _, context in
-            try DispatchRoutes.require(.viewer, context)
+            try RequireRole.check(.viewer, context)
             return DispatchRoutes.error(.upgradeRequired, "/api/live is a WebSocket")
         }
         webSocketRouter.group("api").add(middleware: BearerAuth(store: store)).ws(
@@ -119,7 +97,9 @@ public enum LiveFeed {
         }
         let writer = try await FrameWriter(channel)
         var hello = ByteBuffer()
-        appendFrame(ByteBuffer(string: #"{"cursor":"\#(cursor.text)","type":"hello"}"#), to: &hello)
+        var json = JSONWriter(capacity: 64)
+        Wire.LiveMessage.writeHello(cursor, to: &json)
+        appendFrame(ByteBuffer(bytes: json.bytes), to: &hello)
         try await writer.write([hello])
         let start = sequence
         let sender = Task {
@@ -133,42 +113,18 @@ public enum LiveFeed {
         _ = try? await sender.value
     }
 
-    /// A position message.
-    private struct PositionMessage: Encodable {
-        let type = "position"
-        let cursor: String
-        let vehicle: String
-        let time: String
-        let lat: Double
-        let lon: Double
-        let speed: Double?
-        let course: Double?
-
-        enum CodingKeys: String, CodingKey {
-            case type, cursor, vehicle, time, lat, lon
-            case speed = "speed_mps"
-            case course = "course_deg"
-        }
-    }
-
     /// A position message's JSON text.
     static func position(_ point: TrackPoint, cursor: Cursor) -> ByteBuffer {
-        let message = PositionMessage(
-            cursor: cursor.text, vehicle: point.vehicleID, time: point.time.iso8601,
-            lat: point.coordinate.latitude, lon: point.coordinate.longitude, speed: point.speedMetersPerSecond,
-            course: point.courseDegrees)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return ByteBuffer(bytes: (try? encoder.encode(message)) ?? Data("{}".utf8))
+        var json = JSONWriter(capacity: 200)
+        Wire.LiveMessage.writePosition(point, cursor: cursor, to: &json)
+        return ByteBuffer(bytes: json.bytes)
     }
 
     /// An event message's JSON text (the event as `/api/events` gives it, with `type` and `cursor`).
     static func event(_ stored: StoredEvent, cursor: Cursor) -> ByteBuffer {
-        var message = DispatchRoutes.eventJSON(stored)
-        message["type"] = "event"
-        message["cursor"] = cursor.text
-        let data = (try? JSONSerialization.data(withJSONObject: message, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return ByteBuffer(bytes: data)
+        var json = JSONWriter(capacity: 400)
+        Wire.Event(stored).write(to: &json, live: cursor)
+        return ByteBuffer(bytes: json.bytes)
     }
 
     /// Appends `json` to `buffer` as one unmasked, final WebSocket text frame (RFC 6455 §5.2).

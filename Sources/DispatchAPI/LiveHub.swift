@@ -3,7 +3,7 @@ import Logging
 import Metrics
 import NIOCore
 import OrbitaModel
-import Storage
+import OrbitaWire
 import Synchronization
 
 /// One feed for every `/api/live` session: what a commit stored is pushed to it (`publish`, from the writer), and a

@@ -1,3 +1,6 @@
+import Foundation
+import Hummingbird
+
 /// The OpenAPI 3.1 description of the dispatch API, served at `/openapi.json`.
 enum OpenAPIDocument {
     private static func op(
@@ -25,6 +28,64 @@ enum OpenAPIDocument {
         ]
     }
 
+    /// The JSON document, keys sorted.
+    static var text: String {
+        let data = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// `/openapi.json`'s response.
+    static var response: Response { DispatchRoutes.json(text: text) }
+
+    /// One JSON object type of the API: its members and their JSON types (`OpenAPIDocumentTests` holds them to the
+    /// `OrbitaWire` types' encodings, so the two cannot drift).
+    struct ObjectSchema {
+        /// Member name → JSON Schema type (`string`, `number`, `integer`, `boolean`, `object`, `array`, or a
+        /// `#/components/schemas/` name).
+        var properties: [String: String]
+        /// The members always present.
+        var required: [String]
+
+        var json: [String: Any] {
+            [
+                "type": "object", "required": required.sorted(),
+                "properties": properties.mapValues { type -> [String: Any] in
+                    type.first?.isUppercase == true ? ["$ref": "#/components/schemas/\(type)"] : ["type": type]
+                },
+            ]
+        }
+    }
+
+    /// The API's object types, by name.
+    static let schemas: [String: ObjectSchema] = [
+        "Position": ObjectSchema(
+            properties: [
+                "time": "string", "lat": "number", "lon": "number", "speed_mps": "number", "course_deg": "number",
+                "hdop": "number",
+            ], required: ["time", "lat", "lon"]),
+        "Vehicle": ObjectSchema(
+            properties: [
+                "id": "string", "name": "string", "kind": "string", "registration": "string", "state": "string",
+                "off_route": "boolean", "last": "Position",
+            ], required: ["id", "name", "kind", "state"]),
+        "VehicleList": ObjectSchema(
+            properties: ["vehicles": "array", "cursor": "string"], required: ["vehicles", "cursor"]),
+        "Event": ObjectSchema(
+            properties: [
+                "id": "integer", "kind": "string", "vehicle": "string", "time": "string", "lat": "number",
+                "lon": "number", "fix_time": "string", "acknowledged": "string", "geofence": "string",
+                "route": "string", "checkpoint": "string", "distance_m": "number", "progress_m": "number",
+                "skipped_m": "number", "duration_s": "number", "speed_kmh": "number", "limit_kmh": "number",
+            ], required: ["id", "kind", "vehicle", "time", "lat", "lon", "fix_time", "acknowledged"]),
+        "EventPage": ObjectSchema(properties: ["events": "array", "next": "string"], required: ["events"]),
+        "Detour": ObjectSchema(
+            properties: ["vehicle": "string", "from": "string", "to": "string", "reason": "string"],
+            required: ["vehicle", "to"]),
+        "VehicleEdit": ObjectSchema(
+            properties: ["name": "string", "kind": "string", "registration": "string"], required: []),
+        "Error": ObjectSchema(properties: ["error": "string"], required: ["error"]),
+    ]
+
     private static let errors = ["401": "No, unknown or revoked token", "403": "The token's role is not enough"]
 
     static var document: [String: Any] {
@@ -35,7 +96,10 @@ enum OpenAPIDocument {
                 "description":
                     "Vehicles, tracks, events, geofences and routes of an Orbita fleet. Times are ISO 8601 UTC; geometry is GeoJSON (longitude first).",
             ],
-            "components": ["securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]]],
+            "components": [
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]],
+                "schemas": schemas.mapValues(\.json),
+            ],
             "paths": [
                 "/api/vehicles": [
                     "get": op(

@@ -1,5 +1,5 @@
 /// What a vehicle is, for dispatchers and per-kind rules.
-public enum VehicleKind: String, CaseIterable, Sendable, Hashable {
+public enum VehicleKind: String, CaseIterable, Sendable, Hashable, Codable {
     /// City or intercity bus.
     case bus
     /// Tram.

@@ -1,5 +1,5 @@
 /// What happened, in the names dispatchers and the API use.
-public enum EventKind: String, CaseIterable, Sendable, Hashable {
+public enum EventKind: String, CaseIterable, Sendable, Hashable, Codable {
     /// Entered a geofence.
     case geofenceEnter
     /// Left a geofence.

@@ -3,19 +3,10 @@ import GRDB
 public import OrbitaModel
 
 /// What the dispatch API reads and writes beside tracks and zones: events by number, acknowledgements, API tokens.
-extension SQLiteTrackStore {
-    /// The order of an event page.
-    public enum EventOrder: Sendable {
-        /// Newest first (a dispatcher's list); `beforeID` pages back.
-        case newestFirst
-        /// Oldest first (a live feed resuming after `afterID`).
-        case oldestFirst
-    }
-
+extension SQLiteTrackStore: DispatchRepository {
     /// Events matching `query` with their numbers, in `order`, after `afterID` and before `beforeID` when given.
     public func storedEvents(
-        _ query: EventQuery, order: EventOrder = .newestFirst, afterID: Int64? = nil, beforeID: Int64? = nil,
-        unacknowledgedOnly: Bool = false
+        _ query: EventQuery, order: EventOrder, afterID: Int64?, beforeID: Int64?, unacknowledgedOnly: Bool
     ) throws(StoreError) -> [StoredEvent] {
         let rows = try eventRows(
             query, orderBy: order == .newestFirst ? "e.id DESC" : "e.id", afterID: afterID, beforeID: beforeID,

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOEmbedded
 import OrbitaModel
+import OrbitaWire
 import Storage
 import Synchronization
 import Testing

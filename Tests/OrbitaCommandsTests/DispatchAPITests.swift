@@ -122,7 +122,8 @@ struct DispatchAPITests {
         let stored = try store.track(vehicleID: "API0001", from: nil, to: nil)
         #expect(coordinates.count == min(25, stored.count))
         let newest = stored.last.map { [$0.coordinate.longitude, $0.coordinate.latitude] } ?? []
-        #expect(zip(coordinates.last ?? [], newest).allSatisfy { abs($0 - $1) < 1e-12 } && newest.count == 2)
+        // Coordinates are written to 9 decimals (0.1 mm).
+        #expect(zip(coordinates.last ?? [], newest).allSatisfy { abs($0 - $1) <= 5e-10 } && newest.count == 2)
         #expect(api.call("GET", "/api/vehicles/NOPE/track", .viewer).status == 404)
         #expect(api.call("GET", "/api/vehicles/API0001/track?from=yesterday", .viewer).status == 400)
 
