@@ -241,7 +241,7 @@ struct SQLiteTrackStoreTests {
     }
 }
 
-private func instant(_ second: Int64) -> UTCInstant {
+func instant(_ second: Int64) -> UTCInstant {
     UTCInstant(microsecondsSinceEpoch: 1_700_000_000_000_000 + second * 1_000_000)
 }
 
