@@ -30,6 +30,9 @@ extension StoreBackend {
             let path = temporaryFile("garbage.sqlite")
             try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: path))
             return try SQLiteTrackStore(path: path)
+        },
+        integrityProblems: { database in
+            try SQLiteTrackStore(path: database.location).integrityCheck().filter { $0 != "ok" }
         })
 
     /// SQLite in memory (one connection): tests and benchmarks of the pipeline alone.

@@ -14,6 +14,8 @@ struct StoreBackend: Sendable, CustomTestStringConvertible {
     var makeSmallDatabase: (@Sendable (_ maximumBytes: Int) throws -> TestDatabase)?
     /// Opens a store on a damaged database; expected to throw `StoreError.corrupt` (nil: the backend cannot).
     var openDamaged: (@Sendable () throws -> any FleetStore)?
+    /// What the backend's own consistency check finds wrong with a database, empty when sound (nil: it has none).
+    var integrityProblems: (@Sendable (_ database: TestDatabase) throws -> [String])?
 
     var testDescription: String { name }
 

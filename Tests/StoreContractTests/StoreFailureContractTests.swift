@@ -28,6 +28,7 @@ struct StoreFailureContractTests {
         }
         #expect(try store.insert([fix("bus-1", 1)]) == InsertOutcome(inserted: 1))
         #expect(try store.track(vehicleID: "bus-1", from: nil, to: nil) == [fix("bus-1", 0), fix("bus-1", 1)])
+        #expect(try backend.integrityProblems?(database) ?? [] == [])
     }
 
     @Test(arguments: StoreBackend.fillable)
@@ -51,5 +52,6 @@ struct StoreFailureContractTests {
         #expect(try store.track(vehicleID: "bus-1", from: nil, to: nil).count == committed)
         let reopened = try database.connect()
         #expect(try reopened.track(vehicleID: "bus-1", from: nil, to: nil).count == committed)
+        #expect(try backend.integrityProblems?(database) ?? [] == [])
     }
 }
