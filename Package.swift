@@ -163,6 +163,10 @@ let package = Package(
             dependencies: ["Storage", "OrbitaModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .testTarget(
+            name: "StoreContractTests",
+            dependencies: ["OrbitaModel", "Storage", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .testTarget(
             name: "GeofencingTests", dependencies: ["Geofencing", "Geodesy", "OrbitaModel", "OrbitaTesting"],
             swiftSettings: strict),
         .testTarget(name: "GeoJSONTests", dependencies: ["GeoJSON", "OrbitaModel"], swiftSettings: strict),

@@ -213,9 +213,15 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 /// Where tracks live. The pipeline, import, server and API use only this protocol, so that SQLite (the embedded
 /// default) and PostgreSQL (for fleets that outgrow one machine) are interchangeable.
 ///
-/// Contract (checked by the tests every backend runs): a fix is unique per (vehicle, time) and a second insert of it
-/// is counted as a duplicate, not an error; a batch is committed entirely or not at all; tracks come back in time
-/// order; inserting a fix for an unknown vehicle registers it with kind `other`.
+/// Contract (checked by `Tests/StoreContractTests`, which every backend runs): a fix is unique per (vehicle, time) and
+/// a second insert of it is counted as a duplicate, not an error; a batch is committed entirely or not at all; tracks
+/// come back in time order; inserting a fix for an unknown vehicle registers it with kind `other`.
+///
+/// Synchronous and throwing on purpose: every caller already runs off the event loops and the cooperative pool (the
+/// batch writer and the live processor on threads of their own, the dispatch API on NIO's blocking thread pool, the
+/// CLI on its own thread), and one call is one transaction. An asynchronous client such as postgres-nio is wrapped by
+/// waiting for its futures on those threads, never on an event loop or in a task. An instance is used by one thread
+/// at a time; opening a backend (which may be async) is not part of the protocol.
 public protocol TrackStore: AnyObject {
     /// Adds or updates a vehicle.
     func save(_ vehicle: Vehicle) throws(StoreError)

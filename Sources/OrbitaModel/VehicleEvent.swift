@@ -104,6 +104,9 @@ public struct EventQuery: Sendable, Hashable {
 }
 
 /// Geofences, routes and events, kept beside the tracks (the SQLite store implements it; a PostgreSQL one will).
+///
+/// Its contract is checked by `Tests/StoreContractTests`; synchronous and throwing for the reasons given on
+/// `TrackStore`.
 public protocol ZoneStore: AnyObject {
     /// Adds or replaces a geofence by name.
     func save(_ geofence: Geofence) throws(StoreError)

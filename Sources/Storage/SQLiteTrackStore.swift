@@ -391,6 +391,7 @@ public final class SQLiteTrackStore: TrackStore {
     }
 
     static func storeError(_ error: any Error) -> StoreError {
+        if let error = error as? StoreError { return error }  // thrown by our own code inside a transaction
         if let mismatch = error as? SchemaMismatch { return .corrupt(mismatch.description) }
         guard let error = error as? DatabaseError else { return .io(String(describing: error)) }
         let detail = "\(error.resultCode): \(error.message ?? "")"

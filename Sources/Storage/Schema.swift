@@ -12,180 +12,192 @@ import GRDB
 /// table keyed by vehicle and time was measured slower: fleet-interleaved inserts dirty a wide leaf page per
 /// vehicle per batch.)
 enum Schema {
+    /// Every migration, under the identifier `grdb_migrations` records (never rename one: existing files know it).
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1-vehicles-and-fixes") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE vehicles (
-                        key INTEGER PRIMARY KEY,
-                        id TEXT NOT NULL UNIQUE CHECK (length(id) BETWEEN 1 AND 64),
-                        name TEXT NOT NULL,
-                        kind TEXT NOT NULL DEFAULT 'other'
-                            CHECK (kind IN ('bus','tram','trolleybus','ambulance','municipal','freight','other')),
-                        registration TEXT
-                    ) STRICT;
-                    CREATE TABLE fixes (
-                        id INTEGER PRIMARY KEY,
-                        vehicle_key INTEGER NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
-                        time_us INTEGER NOT NULL,
-                        lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
-                        lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
-                        altitude_m REAL CHECK (altitude_m IS NULL OR altitude_m BETWEEN -1000 AND 100000),
-                        speed_mps REAL CHECK (speed_mps IS NULL OR speed_mps >= 0),
-                        course_deg REAL CHECK (course_deg IS NULL OR (course_deg >= 0 AND course_deg <= 360)),
-                        mode INTEGER NOT NULL CHECK (mode BETWEEN 1 AND 3),
-                        quality INTEGER NOT NULL CHECK (quality BETWEEN 0 AND 8),
-                        hdop REAL CHECK (hdop IS NULL OR hdop >= 0),
-                        sats_used INTEGER CHECK (sats_used IS NULL OR sats_used >= 0),
-                        view_gps INTEGER NOT NULL DEFAULT 0,
-                        view_glonass INTEGER NOT NULL DEFAULT 0,
-                        view_galileo INTEGER NOT NULL DEFAULT 0,
-                        view_beidou INTEGER NOT NULL DEFAULT 0,
-                        view_qzss INTEGER NOT NULL DEFAULT 0,
-                        view_navic INTEGER NOT NULL DEFAULT 0,
-                        view_sbas INTEGER NOT NULL DEFAULT 0,
-                        datum INTEGER NOT NULL DEFAULT 0 CHECK (datum BETWEEN 0 AND 5),
-                        flags INTEGER NOT NULL DEFAULT 0,
-                        source TEXT NOT NULL DEFAULT '',
-                        segment_m REAL CHECK (segment_m IS NULL OR segment_m >= 0),
-                        UNIQUE (vehicle_key, time_us)
-                    ) STRICT;
-                    """)
-        }
-        // Each fix named its source (`import:/path/of/file`, later a device's address) as text, some 45 bytes of
-        // ≈ 150 per row; a key into `sources` stores it once and made inserts ≈ 10% faster (C API, this schema).
-        migrator.registerMigration("v2-fix-sources") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE sources (
-                        key INTEGER PRIMARY KEY,
-                        name TEXT NOT NULL UNIQUE CHECK (length(name) <= 8192)
-                    ) STRICT;
-                    INSERT INTO sources (name) SELECT DISTINCT source FROM fixes ORDER BY source;
-                    CREATE TABLE fixes_v2 (
-                        id INTEGER PRIMARY KEY,
-                        vehicle_key INTEGER NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
-                        time_us INTEGER NOT NULL,
-                        lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
-                        lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
-                        altitude_m REAL CHECK (altitude_m IS NULL OR altitude_m BETWEEN -1000 AND 100000),
-                        speed_mps REAL CHECK (speed_mps IS NULL OR speed_mps >= 0),
-                        course_deg REAL CHECK (course_deg IS NULL OR (course_deg >= 0 AND course_deg <= 360)),
-                        mode INTEGER NOT NULL CHECK (mode BETWEEN 1 AND 3),
-                        quality INTEGER NOT NULL CHECK (quality BETWEEN 0 AND 8),
-                        hdop REAL CHECK (hdop IS NULL OR hdop >= 0),
-                        sats_used INTEGER CHECK (sats_used IS NULL OR sats_used >= 0),
-                        view_gps INTEGER NOT NULL DEFAULT 0,
-                        view_glonass INTEGER NOT NULL DEFAULT 0,
-                        view_galileo INTEGER NOT NULL DEFAULT 0,
-                        view_beidou INTEGER NOT NULL DEFAULT 0,
-                        view_qzss INTEGER NOT NULL DEFAULT 0,
-                        view_navic INTEGER NOT NULL DEFAULT 0,
-                        view_sbas INTEGER NOT NULL DEFAULT 0,
-                        datum INTEGER NOT NULL DEFAULT 0 CHECK (datum BETWEEN 0 AND 5),
-                        flags INTEGER NOT NULL DEFAULT 0,
-                        source_key INTEGER NOT NULL REFERENCES sources(key),
-                        segment_m REAL CHECK (segment_m IS NULL OR segment_m >= 0),
-                        UNIQUE (vehicle_key, time_us)
-                    ) STRICT;
-                    INSERT INTO fixes_v2
-                        SELECT f.id, f.vehicle_key, f.time_us, f.lat, f.lon, f.altitude_m, f.speed_mps, f.course_deg,
-                            f.mode, f.quality, f.hdop, f.sats_used, f.view_gps, f.view_glonass, f.view_galileo,
-                            f.view_beidou, f.view_qzss, f.view_navic, f.view_sbas, f.datum, f.flags, s.key, f.segment_m
-                        FROM fixes f JOIN sources s ON s.name = f.source ORDER BY f.id;
-                    DROP TABLE fixes;
-                    ALTER TABLE fixes_v2 RENAME TO fixes;
-                    """)
-        }
-        // Geofences, routes and their assignments hold GeoJSON text (lon/lat, as the CLI takes and gives it); events
-        // are unique per (vehicle, kind, subject, time) so that importing the same data twice stores them once.
-        migrator.registerMigration("v3-zones-and-events") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE geofences (
-                        key INTEGER PRIMARY KEY,
-                        name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 200),
-                        geometry TEXT NOT NULL CHECK (json_valid(geometry)),
-                        vehicles TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(vehicles)),
-                        kinds TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(kinds)),
-                        speed_limit_kmh REAL CHECK (speed_limit_kmh IS NULL OR speed_limit_kmh > 0),
-                        dwell_s REAL CHECK (dwell_s IS NULL OR dwell_s > 0)
-                    ) STRICT;
-                    CREATE TABLE routes (
-                        key INTEGER PRIMARY KEY,
-                        name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 200),
-                        geometry TEXT NOT NULL CHECK (json_valid(geometry)),
-                        corridor_m REAL NOT NULL DEFAULT 50 CHECK (corridor_m > 0 AND corridor_m <= 10000),
-                        checkpoints TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(checkpoints))
-                    ) STRICT;
-                    CREATE TABLE route_assignments (
-                        id INTEGER PRIMARY KEY,
-                        vehicle_key INTEGER NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
-                        route_key INTEGER NOT NULL REFERENCES routes(key) ON DELETE CASCADE,
-                        from_us INTEGER,
-                        to_us INTEGER,
-                        CHECK (from_us IS NULL OR to_us IS NULL OR from_us <= to_us)
-                    ) STRICT;
-                    CREATE INDEX route_assignments_by_vehicle ON route_assignments(vehicle_key, from_us);
-                    CREATE TABLE route_exemptions (
-                        id INTEGER PRIMARY KEY,
-                        vehicle_key INTEGER NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
-                        from_us INTEGER NOT NULL,
-                        to_us INTEGER NOT NULL CHECK (from_us <= to_us),
-                        reason TEXT NOT NULL DEFAULT ''
-                    ) STRICT;
-                    CREATE TABLE events (
-                        id INTEGER PRIMARY KEY,
-                        vehicle_key INTEGER NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
-                        kind TEXT NOT NULL CHECK (kind IN ('geofenceEnter','geofenceExit','geofenceCross',
-                            'geofenceDwell','overspeed','routeDeviation','routeReturn','wrongDirection',
-                            'checkpointArrive','checkpointMissed')),
-                        time_us INTEGER NOT NULL,
-                        lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
-                        lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
-                        fix_time_us INTEGER NOT NULL,
-                        subject TEXT NOT NULL DEFAULT '',
-                        details TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details)),
-                        acknowledged_us INTEGER,
-                        UNIQUE (vehicle_key, kind, subject, time_us)
-                    ) STRICT;
-                    CREATE INDEX events_by_time ON events(time_us);
-                    """)
-        }
-        // A counter every change to the zones bumps (triggers, so that any writer counts: the CLI, another
-        // process, a future API): a running server polls it and reloads its zones when it moves.
-        migrator.registerMigration("v4-zone-revision") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE zone_revision (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL) STRICT;
-                    INSERT INTO zone_revision (id, value) VALUES (1, 0);
-                    """)
-            for table in ["geofences", "routes", "route_assignments", "route_exemptions"] {
-                for operation in ["INSERT", "UPDATE", "DELETE"] {
-                    try db.execute(
-                        sql: """
-                            CREATE TRIGGER \(table)_\(operation.lowercased())_revision AFTER \(operation) ON \(table)
-                            BEGIN UPDATE zone_revision SET value = value + 1; END;
-                            """)
-                }
+        migrator.registerMigration("v1-vehicles-and-fixes", migrate: v1VehiclesAndFixes)
+        migrator.registerMigration("v2-fix-sources", migrate: v2FixSources)
+        migrator.registerMigration("v3-zones-and-events", migrate: v3ZonesAndEvents)
+        migrator.registerMigration("v4-zone-revision", migrate: v4ZoneRevision)
+        migrator.registerMigration("v5-api-tokens", migrate: v5APITokens)
+        return migrator
+    }
+
+    /// The first release: vehicles, and fixes unique per (vehicle, time) naming their source as text.
+    static func v1VehiclesAndFixes(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE vehicles (
+                    key INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE CHECK (length(id) BETWEEN 1 AND 64),
+                    name TEXT NOT NULL,
+                    kind TEXT NOT NULL DEFAULT 'other'
+                        CHECK (kind IN ('bus','tram','trolleybus','ambulance','municipal','freight','other')),
+                    registration TEXT
+                ) STRICT;
+                CREATE TABLE fixes (
+                    id INTEGER PRIMARY KEY,
+                    vehicle_key INTEGER NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
+                    time_us INTEGER NOT NULL,
+                    lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+                    lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+                    altitude_m REAL CHECK (altitude_m IS NULL OR altitude_m BETWEEN -1000 AND 100000),
+                    speed_mps REAL CHECK (speed_mps IS NULL OR speed_mps >= 0),
+                    course_deg REAL CHECK (course_deg IS NULL OR (course_deg >= 0 AND course_deg <= 360)),
+                    mode INTEGER NOT NULL CHECK (mode BETWEEN 1 AND 3),
+                    quality INTEGER NOT NULL CHECK (quality BETWEEN 0 AND 8),
+                    hdop REAL CHECK (hdop IS NULL OR hdop >= 0),
+                    sats_used INTEGER CHECK (sats_used IS NULL OR sats_used >= 0),
+                    view_gps INTEGER NOT NULL DEFAULT 0,
+                    view_glonass INTEGER NOT NULL DEFAULT 0,
+                    view_galileo INTEGER NOT NULL DEFAULT 0,
+                    view_beidou INTEGER NOT NULL DEFAULT 0,
+                    view_qzss INTEGER NOT NULL DEFAULT 0,
+                    view_navic INTEGER NOT NULL DEFAULT 0,
+                    view_sbas INTEGER NOT NULL DEFAULT 0,
+                    datum INTEGER NOT NULL DEFAULT 0 CHECK (datum BETWEEN 0 AND 5),
+                    flags INTEGER NOT NULL DEFAULT 0,
+                    source TEXT NOT NULL DEFAULT '',
+                    segment_m REAL CHECK (segment_m IS NULL OR segment_m >= 0),
+                    UNIQUE (vehicle_key, time_us)
+                ) STRICT;
+                """)
+    }
+
+    /// Each fix named its source (`import:/path/of/file`, later a device's address) as text, some 45 bytes of
+    /// ≈ 150 per row; a key into `sources` stores it once and made inserts ≈ 10% faster (C API, this schema).
+    static func v2FixSources(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE sources (
+                    key INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE CHECK (length(name) <= 8192)
+                ) STRICT;
+                INSERT INTO sources (name) SELECT DISTINCT source FROM fixes ORDER BY source;
+                CREATE TABLE fixes_v2 (
+                    id INTEGER PRIMARY KEY,
+                    vehicle_key INTEGER NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
+                    time_us INTEGER NOT NULL,
+                    lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+                    lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+                    altitude_m REAL CHECK (altitude_m IS NULL OR altitude_m BETWEEN -1000 AND 100000),
+                    speed_mps REAL CHECK (speed_mps IS NULL OR speed_mps >= 0),
+                    course_deg REAL CHECK (course_deg IS NULL OR (course_deg >= 0 AND course_deg <= 360)),
+                    mode INTEGER NOT NULL CHECK (mode BETWEEN 1 AND 3),
+                    quality INTEGER NOT NULL CHECK (quality BETWEEN 0 AND 8),
+                    hdop REAL CHECK (hdop IS NULL OR hdop >= 0),
+                    sats_used INTEGER CHECK (sats_used IS NULL OR sats_used >= 0),
+                    view_gps INTEGER NOT NULL DEFAULT 0,
+                    view_glonass INTEGER NOT NULL DEFAULT 0,
+                    view_galileo INTEGER NOT NULL DEFAULT 0,
+                    view_beidou INTEGER NOT NULL DEFAULT 0,
+                    view_qzss INTEGER NOT NULL DEFAULT 0,
+                    view_navic INTEGER NOT NULL DEFAULT 0,
+                    view_sbas INTEGER NOT NULL DEFAULT 0,
+                    datum INTEGER NOT NULL DEFAULT 0 CHECK (datum BETWEEN 0 AND 5),
+                    flags INTEGER NOT NULL DEFAULT 0,
+                    source_key INTEGER NOT NULL REFERENCES sources(key),
+                    segment_m REAL CHECK (segment_m IS NULL OR segment_m >= 0),
+                    UNIQUE (vehicle_key, time_us)
+                ) STRICT;
+                INSERT INTO fixes_v2
+                    SELECT f.id, f.vehicle_key, f.time_us, f.lat, f.lon, f.altitude_m, f.speed_mps, f.course_deg,
+                        f.mode, f.quality, f.hdop, f.sats_used, f.view_gps, f.view_glonass, f.view_galileo,
+                        f.view_beidou, f.view_qzss, f.view_navic, f.view_sbas, f.datum, f.flags, s.key, f.segment_m
+                    FROM fixes f JOIN sources s ON s.name = f.source ORDER BY f.id;
+                DROP TABLE fixes;
+                ALTER TABLE fixes_v2 RENAME TO fixes;
+                """)
+    }
+
+    /// Geofences, routes and their assignments hold GeoJSON text (lon/lat, as the CLI takes and gives it); events
+    /// are unique per (vehicle, kind, subject, time) so that importing the same data twice stores them once.
+    static func v3ZonesAndEvents(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE geofences (
+                    key INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 200),
+                    geometry TEXT NOT NULL CHECK (json_valid(geometry)),
+                    vehicles TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(vehicles)),
+                    kinds TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(kinds)),
+                    speed_limit_kmh REAL CHECK (speed_limit_kmh IS NULL OR speed_limit_kmh > 0),
+                    dwell_s REAL CHECK (dwell_s IS NULL OR dwell_s > 0)
+                ) STRICT;
+                CREATE TABLE routes (
+                    key INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 200),
+                    geometry TEXT NOT NULL CHECK (json_valid(geometry)),
+                    corridor_m REAL NOT NULL DEFAULT 50 CHECK (corridor_m > 0 AND corridor_m <= 10000),
+                    checkpoints TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(checkpoints))
+                ) STRICT;
+                CREATE TABLE route_assignments (
+                    id INTEGER PRIMARY KEY,
+                    vehicle_key INTEGER NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
+                    route_key INTEGER NOT NULL REFERENCES routes(key) ON DELETE CASCADE,
+                    from_us INTEGER,
+                    to_us INTEGER,
+                    CHECK (from_us IS NULL OR to_us IS NULL OR from_us <= to_us)
+                ) STRICT;
+                CREATE INDEX route_assignments_by_vehicle ON route_assignments(vehicle_key, from_us);
+                CREATE TABLE route_exemptions (
+                    id INTEGER PRIMARY KEY,
+                    vehicle_key INTEGER NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
+                    from_us INTEGER NOT NULL,
+                    to_us INTEGER NOT NULL CHECK (from_us <= to_us),
+                    reason TEXT NOT NULL DEFAULT ''
+                ) STRICT;
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY,
+                    vehicle_key INTEGER NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
+                    kind TEXT NOT NULL CHECK (kind IN ('geofenceEnter','geofenceExit','geofenceCross',
+                        'geofenceDwell','overspeed','routeDeviation','routeReturn','wrongDirection',
+                        'checkpointArrive','checkpointMissed')),
+                    time_us INTEGER NOT NULL,
+                    lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+                    lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+                    fix_time_us INTEGER NOT NULL,
+                    subject TEXT NOT NULL DEFAULT '',
+                    details TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details)),
+                    acknowledged_us INTEGER,
+                    UNIQUE (vehicle_key, kind, subject, time_us)
+                ) STRICT;
+                CREATE INDEX events_by_time ON events(time_us);
+                """)
+    }
+
+    /// A counter every change to the zones bumps (triggers, so that any writer counts: the CLI, another
+    /// process, a future API): a running server polls it and reloads its zones when it moves.
+    static func v4ZoneRevision(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE zone_revision (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL) STRICT;
+                INSERT INTO zone_revision (id, value) VALUES (1, 0);
+                """)
+        for table in ["geofences", "routes", "route_assignments", "route_exemptions"] {
+            for operation in ["INSERT", "UPDATE", "DELETE"] {
+                try db.execute(
+                    sql: """
+                        CREATE TRIGGER \(table)_\(operation.lowercased())_revision AFTER \(operation) ON \(table)
+                        BEGIN UPDATE zone_revision SET value = value + 1; END;
+                        """)
             }
         }
-        // API tokens: the SHA-256 of the secret, never the secret.
-        migrator.registerMigration("v5-api-tokens") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE api_tokens (
-                        id INTEGER PRIMARY KEY,
-                        name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
-                        role TEXT NOT NULL CHECK (role IN ('viewer', 'dispatcher', 'admin')),
-                        secret_sha256 TEXT NOT NULL UNIQUE CHECK (length(secret_sha256) = 64),
-                        created_us INTEGER NOT NULL,
-                        revoked_us INTEGER
-                    ) STRICT;
-                    """)
-        }
-        return migrator
+    }
+
+    /// API tokens: the SHA-256 of the secret, never the secret.
+    static func v5APITokens(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE api_tokens (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+                    role TEXT NOT NULL CHECK (role IN ('viewer', 'dispatcher', 'admin')),
+                    secret_sha256 TEXT NOT NULL UNIQUE CHECK (length(secret_sha256) = 64),
+                    created_us INTEGER NOT NULL,
+                    revoked_us INTEGER
+                ) STRICT;
+                """)
     }
 
     /// Checks that the tables have the columns this version reads, so that a database whose schema differs (another

@@ -27,7 +27,7 @@ func temporaryPath(_ name: String) -> String {
     return folder.appendingPathComponent(name).path
 }
 
-@Suite("SQLite track store")
+@Suite("SQLite track store: files, migrations, WAL (the TrackStore contract is in StoreContractTests)")
 struct SQLiteTrackStoreTests {
     @Test func migratesAnEmptyDatabaseAndReopensWithoutChanges() throws {
         let path = temporaryPath("orbita.sqlite")
@@ -39,80 +39,6 @@ struct SQLiteTrackStoreTests {
         #expect(try second.appliedMigrations() == applied)
         #expect(try second.track(vehicleID: "bus-1", from: nil, to: nil).count == 1)
         #expect(try second.integrityCheck() == ["ok"])
-    }
-
-    @Test func reinsertingTheSameFixesAddsNothing() throws {
-        let store = try SQLiteTrackStore()
-        let batch = (0..<100).map { point("bus-1", $0) }
-        #expect(try store.insert(batch) == InsertOutcome(inserted: 100, duplicates: 0))
-        #expect(try store.insert(batch) == InsertOutcome(inserted: 0, duplicates: 100, skippedIndices: Array(0..<100)))
-        #expect(
-            try store.insert([point("bus-1", 100), point("bus-1", 5)])
-                == InsertOutcome(inserted: 1, duplicates: 1, skippedIndices: [1]))
-    }
-
-    @Test func tracksComeBackInTimeOrderWithinInclusiveBounds() throws {
-        let store = try SQLiteTrackStore()
-        _ = try store.insert([point("t", 5), point("t", 1), point("t", 3), point("u", 2)])
-        #expect(try store.track(vehicleID: "t", from: nil, to: nil).map(\.time) == [1, 3, 5].map(instant))
-        #expect(try store.track(vehicleID: "t", from: instant(3), to: instant(5)).map(\.time) == [3, 5].map(instant))
-        #expect(try store.track(vehicleID: "nobody", from: nil, to: nil).isEmpty)
-    }
-
-    @Test func roundTripsEveryColumn() throws {
-        let store = try SQLiteTrackStore()
-        var original = point("amb-3", 7, lat: -33.8688, lon: 151.2093, segment: nil)
-        original.altitudeMSL = 58.25
-        original.quality = .rtkFloat
-        original.satellitesInView[.gps] = 11
-        original.satellitesInView[.glonass] = 8
-        original.datum = .pz90
-        original.flags = [.late, .datumConverted]
-        _ = try store.insert([original])
-        #expect(try store.track(vehicleID: "amb-3", from: nil, to: nil) == [original])
-    }
-
-    @Test func lastPositionsAndSummaries() throws {
-        let store = try SQLiteTrackStore()
-        try store.save(Vehicle(id: "bus-7", name: "Route 7", kind: .bus, registration: "A123BC77"))
-        try store.save(Vehicle(id: "idle", kind: .municipal))
-        _ = try store.insert([point("bus-7", 0, segment: 0), point("bus-7", 1), point("bus-7", 2), point("truck", 9)])
-        #expect(
-            try store.lastPositions().map { "\($0.vehicleID)@\($0.time.microsecondsSinceEpoch % 100_000_000)" } == [
-                "bus-7@2000000", "truck@9000000",
-            ])
-        #expect(try store.lastPoint(vehicleID: "bus-7", atOrBefore: instant(1))?.time == instant(1))
-        let summaries = try store.summaries()
-        #expect(summaries.map(\.vehicle.id) == ["bus-7", "idle", "truck"])
-        #expect(summaries[0].vehicle == Vehicle(id: "bus-7", name: "Route 7", kind: .bus, registration: "A123BC77"))
-        #expect(summaries[0].fixCount == 3)
-        #expect(summaries[0].distanceMeters == 20)
-        #expect(summaries[0].firstTime == instant(0))
-        #expect(summaries[0].lastTime == instant(2))
-        #expect(summaries[1].fixCount == 0 && summaries[1].firstTime == nil)
-        #expect(summaries[2].vehicle.kind == .other)  // registered by its first fix
-    }
-
-    @Test func aBatchWithABadRowIsRefusedWhole() throws {
-        let store = try SQLiteTrackStore()
-        let batch = [point("bus-1", 0), point("bus-1", 1, lat: 91)]
-        #expect(throws: StoreError.self) { try store.insert(batch) }
-        #expect(try store.track(vehicleID: "bus-1", from: nil, to: nil).isEmpty)
-    }
-
-    @Test func aFileThatIsNotADatabaseIsAClearError() throws {
-        let path = temporaryPath("garbage.sqlite")
-        try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: path))
-        do {
-            _ = try SQLiteTrackStore(path: path)
-            Issue.record("opened a file of garbage")
-        } catch {
-            guard case .corrupt = error else {
-                Issue.record("\(error)")
-                return
-            }
-            #expect(error.description.hasPrefix("the database is corrupt"))
-        }
     }
 
     @Test func aDatabaseWithAnotherSchemaUnderOurMigrationIsRefusedClearly() throws {
@@ -184,51 +110,6 @@ struct SQLiteTrackStoreTests {
         #expect(try store.integrityCheck() == ["ok"])
     }
 
-    @Test func aFullDiskFailsTheBatchAndKeepsWhatWasCommitted() throws {
-        let path = temporaryPath("small.sqlite")
-        let store = try SQLiteTrackStore(path: path, maximumSizeBytes: 1024 * 1024)
-        var committed = 0
-        var fullAt: Int? = nil
-        for batch in 0..<200 {
-            let points = (0..<100).map { point("bus-1", Int64(batch * 100 + $0)) }
-            do {
-                committed += try store.insert(points).inserted
-            } catch {
-                #expect(error == .diskFull(error.detail))
-                fullAt = batch
-                break
-            }
-        }
-        #expect(fullAt != nil)
-        #expect(committed > 0)
-        let reopened = try SQLiteTrackStore(path: path)
-        #expect(try reopened.integrityCheck() == ["ok"])
-        #expect(try reopened.track(vehicleID: "bus-1", from: nil, to: nil).count == committed)
-    }
-
-    @Test func aDatabaseLockedByAnotherProcessIsAClearErrorAndLosesNothing() throws {
-        let path = temporaryPath("locked.sqlite")
-        let store = try SQLiteTrackStore(path: path, busyTimeoutSeconds: 0.2)
-        _ = try store.insert([point("bus-1", 0)])
-        let other = try DatabaseQueue(path: path)  // another writer, as another process would be
-        try other.inTransaction(.exclusive) { db in
-            try db.execute(sql: "UPDATE vehicles SET name = 'held' WHERE id = 'bus-1'")
-            do throws(StoreError) {
-                _ = try store.insert([point("bus-1", 1)])
-                Issue.record("inserted while another connection held the write lock")
-            } catch {
-                guard case .locked = error else {
-                    Issue.record("\(error)")
-                    return .rollback
-                }
-                #expect(error.description.hasPrefix("the database is locked by another process"))
-            }
-            return .rollback
-        }
-        #expect(try store.insert([point("bus-1", 1)]).inserted == 1)
-        #expect(try store.track(vehicleID: "bus-1", from: nil, to: nil).count == 2)
-    }
-
     @Test func aReaderDoesNotBlockTheWriter() throws {
         let path = temporaryPath("wal.sqlite")
         let writer = try SQLiteTrackStore(path: path)
@@ -241,15 +122,6 @@ struct SQLiteTrackStoreTests {
     }
 }
 
-private func instant(_ second: Int64) -> UTCInstant {
+func instant(_ second: Int64) -> UTCInstant {
     UTCInstant(microsecondsSinceEpoch: 1_700_000_000_000_000 + second * 1_000_000)
-}
-
-extension StoreError {
-    var detail: String {
-        switch self {
-        case .corrupt(let detail), .locked(let detail), .diskFull(let detail), .constraint(let detail), .io(let detail):
-            detail
-        }
-    }
 }
