@@ -114,7 +114,7 @@ let package = Package(
             dependencies: [
                 "OrbitaModel", "NMEA", "FleetSimulation", "FleetTracking", "TrackImport", "Storage", "Tracking",
                 "Geodesy", "GPX", "GeoJSON", "Geofencing", "Ingest", "OrbitaServer", "DispatchAPI", "DispatchClient",
-                "ConsoleMap", "TerminalOutput",
+                "ConsoleMap", "TerminalOutput", "OrbitaWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -180,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "OrbitaCommandsTests",
             dependencies: [
-                "OrbitaCommands", "NMEA", "OrbitaModel", "OrbitaTesting", "Storage",
+                "OrbitaCommands", "NMEA", "OrbitaModel", "OrbitaTesting", "OrbitaWire", "Storage",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOWebSocket", package: "swift-nio"),
             ],

@@ -40,7 +40,7 @@ struct MapCommand: AsyncParsableCommand {
     @Flag(help: "Plain marks instead of Braille dots.") var ascii = false
     @Flag(help: "Colours as ANSI escapes (default when standard output is a terminal).") var colour = false
     @Option(help: "Colours: 256, 16, or auto (256 when $COLORTERM is set or $TERM names 256 colours).")
-    var colours = "auto"
+    var colours = ColourDepthArgument.auto
     @Flag(help: "Print one frame and exit.") var snapshot = false
     @Flag(help: "Allow acknowledging events in the local database.") var writable = false
     @Option(help: "Follow --server's feed for this many seconds, drawing frames off-screen; print the lag every 10 s.")
@@ -82,7 +82,6 @@ struct MapCommand: AsyncParsableCommand {
         guard (10...1_000).contains(columns), (5...500).contains(rows) else {
             throw ValidationError("--columns 10–1000, --rows 5–500")
         }
-        guard ["auto", "256", "16"].contains(colours) else { throw ValidationError("--colours is 256, 16 or auto") }
         if let zoom, !(0.25...100_000).contains(zoom) {
             throw ValidationError("--zoom is metres per dot, 0.25–100000")
         }
@@ -247,9 +246,9 @@ struct MapCommand: AsyncParsableCommand {
     /// The colour depth to draw with.
     private var depth: ANSIFrame.Colours {
         switch colours {
-        case "256": .indexed256
-        case "16": .basic16
-        default:
+        case .indexed256: .indexed256
+        case .basic16: .basic16
+        case .auto:
             ANSIFrame.depth(
                 term: ProcessInfo.processInfo.environment["TERM"],
                 colorterm: ProcessInfo.processInfo.environment["COLORTERM"])
@@ -457,4 +456,14 @@ struct MapCommand: AsyncParsableCommand {
         default: return []
         }
     }
+}
+
+/// `orbita map --colours`.
+enum ColourDepthArgument: String, ExpressibleByArgument, CaseIterable {
+    /// 256 when `$COLORTERM` is set or `$TERM` names 256 colours, else 16.
+    case auto
+    /// The xterm 256-colour palette.
+    case indexed256 = "256"
+    /// The 16 basic ANSI colours.
+    case basic16 = "16"
 }

@@ -63,7 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Drop live fixes older than this many seconds as too_old, or off (default 31622400: 366 days).")
     var maximumAge: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
-    var logLevel: String?
+    var logLevel: LogLevelArgument?
     @Flag(help: "Print the settings in force (defaults, then --config, then flags) as YAML and exit.")
     var printConfig = false
 
@@ -110,14 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
                     "orbita serve: --maximum-age wants seconds > 0 or off, got \(maximumAge)", exitCode: 2)
             }
         }
-        if let logLevel {
-            guard Logger.Level(rawValue: logLevel) != nil else {
-                throw CommandError(
-                    "orbita serve: --log-level: expected trace, debug, info, notice, warning, error or critical",
-                    exitCode: 2)
-            }
-            settings.logLevel = logLevel
-        }
+        if let logLevel { settings.logLevel = logLevel.level.rawValue }
         return settings
     }
 
@@ -142,4 +135,14 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if status != 0 { throw ExitCode(status) }
     }
+}
+
+/// `orbita serve --log-level`: one of swift-log's levels.
+struct LogLevelArgument: ExpressibleByArgument {
+    let level: Logger.Level
+    init?(argument: String) {
+        guard let level = Logger.Level(rawValue: argument) else { return nil }
+        self.level = level
+    }
+    static var allValueStrings: [String] { Logger.Level.allCases.map(\.rawValue) }
 }

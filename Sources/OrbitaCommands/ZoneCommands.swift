@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GeoJSON
 import OrbitaModel
+import OrbitaWire
 import Storage
 import TerminalOutput
 import TrackImport
@@ -276,39 +277,63 @@ struct EventsCommand: ParsableCommand {
     @Option(help: "From (ISO 8601 UTC or a date).") var since: InstantArgument?
     @Option(help: "Until (ISO 8601 UTC or a date).") var until: InstantArgument?
     @Option(help: "At most this many.") var limit: Int?
-    @Option(help: "table or json.") var format = "table"
-
-    func validate() throws {
-        guard format == "table" || format == "json" else { throw ValidationError("--format is table or json") }
-    }
+    @Option(help: "table, or json: one object a line, as the API gives events.") var format = EventsFormat.table
 
     func run() throws {
         let store = try database.open()
-        let events: [VehicleEvent]
+        let events: [StoredEvent]
         do {
-            events = try store.events(
+            events = try store.storedEvents(
                 EventQuery(
                     vehicleID: vehicle, kinds: kind.map(\.kind), since: since?.instant, until: until?.instant,
-                    limit: limit))
+                    limit: limit), order: .oldestFirst)
         } catch {
             throw CommandError("orbita events: \(error)")
         }
         var output = OutputBuffer()
-        if format == "json" {
-            for event in events { output.write(EventJSON.line(event) + "\n") }
-        } else {
-            var rows = [["time", "vehicle", "kind", "subject", "lat", "lon", "details"]]
-            for event in events {
+        switch format {
+        case .json:
+            var json = JSONWriter(capacity: 512)
+            for stored in events {
+                json.clear()
+                Wire.Event(stored).write(to: &json)
+                json.bytes.append(UInt8(ascii: "\n"))
+                output.write(bytes: json.bytes)
+            }
+        case .table:
+            var rows = [["id", "time", "vehicle", "kind", "subject", "lat", "lon", "details"]]
+            for stored in events {
+                let event = stored.event
                 rows.append([
-                    event.time.iso8601, event.vehicleID, event.kind.rawValue, event.subject,
+                    String(stored.id), event.time.iso8601, event.vehicleID, event.kind.rawValue, event.subject,
                     TrackExport.decimal(event.coordinate.latitude, decimals: 6),
-                    TrackExport.decimal(event.coordinate.longitude, decimals: 6), EventJSON.details(event),
+                    TrackExport.decimal(event.coordinate.longitude, decimals: 6), Self.details(Wire.Event(stored)),
                 ])
             }
             output.write(TextTable.render(rows) + "\n")
         }
         output.flush()
     }
+}
+
+extension EventsCommand {
+    /// The kind's measurements as `name=value` pairs, named as in JSON.
+    static func details(_ event: Wire.Event) -> String {
+        let metrics: [(String, Double?)] = [
+            ("distance_m", event.distanceM), ("progress_m", event.progressM), ("skipped_m", event.skippedM),
+            ("duration_s", event.durationS), ("speed_kmh", event.speedKmh), ("limit_kmh", event.limitKmh),
+        ]
+        return metrics.compactMap { name, value in value.map { "\(name)=\(TrackExport.decimal($0, decimals: 1))" } }
+            .joined(separator: " ")
+    }
+}
+
+/// `orbita events --format`.
+enum EventsFormat: String, ExpressibleByArgument, CaseIterable {
+    /// Aligned columns for people.
+    case table
+    /// One JSON object a line (`Wire.Event`).
+    case json
 }
 
 /// An event kind on the command line.
@@ -319,43 +344,6 @@ struct EventKindArgument: ExpressibleByArgument {
         self.kind = kind
     }
     static var allValueStrings: [String] { EventKind.allCases.map(\.rawValue) }
-}
-
-/// Events as JSON lines: `kind`, `vehicle`, `time` (ISO 8601 UTC), `lat`, `lon`, then the kind's fields.
-enum EventJSON {
-    static func fields(_ event: VehicleEvent) -> [(String, String)] {
-        var fields: [(String, String)] = []
-        func number(_ value: Double?, _ name: String, decimals: Int = 1) {
-            if let value { fields.append((name, TrackExport.decimal(value, decimals: decimals))) }
-        }
-        if let value = event.geofence { fields.append(("geofence", FixJSON.quoted(value))) }
-        if let value = event.route { fields.append(("route", FixJSON.quoted(value))) }
-        if let value = event.checkpoint { fields.append(("checkpoint", FixJSON.quoted(value))) }
-        number(event.distanceMeters, "distanceM")
-        number(event.progressMeters, "progressM")
-        number(event.skippedMeters, "skippedM")
-        number(event.durationSeconds, "durationS")
-        number(event.speedKmh, "speedKmh")
-        number(event.limitKmh, "limitKmh")
-        return fields
-    }
-
-    static func line(_ event: VehicleEvent) -> String {
-        var parts = [
-            ("kind", FixJSON.quoted(event.kind.rawValue)), ("vehicle", FixJSON.quoted(event.vehicleID)),
-            ("time", FixJSON.quoted(event.time.iso8601)),
-            ("lat", TrackExport.decimal(event.coordinate.latitude, decimals: 7)),
-            ("lon", TrackExport.decimal(event.coordinate.longitude, decimals: 7)),
-            ("fixTime", FixJSON.quoted(event.fixTime.iso8601)),
-        ]
-        parts += fields(event)
-        return "{" + parts.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
-    }
-
-    static func details(_ event: VehicleEvent) -> String {
-        fields(event).filter { !["geofence", "route", "checkpoint"].contains($0.0) }.map { "\($0.0)=\($0.1)" }
-            .joined(separator: " ")
-    }
 }
 
 private func list(_ text: String?) -> [String] {

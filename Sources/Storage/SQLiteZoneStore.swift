@@ -234,16 +234,6 @@ extension SQLiteTrackStore: ZoneStore {
 
     /// Inserts one event; false when it was already stored.
     static func insert(_ event: VehicleEvent, vehicleKey: Int64, _ db: Database) throws -> Bool {
-        var details: [String: Any] = [:]
-        if let value = event.geofence { details["geofence"] = value }
-        if let value = event.route { details["route"] = value }
-        if let value = event.checkpoint { details["checkpoint"] = value }
-        if let value = event.distanceMeters { details["distanceM"] = value }
-        if let value = event.progressMeters { details["progressM"] = value }
-        if let value = event.skippedMeters { details["skippedM"] = value }
-        if let value = event.durationSeconds { details["durationS"] = value }
-        if let value = event.speedKmh { details["speedKmh"] = value }
-        if let value = event.limitKmh { details["limitKmh"] = value }
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO events (vehicle_key, kind, time_us, lat, lon, fix_time_us, subject, details)
@@ -252,26 +242,25 @@ extension SQLiteTrackStore: ZoneStore {
                 """)
         try statement.execute(arguments: [
             vehicleKey, event.kind.rawValue, event.time.microsecondsSinceEpoch, event.coordinate.latitude,
-            event.coordinate.longitude, event.fixTime.microsecondsSinceEpoch, event.subject, GeoJSON.text(details),
+            event.coordinate.longitude, event.fixTime.microsecondsSinceEpoch, event.subject, EventDetails(event).text,
         ])
         return db.changesCount == 1
     }
 
     static func event(_ row: Row) -> VehicleEvent {
-        let details =
-            (try? JSONSerialization.jsonObject(with: Data((row["details"] as String).utf8))) as? [String: Any] ?? [:]
+        let details = EventDetails(text: row["details"])
         var event = VehicleEvent(
             kind: EventKind(rawValue: row["kind"]) ?? .geofenceEnter, vehicleID: row["vehicle"],
             time: UTCInstant(microsecondsSinceEpoch: row["time_us"]),
             coordinate: Coordinate(latitude: row["lat"], longitude: row["lon"]),
-            fixTime: UTCInstant(microsecondsSinceEpoch: row["fix_time_us"]), geofence: details["geofence"] as? String,
-            route: details["route"] as? String, checkpoint: details["checkpoint"] as? String)
-        event.distanceMeters = (details["distanceM"] as? NSNumber)?.doubleValue
-        event.progressMeters = (details["progressM"] as? NSNumber)?.doubleValue
-        event.skippedMeters = (details["skippedM"] as? NSNumber)?.doubleValue
-        event.durationSeconds = (details["durationS"] as? NSNumber)?.doubleValue
-        event.speedKmh = (details["speedKmh"] as? NSNumber)?.doubleValue
-        event.limitKmh = (details["limitKmh"] as? NSNumber)?.doubleValue
+            fixTime: UTCInstant(microsecondsSinceEpoch: row["fix_time_us"]), geofence: details.geofence,
+            route: details.route, checkpoint: details.checkpoint)
+        event.distanceMeters = details.distanceM
+        event.progressMeters = details.progressM
+        event.skippedMeters = details.skippedM
+        event.durationSeconds = details.durationS
+        event.speedKmh = details.speedKmh
+        event.limitKmh = details.limitKmh
         event.acknowledgedAt = (row["acknowledged_us"] as Int64?).map(UTCInstant.init(microsecondsSinceEpoch:))
         return event
     }

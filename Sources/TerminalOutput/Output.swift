@@ -18,6 +18,12 @@ public struct OutputBuffer {
         if bytes.count >= 1 << 16 { flush() }
     }
 
+    /// Appends bytes, flushing every 64 KiB.
+    public mutating func write(bytes more: [UInt8]) {
+        bytes.append(contentsOf: more)
+        if bytes.count >= 1 << 16 { flush() }
+    }
+
     /// Writes out what is buffered.
     public mutating func flush() {
         var offset = 0

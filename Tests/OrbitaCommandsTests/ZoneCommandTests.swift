@@ -1,4 +1,7 @@
 import Foundation
+import OrbitaModel
+import OrbitaWire
+import Storage
 import Testing
 
 @Suite("orbita geofence, route, events (the binary)", .serialized)
@@ -9,8 +12,8 @@ struct ZoneCommandTests {
         // A polygon fence (GeoJSON, lon/lat) around the demo fleet's first vehicle's start, a circle, and a route.
         let polygon = folder.appendingPathComponent("yard.geojson")
         try """
-        {"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[37.70,55.90],[37.75,55.90],\
-        [37.75,55.96],[37.70,55.96],[37.70,55.90]]]}}
+        {"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[37.70,55.94145],[37.75,55.94145],\
+        [37.75,55.96],[37.70,55.96],[37.70,55.94145]]]}}
         """.write(to: polygon, atomically: true, encoding: .utf8)
         var result = try OrbitaProcess.run(["geofence", "add", "yard", "--geojson", polygon.path, "--db", db])
         #expect(result.status == 0, "\(result.stderr)")
@@ -39,19 +42,23 @@ struct ZoneCommandTests {
         #expect(routes.stdout.contains("\"corridor_m\":60"))
         #expect(routes.stdout.contains("\"vehicle\":\"35100000000000\""))
 
-        // Import: the first vehicle starts inside the yard (no enter on its first fix) and drives south out of it.
+        // Import: the first vehicle starts inside the yard (no enter on its first fix) and drives south out of it
+        // (the edge is 1 m south of its second fix and 11 m north of its third; exits need the 10 m margin).
         result = try OrbitaProcess.run(["import", "fixtures/nmea/demo-fleet.nmea", "--db", db, "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")
         let events = try OrbitaProcess.run(["events", "--db", db, "--format", "json"])
         #expect(events.status == 0, "\(events.stderr)")
-        for line in events.stdout.split(separator: "\n") {
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            #expect(object?["kind"] is String && object?["vehicle"] is String && object?["lat"] is Double)
-            #expect((object?["time"] as? String)?.hasSuffix("Z") == true)
-        }
+        // One line per stored event, oldest first, each the API's event encoding with every detail.
+        let lines = events.stdout.split(separator: "\n")
+        let decoded = try lines.map { try JSONDecoder().decode(Wire.Event.self, from: Data($0.utf8)) }
+        let stored = try SQLiteTrackStore(path: db).storedEvents(EventQuery(), order: .oldestFirst)
+        #expect(stored.map(\.event.kind) == [.geofenceExit], "\(events.stdout)")
+        #expect(decoded.map(\.id) == stored.map(\.id))
+        #expect(zip(decoded, stored).allSatisfy { $0.kind == $1.event.kind && $0.vehicle == $1.event.vehicleID })
+        for line in lines { #expect(line.contains(#""time":""#) && line.contains(#"Z","#)) }
         let table = try OrbitaProcess.run(["events", "--db", db, "--kind", "geofenceEnter"])
         #expect(table.status == 0)
-        #expect(table.stdout.hasPrefix("time"))
+        #expect(table.stdout.hasPrefix("id"))
 
         // Removing: the fence goes, unknown names are errors.
         #expect(try OrbitaProcess.run(["geofence", "remove", "yard", "--db", db]).status == 0)
