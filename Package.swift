@@ -76,6 +76,10 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(name: "TerminalOutput", dependencies: ["OrbitaModel"], swiftSettings: strict),
+        .target(
+            name: "DispatcherMap",
+            dependencies: ["ConsoleMap", "DispatchClient", "GeoJSON", "Geodesy", "OrbitaModel", "OrbitaWire"],
+            swiftSettings: strict),
         .target(name: "OrbitaWire", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .target(
             name: "DispatchAPI",
@@ -90,6 +94,7 @@ let package = Package(
         .target(
             name: "DispatchClient",
             dependencies: [
+                "OrbitaModel", "OrbitaWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
@@ -114,7 +119,7 @@ let package = Package(
             dependencies: [
                 "OrbitaModel", "NMEA", "FleetSimulation", "FleetTracking", "TrackImport", "Storage", "Tracking",
                 "Geodesy", "GPX", "GeoJSON", "Geofencing", "Ingest", "OrbitaServer", "DispatchAPI", "DispatchClient",
-                "ConsoleMap", "TerminalOutput", "OrbitaWire",
+                "ConsoleMap", "DispatcherMap", "TerminalOutput", "OrbitaWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -143,6 +148,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        .testTarget(name: "ArchitectureTests", swiftSettings: strict),
         .testTarget(name: "OrbitaWireTests", dependencies: ["OrbitaWire", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "OrbitaModelTests", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .testTarget(

@@ -5,6 +5,9 @@ import HummingbirdWSClient
 import Logging
 import NIOCore
 import NIOHTTP1
+public import OrbitaModel
+public import OrbitaWire
+import Synchronization
 
 /// A client of Orbita's dispatch API (`orbita serve --http`): REST calls with a bearer token through
 /// AsyncHTTPClient, and the `/api/live` WebSocket with its resume cursor through Hummingbird's WebSocket client.
@@ -33,9 +36,40 @@ public struct DispatchClient: Sendable {
     /// POST `path` with an empty JSON object: the JSON body.
     public func post(_ path: String) async throws(Failure) -> Data { try await call(.POST, path) }
 
-    /// A JSON body as a dictionary (empty when it is not an object).
-    public static func object(_ data: Data) -> [String: Any] {
-        (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+    /// `GET /api/vehicles`: every vehicle with its last position, and the live feed's cursor as of the list.
+    public func vehicles() async throws(Failure) -> Wire.VehicleList {
+        try await decode(Wire.VehicleList.self, "/api/vehicles")
+    }
+
+    /// `GET /api/events`: the newest `limit` events, newest first.
+    public func events(limit: Int) async throws(Failure) -> Wire.EventPage {
+        try await decode(Wire.EventPage.self, "/api/events?limit=\(limit)")
+    }
+
+    /// `GET /api/vehicles/{id}/track` from `from`, at most `limit` fixes (the newest).
+    public func track(vehicle: String, from: UTCInstant, limit: Int) async throws(Failure) -> Wire.Track {
+        let id = vehicle.addingPercentEncoding(
+            withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
+        return try await decode(
+            Wire.Track.self, "/api/vehicles/\(id ?? vehicle)/track?from=\(from.iso8601)&limit=\(limit)")
+    }
+
+    /// `POST /api/events/{id}/ack`: the event as acknowledged.
+    public func acknowledge(event id: Int64) async throws(Failure) -> Wire.Event {
+        let path = "/api/events/\(id)/ack"
+        return try Self.decode(Wire.Event.self, try await post(path), path)
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ path: String) async throws(Failure) -> T {
+        try Self.decode(type, try await get(path), path)
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, _ data: Data, _ path: String) throws(Failure) -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch {
+            throw Failure(status: 200, description: "\(path): not the JSON expected (\(error))")
+        }
     }
 
     private func call(_ method: NIOHTTP1.HTTPMethod, _ path: String) async throws(Failure) -> Data {
@@ -57,21 +91,20 @@ public struct DispatchClient: Sendable {
         }
         let data = Data(body.readableBytesView)
         guard (200..<300).contains(status), (try? JSONSerialization.jsonObject(with: data)) != nil else {
-            // Orbita's own errors are {"error": "…"}; Hummingbird's HTTPError is {"error": {"message": "…"}}.
-            let error = Self.object(data)["error"]
-            let text = error as? String ?? (error as? [String: Any])?["message"] as? String
+            // Every API error is a Wire.ErrorBody (DispatchAPI's ErrorEnvelope).
+            let text = (try? JSONDecoder().decode(Wire.ErrorBody.self, from: data))?.error
             let message = "HTTP \(status)" + (text.map { ": " + $0 } ?? "")
             throw Failure(status: status, description: "\(method) \(path): \(message)")
         }
         return data
     }
 
-    /// Follows `/api/live` until the task is cancelled: each message (a JSON object with `type` and `cursor`) goes
-    /// to `receive`; a dropped connection is retried every second with `?after=` the last cursor seen, so nothing
-    /// is missed. `connected` hears whether the feed is up.
+    /// Follows `/api/live` until the task is cancelled: each message goes to `receive` (messages of a type this
+    /// version does not know are skipped); a dropped connection is retried every second with `?after=` the last
+    /// cursor seen, so nothing is missed. `connected` hears whether the feed is up.
     public func live(
-        after: String? = nil, connected: @escaping @Sendable (Bool, String) -> Void,
-        receive: @escaping @Sendable ([String: Any]) -> Void
+        after: Wire.Cursor? = nil, connected: @escaping @Sendable (Bool, String) -> Void,
+        receive: @escaping @Sendable (Wire.LiveMessage) -> Void
     ) async {
         let cursor = CursorBox(after)
         var fields = HTTPFields()
@@ -80,7 +113,7 @@ public struct DispatchClient: Sendable {
         let socketBase = base.replacingOccurrences(of: "http://", with: "ws://")
             .replacingOccurrences(of: "https://", with: "wss://")
         while !Task.isCancelled {
-            let url = socketBase + "/api/live" + (cursor.value.map { "?after=\($0)" } ?? "")
+            let url = socketBase + "/api/live" + (cursor.value.map { "?after=\($0.text)" } ?? "")
             do {
                 try await WebSocketClient.connect(
                     url: url, configuration: .init(additionalHeaders: headers), logger: Logger(label: "orbita.map.live")
@@ -88,10 +121,10 @@ public struct DispatchClient: Sendable {
                     connected(true, "live")
                     for try await message in inbound.messages(maxSize: 1 << 20) {
                         guard case .text(let text) = message,
-                            let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+                            let decoded = try? JSONDecoder().decode(Wire.LiveMessage.self, from: Data(text.utf8))
                         else { continue }
-                        if let next = object["cursor"] as? String { cursor.value = next }
-                        receive(object)
+                        cursor.value = decoded.cursor
+                        receive(decoded)
                     }
                 }
                 connected(false, "live feed closed; reconnecting")
@@ -104,13 +137,11 @@ public struct DispatchClient: Sendable {
 }
 
 /// The last cursor seen, shared between reconnects.
-private final class CursorBox: @unchecked Sendable {
-    // @unchecked: `value` is guarded by `lock`.
-    private let lock = NSLock()
-    private var stored: String?
-    init(_ value: String?) { stored = value }
-    var value: String? {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
+private final class CursorBox: Sendable {
+    private let stored: Mutex<Wire.Cursor?>
+    init(_ value: Wire.Cursor?) { stored = Mutex(value) }
+    var value: Wire.Cursor? {
+        get { stored.withLock { $0 } }
+        set { stored.withLock { $0 = newValue } }
     }
 }

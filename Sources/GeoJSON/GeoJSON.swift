@@ -27,6 +27,30 @@ public enum GeoJSON {
 
         /// The `type` of the geometry.
         public var type: String { geometry["type"] as? String ?? "" }
+
+        /// The positions of a Point or MultiPoint (none for other geometries).
+        public var points: [Coordinate] {
+            let pairs: [[Double]] =
+                type == "Point"
+                ? [(geometry["coordinates"] as? [Double]) ?? []] : (geometry["coordinates"] as? [[Double]]) ?? []
+            return pairs.compactMap { $0.count >= 2 ? Coordinate(latitude: $0[1], longitude: $0[0]) : nil }
+        }
+
+        /// The lines and rings of a LineString, MultiLineString, Polygon or MultiPolygon (none for points).
+        public var lines: [[Coordinate]] {
+            func line(_ value: Any?) -> [Coordinate] {
+                ((value as? [[Double]]) ?? []).compactMap {
+                    $0.count >= 2 ? Coordinate(latitude: $0[1], longitude: $0[0]) : nil
+                }
+            }
+            let coordinates = geometry["coordinates"]
+            switch type {
+            case "LineString": return [line(coordinates)]
+            case "MultiLineString", "Polygon": return ((coordinates as? [Any]) ?? []).map(line)
+            case "MultiPolygon": return ((coordinates as? [[Any]]) ?? []).flatMap { $0.map(line) }
+            default: return []
+            }
+        }
     }
 
     /// Every feature of a document: a FeatureCollection, a Feature or a bare geometry (GeometryCollections are
@@ -80,7 +104,12 @@ public enum GeoJSON {
     /// The geofence shape of a document's features: polygons and multipolygons together, or one circle (`Point` with
     /// `radius_m`), or one corridor (`LineString` with `corridor_m`, or `defaultHalfWidth` when given).
     public static func shape(in data: Data, defaultHalfWidth: Double? = nil) throws(ParseError) -> GeoShape {
-        var features = try features(in: data)
+        try shape(of: try features(in: data), defaultHalfWidth: defaultHalfWidth)
+    }
+
+    /// The geofence shape of features, as `shape(in:)` reads a document's.
+    public static func shape(of features: [Feature], defaultHalfWidth: Double? = nil) throws(ParseError) -> GeoShape {
+        var features = features
         // Labels and centres that come with exported boundaries (OSM) are not part of a polygon fence.
         if features.contains(where: { $0.type == "Polygon" || $0.type == "MultiPolygon" }) {
             features.removeAll { $0.type == "Point" && $0.properties["radius_m"] == nil }
@@ -126,7 +155,12 @@ public enum GeoJSON {
 
     /// The route line of a document: its one LineString (or the lines of a MultiLineString joined end to end).
     public static func routeLine(in data: Data) throws(ParseError) -> [Coordinate] {
-        let lines = try features(in: data).filter { $0.type == "LineString" || $0.type == "MultiLineString" }
+        try routeLine(of: try features(in: data))
+    }
+
+    /// The route line of features, as `routeLine(in:)` reads a document's.
+    public static func routeLine(of features: [Feature]) throws(ParseError) -> [Coordinate] {
+        let lines = features.filter { $0.type == "LineString" || $0.type == "MultiLineString" }
         guard lines.count == 1, let feature = lines.first else {
             throw ParseError("a route needs exactly one LineString (found \(lines.count))")
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConsoleMap
 import DispatchClient
+import DispatcherMap
 import Foundation
 import GeoJSON
 import Geodesy
@@ -46,19 +47,6 @@ struct MapCommand: AsyncParsableCommand {
     @Option(help: "Follow --server's feed for this many seconds, drawing frames off-screen; print the lag every 10 s.")
     var headless: Double?
 
-    /// The metric frame (chosen at the first load and kept, so the view does not jump when vehicles move) and the
-    /// basemap projected into it.
-    private final class FrameBox: @unchecked Sendable {
-        // @unchecked: the map command runs on one thread.
-        var frame: LocalFrame?
-        var basemap: MapSimplifier?
-        /// The zones last drawn and their projected outlines (projected again only when the zones change).
-        var zones: (fences: [GeoShape], routes: [[Coordinate]], overlays: [MapLine])?
-    }
-    private static let frameBox = FrameBox()
-    private var frameBox: FrameBox { Self.frameBox }
-    private var currentFrame: LocalFrame? { frameBox.frame }
-
     /// Runs on a thread of its own: the map loop blocks (it polls the keyboard) and bridges to async code for the
     /// server's API; on a Swift concurrency thread that would hold one of the few the pool has (one per core) and,
     /// on a one-core machine, wait forever for the task it waits on.
@@ -86,7 +74,8 @@ struct MapCommand: AsyncParsableCommand {
             throw ValidationError("--zoom is metres per dot, 0.25–100000")
         }
         let feed = try openFeed()
-        let (scene, extent, status) = try buildScene(try feed.data())
+        let builder = MapSceneBuilder(basemap: noBasemap ? .none : basemap.isEmpty ? .builtIn : .files(basemap))
+        let (scene, extent, status) = try build(builder, try feed.data())
         var viewport = MapViewport(center: PlanarPoint(x: 0, y: 0), metresPerDot: 10, columns: columns, rows: rows)
         if let extent {
             fit(&viewport, to: extent)
@@ -95,16 +84,24 @@ struct MapCommand: AsyncParsableCommand {
         }
         if let headless {
             guard let feed = feed as? ServerFeed else { throw ValidationError("--headless needs --server") }
-            return try measure(feed, viewport: viewport, seconds: headless)
+            return try measure(feed, builder, viewport: viewport, seconds: headless)
         }
-        guard snapshot else { return try interactive(feed, viewport: viewport) }
-        let grid = MapRenderer.render(withBasemap(scene, viewport), viewport: viewport, ascii: ascii)
+        guard snapshot else { return try interactive(feed, builder, viewport: viewport) }
+        let grid = MapRenderer.render(builder.withBasemap(scene, viewport), viewport: viewport, ascii: ascii)
         if colour || isatty(STDOUT_FILENO) == 1 {
             print(ANSIFrame.render(grid, colours: depth).replacingOccurrences(of: "\u{1B}[H", with: ""))
         } else {
             for line in grid.lines { print(line) }
         }
         print(status + String(format: "  %.0f m/dot", viewport.metresPerDot))
+    }
+
+    /// The builder's scene, extent and status line.
+    private func build(_ builder: MapSceneBuilder, _ data: MapData) throws -> (
+        MapScene, (PlanarPoint, PlanarPoint)?, String
+    ) {
+        let built = try builder.build(data)
+        return (built.scene, built.extent, built.status)
     }
 
     /// The database, or the server when --server is given.
@@ -136,7 +133,7 @@ struct MapCommand: AsyncParsableCommand {
     /// The live view: reads the feed at its interval, redraws at most five times a second and on every key. The view
     /// is fitted to the fleet at the start and again when the first vehicles arrive (a map opened before any vehicle
     /// reported), unless the user moved it meanwhile.
-    private func interactive(_ feed: any MapFeed, viewport: MapViewport) throws {
+    private func interactive(_ feed: any MapFeed, _ builder: MapSceneBuilder, viewport: MapViewport) throws {
         guard Terminal.enter() else {
             throw CommandError(
                 "orbita map: the interactive view needs a terminal (use --snapshot otherwise)", exitCode: 2)
@@ -144,11 +141,11 @@ struct MapCommand: AsyncParsableCommand {
         defer { Terminal.restore() }
         var session = MapSession(viewport: viewport, canAcknowledge: feed.canAcknowledge)
         var data = try feed.data()
-        var (scene, _, status) = try buildScene(data)
+        var (scene, _, status) = try build(builder, data)
         // The view as last fitted, and whether it was fitted to vehicles (not only to zones, or to nothing).
         var fitted = viewport
         var fittedToVehicles = !scene.vehicles.isEmpty
-        var events = panelEvents(data)
+        var events = builder.panelEvents(data)
         var loaded = ContinuousClock.now
         var size = Terminal.size()
         var ticked = ContinuousClock.now
@@ -158,13 +155,13 @@ struct MapCommand: AsyncParsableCommand {
             if (ContinuousClock.now - loaded).secondsValue >= feed.refreshInterval {
                 data = try feed.data()
                 var extent: (PlanarPoint, PlanarPoint)?
-                (scene, extent, status) = try buildScene(data)
+                (scene, extent, status) = try build(builder, data)
                 if !fittedToVehicles, !scene.vehicles.isEmpty, session.viewport == fitted, let extent {
                     fit(&session.viewport, to: extent)
                     fitted = session.viewport
                     fittedToVehicles = true
                 }
-                events = panelEvents(data)
+                events = builder.panelEvents(data)
                 session.track(scene)
                 loaded = ContinuousClock.now
             }
@@ -179,7 +176,7 @@ struct MapCommand: AsyncParsableCommand {
                 + (session.selected.map { "  selected \($0)" } ?? "") + "  ? help"
             Terminal.write(
                 MapScreen.compose(
-                    session: session, scene: withBasemap(scene, session.viewport), events: events, status: line,
+                    session: session, scene: builder.withBasemap(scene, session.viewport), events: events, status: line,
                     columns: size.columns, rows: size.rows, ascii: ascii, colours: depth))
             for key in Terminal.keys(timeout: 0.2) {
                 switch session.handle(key, scene: scene, events: events) {
@@ -187,14 +184,14 @@ struct MapCommand: AsyncParsableCommand {
                 case .acknowledge(let id):
                     session.message = feed.acknowledge(id)
                     data = try feed.data()
-                    events = panelEvents(data)
+                    events = builder.panelEvents(data)
                 case .goTo(let coordinate):
-                    if let frame = currentFrame, let point = try? frame.project(coordinate) {
+                    if let frame = builder.frame, let point = try? frame.project(coordinate) {
                         session.viewport.center = point
                         session.follow = false
                     }
                 case .replay(let vehicleID):
-                    session.startReplay(try replay(of: vehicleID, from: feed))
+                    session.startReplay(try builder.replay(of: vehicleID, from: feed))
                 case nil: break
                 }
             }
@@ -203,7 +200,9 @@ struct MapCommand: AsyncParsableCommand {
 
     /// `--headless`: follows the server's feed, rebuilding and drawing a full frame five times a second off-screen
     /// (as the live view does), and prints every 10 s how many fixes arrived and how late (arrival − fix time).
-    private func measure(_ feed: ServerFeed, viewport: MapViewport, seconds: Double) throws {
+    private func measure(_ feed: ServerFeed, _ builder: MapSceneBuilder, viewport: MapViewport, seconds: Double)
+        throws
+    {
         let start = ContinuousClock.now
         var windowStart = start
         var frames = 0
@@ -216,10 +215,11 @@ struct MapCommand: AsyncParsableCommand {
         while (ContinuousClock.now - start).secondsValue < seconds {
             let began = ContinuousClock.now
             let data = try feed.data()
-            let (scene, _, status) = try buildScene(data)
+            let (scene, _, status) = try build(builder, data)
             let frame = MapScreen.compose(
                 session: MapSession(viewport: viewport, canAcknowledge: false),
-                scene: withBasemap(scene, viewport), events: panelEvents(data), status: status, columns: columns,
+                scene: builder.withBasemap(scene, viewport), events: builder.panelEvents(data), status: status,
+                columns: columns,
                 rows: rows + 1, ascii: ascii)
             precondition(!frame.isEmpty)
             let took = (ContinuousClock.now - began).secondsValue
@@ -252,208 +252,6 @@ struct MapCommand: AsyncParsableCommand {
             ANSIFrame.depth(
                 term: ProcessInfo.processInfo.environment["TERM"],
                 colorterm: ProcessInfo.processInfo.environment["COLORTERM"])
-        }
-    }
-
-    /// The scene with the basemap simplified for the viewport's zoom, and its places.
-    private func withBasemap(_ scene: MapScene, _ viewport: MapViewport) -> MapScene {
-        guard let basemap = frameBox.basemap else { return scene }
-        var scene = scene
-        scene.basemap = basemap.lines(metresPerDot: viewport.metresPerDot)
-        scene.places = basemap.places(metresPerDot: viewport.metresPerDot)
-        return scene
-    }
-
-    /// The selected vehicle's stored track for replay, in the map's frame.
-    private func replay(of vehicleID: String, from feed: any MapFeed) throws -> MapReplay? {
-        guard let frame = currentFrame else { return nil }
-        let fixes = try feed.track(vehicleID).compactMap { fix in
-            (try? frame.project(fix.coordinate)).map {
-                ReplayFix(
-                    time: fix.time, point: $0, courseDegrees: fix.courseDegrees,
-                    speedMetersPerSecond: fix.speedMetersPerSecond)
-            }
-        }
-        return MapReplay(vehicleID: vehicleID, fixes: fixes)
-    }
-
-    /// The events as panel lines.
-    private func panelEvents(_ data: MapData) -> [PanelEvent] {
-        data.events.map { event in
-            let clock = String(event.time.iso8601.dropFirst(11).prefix(8))
-            let point = currentFrame.flatMap { try? $0.project(event.coordinate) }
-            return PanelEvent(
-                id: event.id, text: "\(clock) \(event.line)", acknowledged: event.acknowledged, point: point)
-        }
-    }
-
-    /// The scene in a UTM frame around the fleet, the extent of the vehicles (or of everything), a status line.
-    private func buildScene(_ data: MapData) throws -> (MapScene, (PlanarPoint, PlanarPoint)?, String) {
-        var anchor = data.last.values.map(\.coordinate)
-        if anchor.isEmpty { anchor = data.fences.flatMap(\.coordinates) + data.routes.flatMap(\.self) }
-        guard !anchor.isEmpty else {
-            return (MapScene(), nil, Self.prefix(data) + "no vehicles, geofences or routes yet")
-        }
-        let frame = try currentFrame ?? LocalFrame.utm(for: anchor)
-        if frameBox.frame == nil {
-            frameBox.frame = frame
-            let (lines, places) = try loadBasemap(frame, around: anchor)
-            frameBox.basemap = MapSimplifier(lines, places: places)
-        }
-
-        var scene = MapScene()
-        if let zones = frameBox.zones, zones.fences == data.fences, zones.routes == data.routes {
-            scene.overlays = zones.overlays
-        } else {
-            scene.overlays = Self.outlines(data, frame: frame)
-            frameBox.zones = (data.fences, data.routes, scene.overlays)
-        }
-        let now = UTCInstant.now
-        var low = PlanarPoint(x: .infinity, y: .infinity)
-        var high = PlanarPoint(x: -.infinity, y: -.infinity)
-        var counts: [MarkerState: Int] = [:]
-        for (id, fix) in data.last {
-            guard let point = try? frame.project(fix.coordinate) else { continue }
-            let state: MarkerState =
-                data.offRoute.contains(id)
-                ? .alarm
-                : MarkerState(
-                    LiveState(reportedAt: fix.time, speedMetersPerSecond: fix.speedMetersPerSecond, now: now))
-            counts[state, default: 0] += 1
-            scene.vehicles.append(
-                MapVehicle(
-                    id: id, label: data.names[id] ?? id, point: point, state: state, courseDegrees: fix.courseDegrees))
-            low = PlanarPoint(x: min(low.x, point.x), y: min(low.y, point.y))
-            high = PlanarPoint(x: max(high.x, point.x), y: max(high.y, point.y))
-        }
-        if scene.vehicles.isEmpty {
-            for line in scene.overlays {
-                for point in line.points {
-                    low = PlanarPoint(x: min(low.x, point.x), y: min(low.y, point.y))
-                    high = PlanarPoint(x: max(high.x, point.x), y: max(high.y, point.y))
-                }
-            }
-        }
-        let status =
-            Self.prefix(data)
-            + "\(scene.vehicles.count) vehicles: \(counts[.moving, default: 0]) moving, \(counts[.stopped, default: 0]) stopped, "
-            + "\(counts[.stale, default: 0]) stale, \(counts[.alarm, default: 0]) off route · \(data.fences.count) geofences · "
-            + "\(data.routes.count) routes · \(now.iso8601)"
-        return (scene, low.x.isFinite ? (low, high) : nil, status)
-    }
-
-    /// Geofence outlines and route lines in the frame.
-    private static func outlines(_ data: MapData, frame: LocalFrame) -> [MapLine] {
-        func project(_ coordinates: [Coordinate]) -> [PlanarPoint] { frame.project(coordinates).compactMap(\.self) }
-        var overlays: [MapLine] = []
-        for shape in data.fences {
-            switch shape {
-            case .polygons(let polygons):
-                for ring in polygons.flatMap(\.self) {
-                    overlays.append(MapLine(points: project(ring), closed: true, colour: 141))
-                }
-            case .circle(let center, let radius):
-                guard let middle = try? frame.project(center) else { continue }
-                let ring = (0..<48).map { step -> PlanarPoint in
-                    let angle = Double(step) / 48 * 2 * .pi
-                    return PlanarPoint(x: middle.x + radius * cos(angle), y: middle.y + radius * sin(angle))
-                }
-                overlays.append(MapLine(points: ring, closed: true, colour: 141))
-            case .corridor(let line, _):
-                overlays.append(MapLine(points: project(line), colour: 141))
-            }
-        }
-        for route in data.routes { overlays.append(MapLine(points: project(route), colour: 39)) }
-        return overlays
-    }
-
-    /// The connection's state first on the status line (server mode).
-    private static func prefix(_ data: MapData) -> String { data.connection.isEmpty ? "" : "[\(data.connection)] " }
-
-    /// The --basemap layers, or the built-in basemap around the fleet, projected once.
-    private func loadBasemap(_ frame: LocalFrame, around anchor: [Coordinate]) throws -> ([MapLine], [MapPlace]) {
-        guard !noBasemap else { return ([], []) }
-        guard basemap.isEmpty else { return try loadBasemapFiles(frame) }
-        // The region a transverse Mercator frame around the fleet draws well: 25° of longitude and 15° of
-        // latitude either side of it.
-        let latitude = anchor.map(\.latitude).reduce(0, +) / Double(anchor.count)
-        let longitude = anchor.map(\.longitude).reduce(0, +) / Double(anchor.count)
-        var lines: [MapLine] = []
-        var places: [MapPlace] = []
-        for feature in DefaultBasemap.features(
-            south: latitude - 15, west: longitude - 25, north: latitude + 15, east: longitude + 25)
-        {
-            let points = frame.project(feature.coordinates).compactMap(\.self)
-            switch feature.kind {
-            case .place:
-                guard let point = points.first else { continue }
-                places.append(
-                    MapPlace(point: point, name: feature.name, maximumMetresPerDot: feature.maximumMetresPerDot))
-            case .coastline, .border, .lake, .river:
-                let colour: UInt8 =
-                    switch feature.kind {
-                    case .coastline: 31
-                    case .lake: 25
-                    case .river: 24
-                    default: 243
-                    }
-                lines.append(
-                    MapLine(
-                        points: points, closed: feature.kind == .lake, colour: colour,
-                        maximumMetresPerDot: feature.maximumMetresPerDot))
-            }
-        }
-        return (lines, places)
-    }
-
-    /// GeoJSON layers: lines and polygon rings, and points with a `name` (or `NAME`, `name_en`) as places.
-    private func loadBasemapFiles(_ frame: LocalFrame) throws -> ([MapLine], [MapPlace]) {
-        var lines: [MapLine] = []
-        var places: [MapPlace] = []
-        for path in basemap {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            for feature in try GeoJSON.features(in: data) {
-                if feature.type == "Point" || feature.type == "MultiPoint" {
-                    let name = ["name", "NAME", "name_en"].lazy.compactMap { feature.properties[$0] as? String }.first
-                    guard let name else { continue }
-                    for point in frame.project(Self.points(feature.geometry)).compactMap(\.self) {
-                        places.append(MapPlace(point: point, name: name))
-                    }
-                    continue
-                }
-                let colour: UInt8 = feature.type.contains("Polygon") ? 25 : 240
-                for ring in Self.rings(feature.geometry) {
-                    let points = frame.project(ring).compactMap(\.self)
-                    lines.append(MapLine(points: points, closed: feature.type.contains("Polygon"), colour: colour))
-                }
-            }
-        }
-        return (lines, places)
-    }
-
-    /// The coordinates of a Point or MultiPoint.
-    static func points(_ geometry: [String: Any]) -> [Coordinate] {
-        let pairs: [[Double]] =
-            geometry["type"] as? String == "Point"
-            ? [(geometry["coordinates"] as? [Double]) ?? []] : (geometry["coordinates"] as? [[Double]]) ?? []
-        return pairs.compactMap { $0.count >= 2 ? Coordinate(latitude: $0[1], longitude: $0[0]) : nil }
-    }
-
-    /// The rings and lines of a GeoJSON geometry as coordinate lists.
-    static func rings(_ geometry: [String: Any]) -> [[Coordinate]] {
-        func line(_ value: Any?) -> [Coordinate] {
-            ((value as? [[Double]]) ?? []).compactMap {
-                $0.count >= 2 ? Coordinate(latitude: $0[1], longitude: $0[0]) : nil
-            }
-        }
-        let coordinates = geometry["coordinates"]
-        switch geometry["type"] as? String ?? "" {
-        case "LineString": return [line(coordinates)]
-        case "MultiLineString", "Polygon": return ((coordinates as? [Any]) ?? []).map(line)
-        case "MultiPolygon": return ((coordinates as? [[Any]]) ?? []).flatMap { $0.map(line) }
-        case "GeometryCollection":
-            return ((geometry["geometries"] as? [[String: Any]]) ?? []).flatMap(rings)
-        default: return []
         }
     }
 }

@@ -50,3 +50,55 @@ public enum TrackFeature {
         json.objectEnd()
     }
 }
+
+extension Wire {
+    /// `GET /api/vehicles/{id}/track` as a client reads it (`TrackFeature` writes it).
+    public struct Track: Decodable, Sendable, Equatable {
+        /// The LineString.
+        public struct Geometry: Decodable, Sendable, Equatable {
+            /// `[longitude, latitude]` per fix, oldest first.
+            public var coordinates: [[Double]]
+        }
+
+        /// Per-fix values, in the order of the coordinates.
+        public struct Properties: Decodable, Sendable, Equatable {
+            /// The vehicle.
+            public var vehicle: String
+            /// Fix times.
+            public var times: [UTCInstant]
+            /// Speeds, m/s (`null` where unknown).
+            public var speedsMPS: [Double?]
+            /// Courses, degrees true (`null` where unknown).
+            public var coursesDeg: [Double?]
+            /// Whether older fixes of the range were left out.
+            public var truncated: Bool
+            /// The `to` of the next, older page.
+            public var nextTo: UTCInstant?
+
+            enum CodingKeys: String, CodingKey {
+                case vehicle, times, truncated
+                case speedsMPS = "speeds_mps"
+                case coursesDeg = "courses_deg"
+                case nextTo = "next_to"
+            }
+        }
+
+        /// The line.
+        public var geometry: Geometry
+        /// The per-fix values.
+        public var properties: Properties
+
+        /// The fixes: time, coordinate, speed and course (pairs that are not `[lon, lat]` left out).
+        public var fixes: [(time: UTCInstant, coordinate: Coordinate, speedMPS: Double?, courseDeg: Double?)] {
+            zip(geometry.coordinates, properties.times).enumerated().compactMap { index, pair in
+                guard pair.0.count >= 2 else { return nil }
+                let speeds = properties.speedsMPS
+                let courses = properties.coursesDeg
+                return (
+                    pair.1, Coordinate(latitude: pair.0[1], longitude: pair.0[0]),
+                    index < speeds.count ? speeds[index] : nil, index < courses.count ? courses[index] : nil
+                )
+            }
+        }
+    }
+}

@@ -479,3 +479,34 @@ public enum Wire {
         }
     }
 }
+
+extension Wire.LiveMessage: Decodable {
+    private enum Keys: String, CodingKey {
+        case type, cursor, vehicle
+    }
+
+    /// Reads a live-feed message; a `type` this version does not know is an error (clients skip such messages).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        let cursor = try container.decode(Wire.Cursor.self, forKey: .cursor)
+        switch try container.decode(String.self, forKey: .type) {
+        case "hello": self = .hello(cursor: cursor)
+        case "position":
+            self = .position(
+                vehicle: try container.decode(String.self, forKey: .vehicle),
+                position: try Wire.Position(from: decoder),
+                cursor: cursor)
+        case "event": self = .event(try Wire.Event(from: decoder), cursor: cursor)
+        case let other:
+            throw DecodingError.dataCorruptedError(
+                forKey: .type, in: container, debugDescription: "unknown live message type \(other)")
+        }
+    }
+
+    /// Where the feed is after this message.
+    public var cursor: Wire.Cursor {
+        switch self {
+        case .hello(let cursor), .position(_, _, let cursor), .event(_, let cursor): cursor
+        }
+    }
+}

@@ -108,4 +108,34 @@ struct WireTests {
         #expect(text { $0.time(Self.t0) } == #""2024-06-09T08:00:00.123Z""#)
         #expect(text { $0.string("a\"b\\c\n\u{1}é") } == #""a\"b\\c\n\u0001é""#)
     }
+
+    @Test func liveMessagesDecodeAsWritten() throws {
+        let cursor = Wire.Cursor(fix: 12, event: 3)
+        let position = Self.written { Wire.LiveMessage.writePosition(Self.point(), cursor: cursor, to: &$0) }
+        let decoded = try JSONDecoder().decode(Wire.LiveMessage.self, from: position)
+        #expect(decoded == .position(vehicle: "bus-17", position: Wire.Position(Self.point(hdop: nil)), cursor: cursor))
+        let event = Self.event(full: true)
+        let pushed = try JSONDecoder().decode(
+            Wire.LiveMessage.self, from: Self.written { event.write(to: &$0, live: cursor) })
+        #expect(pushed == .event(event, cursor: cursor))
+        let hello = try JSONDecoder().decode(
+            Wire.LiveMessage.self, from: Self.written { Wire.LiveMessage.writeHello(cursor, to: &$0) })
+        #expect(hello == .hello(cursor: cursor) && hello.cursor == cursor)
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(Wire.LiveMessage.self, from: Data(#"{"type":"gossip","cursor":"1:1"}"#.utf8))
+        }
+    }
+
+    @Test func tracksDecodeAsWritten() throws {
+        let points = [Self.point(), Self.point(speed: nil, course: nil)]
+        let data = Self.written {
+            TrackFeature.write(vehicle: "bus-17", points, truncated: true, nextTo: Self.t0, to: &$0)
+        }
+        let track = try JSONDecoder().decode(Wire.Track.self, from: data)
+        #expect(
+            track.properties.vehicle == "bus-17" && track.properties.truncated && track.properties.nextTo == Self.t0)
+        #expect(track.fixes.count == 2)
+        #expect(track.fixes[0].coordinate == points[0].coordinate && track.fixes[0].speedMPS == 12.5)
+        #expect(track.fixes[1].speedMPS == nil && track.fixes[1].courseDeg == nil && track.fixes[1].time == Self.t0)
+    }
 }
