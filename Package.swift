@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "OrbitaServer",
             dependencies: [
-                "DispatchAPI", "FleetTracking", "Geodesy", "Ingest", "OrbitaModel", "Storage", "Tracking",
+                "DispatchAPI", "FleetTracking", "Geodesy", "Ingest", "OrbitaModel", "OrbitaWire", "Storage", "Tracking",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

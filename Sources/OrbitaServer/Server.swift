@@ -11,6 +11,7 @@ import Metrics
 import NIOCore
 import NIOPosix
 public import OrbitaModel
+import OrbitaWire
 import Prometheus
 import ServiceLifecycle
 import Storage
@@ -135,7 +136,7 @@ public enum OrbitaServer {
                 guard live.isFollowed else { return }
                 live.publish(fixes: report.storedFixes, events: report.storedEvents)
             }
-            registerOperations(on: router, registry: registry, processor: processor, listeners: listenersBox)
+            router.addRoutes(operations(registry: registry, processor: processor, listeners: listenersBox).routes)
             http = try await HTTPService.start(
                 router: router, webSocketRouter: webSocketRouter, address: address, limits: settings.httpLimits,
                 logger: logger)
@@ -199,43 +200,36 @@ public enum OrbitaServer {
         return 0
     }
 
-    /// `/metrics`, `/health` and `/sources`.
-    private static func registerOperations(
-        on router: Router<DispatchContext>, registry: PrometheusCollectorRegistry, processor: LiveProcessor,
-        listeners: Shared<IngestListeners?>
-    ) {
-        router.get("metrics") { _, _ -> Response in
-            var bytes: [UInt8] = []
-            registry.emit(into: &bytes)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
-        }
-        router.get("health") { _, _ -> Response in
-            let status = processor.status.withLock { $0 }
-            let healthy = status.storeError == nil
-            let body: [String: Any] = [
-                "status": healthy ? "ok" : "degraded", "received": status.received,
-                "committedFixes": status.committedFixes, "committedEvents": status.committedEvents,
-                "queueDepth": processor.queue.depth, "vehiclesOnline": status.vehiclesOnline,
-                "unregistered": status.unregistered, "storeError": status.storeError ?? NSNull(),
-            ]
-            return jsonResponse(body, status: healthy ? .ok : .serviceUnavailable)
-        }
-        router.get("sources") { _, _ -> Response in
-            var rows: [[String: Any]] = []
-            let counters = listeners.withLock { $0 }.map { [$0.udpCounters, $0.tcpCounters] } ?? []
-            for counters in counters {
-                for (source, counts) in counters.noisiestSources() {
-                    var dropped: [String: Int] = [:]
-                    for (reason, count) in counts.dropped { dropped[reason.rawValue] = count }
-                    rows.append([
-                        "source": source, "messages": counts.messages, "fixes": counts.fixes, "dropped": dropped,
-                    ])
-                }
-            }
-            return jsonResponse(["sources": rows], status: .ok)
-        }
+    /// `/metrics`, `/health` and `/sources` on the processor, the listeners and the metrics registry.
+    private static func operations(
+        registry: PrometheusCollectorRegistry, processor: LiveProcessor, listeners: Shared<IngestListeners?>
+    ) -> OperationsController {
+        OperationsController(
+            metrics: {
+                var bytes: [UInt8] = []
+                registry.emit(into: &bytes)
+                return bytes
+            },
+            health: {
+                let status = processor.status.withLock { $0 }
+                return Wire.Health(
+                    received: status.received, committedFixes: status.committedFixes,
+                    committedEvents: status.committedEvents, queueDepth: processor.queue.depth,
+                    vehiclesOnline: status.vehiclesOnline, unregistered: status.unregistered,
+                    storeError: status.storeError)
+            },
+            sources: {
+                let counters = listeners.withLock { $0 }.map { [$0.udpCounters, $0.tcpCounters] } ?? []
+                return Wire.SourceList(
+                    sources: counters.flatMap { counters in
+                        counters.noisiestSources().map { source, counts in
+                            Wire.SourceList.Source(
+                                source: source, messages: counts.messages, fixes: counts.fixes,
+                                dropped: Dictionary(
+                                    uniqueKeysWithValues: counts.dropped.map { ($0.key.rawValue, $0.value) }))
+                        }
+                    })
+            })
     }
 
     /// Why the server stops.
@@ -262,13 +256,6 @@ public enum OrbitaServer {
             stop.complete(.signal)
         }
         return await stop.value()
-    }
-
-    private static func jsonResponse(_ object: [String: Any], status: HTTPResponse.Status) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 

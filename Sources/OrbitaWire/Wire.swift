@@ -510,3 +510,86 @@ extension Wire.LiveMessage: Decodable {
         }
     }
 }
+
+extension Wire {
+    /// `GET /health`: whether the server stores what it receives, and its counts (200 when `ok`, 503 when
+    /// `degraded`).
+    public struct Health: Codable, Sendable, Equatable {
+        /// `ok`, or `degraded` when the store failed.
+        public var status: String
+        /// Fixes received.
+        public var received: Int
+        /// Fixes committed.
+        public var committedFixes: Int
+        /// Events committed.
+        public var committedEvents: Int
+        /// Fixes waiting for the processor.
+        public var queueDepth: Int
+        /// Vehicles heard from in the last 5 minutes.
+        public var vehiclesOnline: Int
+        /// Fixes from vehicles not registered (dropped when registration is required).
+        public var unregistered: Int
+        /// The store's last error (`null` when none).
+        public var storeError: String?
+
+        /// A health report.
+        public init(
+            received: Int, committedFixes: Int, committedEvents: Int, queueDepth: Int, vehiclesOnline: Int,
+            unregistered: Int, storeError: String?
+        ) {
+            status = storeError == nil ? "ok" : "degraded"
+            self.received = received
+            self.committedFixes = committedFixes
+            self.committedEvents = committedEvents
+            self.queueDepth = queueDepth
+            self.vehiclesOnline = vehiclesOnline
+            self.unregistered = unregistered
+            self.storeError = storeError
+        }
+
+        /// Whether the store works.
+        public var isHealthy: Bool { storeError == nil }
+
+        /// Encodes every member, `storeError` as `null` when there is none.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(status, forKey: .status)
+            try container.encode(received, forKey: .received)
+            try container.encode(committedFixes, forKey: .committedFixes)
+            try container.encode(committedEvents, forKey: .committedEvents)
+            try container.encode(queueDepth, forKey: .queueDepth)
+            try container.encode(vehiclesOnline, forKey: .vehiclesOnline)
+            try container.encode(unregistered, forKey: .unregistered)
+            try container.encode(storeError, forKey: .storeError)
+        }
+    }
+
+    /// `GET /sources`: the noisiest senders and what was dropped from them.
+    public struct SourceList: Codable, Sendable, Equatable {
+        /// One sender (an address and port).
+        public struct Source: Codable, Sendable, Equatable {
+            /// `HOST:PORT`.
+            public var source: String
+            /// Datagrams or lines received.
+            public var messages: Int
+            /// Fixes decoded.
+            public var fixes: Int
+            /// Drop reason → count.
+            public var dropped: [String: Int]
+
+            /// A sender's counts.
+            public init(source: String, messages: Int, fixes: Int, dropped: [String: Int]) {
+                self.source = source
+                self.messages = messages
+                self.fixes = fixes
+                self.dropped = dropped
+            }
+        }
+
+        /// The senders, noisiest first.
+        public var sources: [Source]
+
+        /// A list.
+        public init(sources: [Source]) { self.sources = sources }
+    }
+}
