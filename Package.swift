@@ -149,6 +149,15 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(name: "ArchitectureTests", swiftSettings: strict),
+        .testTarget(
+            name: "DispatchAPIEndpointTests",
+            dependencies: [
+                "DispatchAPI", "OrbitaModel", "OrbitaWire", "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "OrbitaWireTests", dependencies: ["OrbitaWire", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "OrbitaModelTests", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .testTarget(
