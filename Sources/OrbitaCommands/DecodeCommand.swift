@@ -26,23 +26,23 @@ struct DecodeCommand: ParsableCommand {
 
     func run() throws {
         let inputs = files.isEmpty ? ["-"] : files
-        var output = OutputBuffer()
+        let output = DecodeOutput()
         var statistics = DecodeStatistics()
         var failed = false
         for path in inputs {
             let decoder = NMEADecoder(options: DecoderOptions(strict: strict), device: device)
-            let emit: (Fix) -> Void = { output.write(FixJSON.tpv($0) + "\n") }
+            let emit: (Fix) -> Void = { output.add($0) }
             do {
                 try FileInput.forEachChunk(of: path) { decoder.decode($0, emit: emit) }
             } catch {
-                output.flush()
+                output.finish()
                 printError("orbita decode: \(error.description); check the path and permissions")
                 failed = true
             }
             decoder.finish(emit: emit)
             statistics.merge(decoder.statistics)
         }
-        output.flush()
+        output.finish()
         printError(statistics.summary)
         if failed { throw ExitCode(1) }
     }

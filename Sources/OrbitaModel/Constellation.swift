@@ -16,7 +16,10 @@ public enum Constellation: Int, CaseIterable, Sendable, Hashable {
     case sbas
 
     /// The name gpsd and Orbita's JSON use for the constellation.
-    public var name: String {
+    public var name: String { "\(staticName)" }
+
+    /// `name` as a literal (a JSON key written without copying).
+    public var staticName: StaticString {
         switch self {
         case .gps: "GPS"
         case .glonass: "GLONASS"

@@ -19,6 +19,9 @@ public struct JSONWriter {
         first = true
     }
 
+    /// Starts the next value without a comma: for writing one document after another (JSON lines).
+    public mutating func clearSeparator() { first = true }
+
     /// `{`.
     @inline(__always) public mutating func objectStart() {
         separate()
@@ -100,24 +103,41 @@ public struct JSONWriter {
 
     /// A number rounded half away from zero to `decimals` decimals (at most 9), trailing zeros dropped but one kept
     /// (`56.1`, `0.0`); `null` when it is not finite (JSON has no NaN).
-    public mutating func number(_ value: Double, decimals: Int) {
+    public mutating func number(_ value: Double, decimals: Int) { decimal(value, decimals: decimals, trimmed: true) }
+
+    /// A number with exactly `decimals` decimals (at most 9; none and no point for 0), rounded half away from zero:
+    /// `55.941576667`; `null` when it is not finite.
+    public mutating func fixed(_ value: Double, decimals: Int) { decimal(value, decimals: decimals, trimmed: false) }
+
+    @inline(__always) private mutating func decimal(_ value: Double, decimals: Int, trimmed: Bool) {
         separate()
         first = false
-        let scale = Self.powers[min(max(decimals, 0), 9)]
+        let decimals = min(max(decimals, 0), 9)
+        let scale = Self.powers[decimals]
         let scaled = (value.magnitude * Double(scale)).rounded()
         guard value.isFinite else { return append("null") }
-        guard scaled < 9e18 else { return bytes.append(contentsOf: TextFormat.fixed(value, decimals: decimals).utf8) }
+        guard scaled < 9e18 else {
+            var text = TextFormat.fixed(value, decimals: decimals)
+            if trimmed, text.contains(".") {
+                while text.hasSuffix("0") && !text.hasSuffix(".0") { text.removeLast() }
+            }
+            return bytes.append(contentsOf: text.utf8)
+        }
         let whole = UInt64(scaled)
         if value < 0 && whole != 0 { bytes.append(UInt8(ascii: "-")) }
         digits(whole / scale, width: 1)
+        guard decimals > 0 else {
+            if trimmed { append(".0") }
+            return
+        }
         bytes.append(UInt8(ascii: "."))
         var fraction = whole % scale
         var width = decimals
-        while width > 1 && fraction % 10 == 0 {
+        while trimmed && width > 1 && fraction % 10 == 0 {
             fraction /= 10
             width -= 1
         }
-        digits(fraction, width: max(width, 1))
+        digits(fraction, width: width)
     }
 
     /// A number, or `null` when there is none.
