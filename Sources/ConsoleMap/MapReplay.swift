@@ -63,8 +63,7 @@ public struct MapReplay: Sendable {
         guard playing else { return }
         elapsed += seconds * speed
         while index + 1 < fixes.count {
-            let gap =
-                Double(fixes[index + 1].time.microsecondsSinceEpoch - fixes[index].time.microsecondsSinceEpoch) / 1e6
+            let gap = fixes[index + 1].time.seconds(since: fixes[index].time)
             // Gaps longer than a minute (parked overnight, a tunnel) are skipped at once, not waited out.
             let wait = min(max(gap, 0), 60)
             guard elapsed >= wait else { break }

@@ -50,7 +50,7 @@ public struct MapData: Sendable {
 
     /// Where a replay starts: 24 hours before the vehicle's last fix.
     static func replayStart(lastFix: UTCInstant) -> UTCInstant {
-        UTCInstant(microsecondsSinceEpoch: lastFix.microsecondsSinceEpoch - 86_400_000_000)
+        lastFix.adding(seconds: -86_400)
     }
 
     /// Vehicle ID → display name.
@@ -282,7 +282,7 @@ public final class ServerFeed: MapFeed, Sendable {
             let fix = MapData.Fix(position)
             live.withLock {
                 $0.state.update(vehicle, fix)
-                $0.lag.add(Double(arrived.microsecondsSinceEpoch - fix.time.microsecondsSinceEpoch) / 1e6)
+                $0.lag.add(arrived.seconds(since: fix.time))
             }
         case .event(let event, _):
             live.withLock { $0.state.add(MapData.Event(event)) }

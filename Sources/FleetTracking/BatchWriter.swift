@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Glibc
 public import OrbitaModel
+import Synchronization
 
 /// What one committed batch held (for a live server's metrics and acknowledgements).
 public struct CommitReport: Sendable {
@@ -50,15 +51,20 @@ public struct CommitReport: Sendable {
 /// `submit` or by `drain` — unless the writer retries: then the failed batch is tried again (after 0.25 s, doubling
 /// to 4 s) until it commits, and everything behind it waits (a full disk holds the data, it does not lose it).
 final class BatchWriter: @unchecked Sendable {
-    // @unchecked: `store` is used only on `queue`; `lock` guards `finished`, `failure` and `giveUp`.
+    // @unchecked: `store` is used only on `queue`; the rest is immutable or in `state`.
     private let store: any TrackStore
     private let queue = DispatchQueue(label: "orbita.import.writer")
     private let slots = DispatchSemaphore(value: 2)
-    private let lock = NSLock()
-    private var finished: [([TrackPoint], InsertOutcome)] = []
-    private var failure: StoreError?
     private let retries: Bool
-    private var giveUp = false
+
+    /// What the writer's thread and the caller share.
+    private struct State {
+        var finished: [([TrackPoint], InsertOutcome)] = []
+        var failure: StoreError?
+        var giveUp = false
+    }
+
+    private let state = Mutex(State())
     private let onError: (@Sendable (StoreError) -> Void)?
 
     /// Nice value of the writing thread (0: as the process; a live server lowers it, see `LiveProcessor`).
@@ -87,30 +93,25 @@ final class BatchWriter: @unchecked Sendable {
             defer { slots.signal() }
             var delay = 0.25
             while true {
-                lock.lock()
-                let failed = failure != nil
-                lock.unlock()
-                guard !failed else { return }
+                guard state.withLock({ $0.failure == nil }) else { return }
                 let started = ContinuousClock.now
                 do throws(StoreError) {
                     let outcome = try store.insert(points, events: events)
                     let elapsed = started.duration(to: .now)
-                    lock.lock()
-                    finished.append((points, outcome))
-                    lock.unlock()
+                    state.withLock { $0.finished.append((points, outcome)) }
                     committed?(
                         CommitReport(
                             points: points.count, inserted: outcome.inserted, events: outcome.eventsInserted,
-                            seconds: Double(elapsed.components.seconds)
-                                + Double(elapsed.components.attoseconds) / 1e18,
+                            seconds: elapsed.secondsValue,
                             batch: (points, events, outcome)))
                     return
                 } catch {
                     onError?(error)
-                    lock.lock()
-                    let stop = !retries || giveUp
-                    if stop { failure = error }
-                    lock.unlock()
+                    let stop = state.withLock { state in
+                        let stop = !retries || state.giveUp
+                        if stop { state.failure = error }
+                        return stop
+                    }
                     if stop { return }
                     Thread.sleep(forTimeInterval: delay)
                     delay = min(4, delay * 2)
@@ -122,9 +123,7 @@ final class BatchWriter: @unchecked Sendable {
 
     /// Stops retrying a failing batch: it and the batches behind it are reported as failed.
     func stopRetrying() {
-        lock.lock()
-        giveUp = true
-        lock.unlock()
+        state.withLock { $0.giveUp = true }
     }
 
     /// Waits for every queued batch.
@@ -135,11 +134,10 @@ final class BatchWriter: @unchecked Sendable {
     }
 
     private func collect() throws(StoreError) -> [([TrackPoint], InsertOutcome)] {
-        lock.lock()
-        let done = finished
-        finished.removeAll()
-        let error = failure
-        lock.unlock()
+        let (done, error) = state.withLock { state in
+            defer { state.finished.removeAll() }
+            return (state.finished, state.failure)
+        }
         if let error { throw error }
         return done
     }

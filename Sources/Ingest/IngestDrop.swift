@@ -16,6 +16,6 @@ public enum IngestDrop: String, CaseIterable, Sendable, Hashable {
     case overShare = "over_share"
     /// The processing queue was full (the server is behind) and no source over its share was left to cut.
     case queueFull = "queue_full"
-    /// A device that is not registered (without `--register-unknown`).
-    case unregistered
+    // Devices that are not registered are dropped later, by the processor (`orbita_fixes_dropped_total`,
+    // reason `unregistered`): ingest does not know the registry.
 }

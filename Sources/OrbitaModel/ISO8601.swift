@@ -50,7 +50,7 @@ public enum ISO8601 {
         guard index == bytes.count, let time = TimeOfDay(hour: hour, minute: minute, second: second, microsecond: micro)
         else { return nil }
         let local = UTCInstant(date: date, time: time)
-        return UTCInstant(microsecondsSinceEpoch: local.microsecondsSinceEpoch - Int64(offsetSeconds) * 1_000_000)
+        return local.adding(seconds: -Double(offsetSeconds))
     }
 }
 

@@ -147,6 +147,16 @@ public struct UTCInstant: Sendable, Hashable, Comparable {
     public static func < (lhs: UTCInstant, rhs: UTCInstant) -> Bool {
         lhs.microsecondsSinceEpoch < rhs.microsecondsSinceEpoch
     }
+
+    /// Seconds from `earlier` to this instant (negative when `earlier` is later).
+    @inline(__always) public func seconds(since earlier: UTCInstant) -> Double {
+        Double(microsecondsSinceEpoch - earlier.microsecondsSinceEpoch) / 1e6
+    }
+
+    /// The instant `seconds` later (earlier when negative), to the microsecond.
+    public func adding(seconds: Double) -> UTCInstant {
+        UTCInstant(microsecondsSinceEpoch: microsecondsSinceEpoch + Int64((seconds * 1e6).rounded()))
+    }
 }
 
 /// When a fix was taken: a full instant when the date is known, otherwise only the time of day.

@@ -53,14 +53,20 @@ public struct EventConfiguration: Sendable, Hashable {
     public var alongRouteDegrees: Double = 90
     /// The same for a vehicle's first judged fix (no progress known yet: stricter), degrees.
     public var firstFixAlongRouteDegrees: Double = 60
-    /// A vehicle's first fix is looked for on the route within this (or 4 corridor widths), metres.
+    /// A vehicle's first fix is looked for on the route within this (or `firstSearchWidths` corridor widths), metres.
     public var firstSearchMeters: Double = 1_000
     /// Course is compared with the route only at or above this speed, m/s (10 km/h).
     public var directionMinimumSpeed: Double = 2.78
     /// Course this far from the route's bearing counts as the wrong direction, degrees…
     public var wrongDirectionDegrees: Double = 120
-    /// …for this many consecutive fixes.
+    /// …for this many consecutive fixes; a course within `rightDirectionDegrees` of the bearing resets the count.
     public var wrongDirectionFixes: Int = 3
+    /// Course this close to the route's bearing counts as driving the right way again, degrees.
+    public var rightDirectionDegrees: Double = 60
+    /// A checkpoint is missed once progress is this far past its circle, metres.
+    public var checkpointMissSlackMeters: Double = 20
+    /// The first-fix search radius is at least this many corridor widths.
+    public var firstSearchWidths: Double = 4
 
     /// The defaults.
     public init() {}

@@ -123,17 +123,14 @@ public final class EventEngine {
                     isIn ? depth <= -configuration.fenceMarginMeters : depth >= configuration.fenceMarginMeters
                 let persisted =
                     pending.count >= configuration.fencePersistFixes
-                    || (time.microsecondsSinceEpoch - pending.first.time.microsecondsSinceEpoch)
-                        >= Int64(configuration.fencePersistSeconds * 1e6)
+                    || time.seconds(since: pending.first.time) >= configuration.fencePersistSeconds
                 if beyondMargin || persisted {
                     var event = VehicleEvent(
                         kind: isIn ? .geofenceEnter : .geofenceExit, vehicleID: point.vehicleID,
                         time: pending.first.time, coordinate: pending.first.coordinate, fixTime: pending.first.time,
                         geofence: zones.fences[fence].name)
                     if !isIn {
-                        event.durationSeconds =
-                            Double(pending.first.time.microsecondsSinceEpoch - member.since.microsecondsSinceEpoch)
-                            / 1e6
+                        event.durationSeconds = pending.first.time.seconds(since: member.since)
                     }
                     events.append(event)
                     member = FenceMembership(inside: isIn, since: pending.first.time)
@@ -156,7 +153,7 @@ public final class EventEngine {
     ) {
         let definition = zones.fences[fence]
         if let dwell = definition.dwellSeconds, !member.dwellReported {
-            let inside = Double(point.time.microsecondsSinceEpoch - member.since.microsecondsSinceEpoch) / 1e6
+            let inside = point.time.seconds(since: member.since)
             if inside >= dwell {
                 member.dwellReported = true
                 var event = VehicleEvent(
@@ -188,8 +185,8 @@ public final class EventEngine {
     ) {
         guard !zones.fences.isEmpty, let previous = state.lastPoint, let from = state.lastPlanar, from != planar
         else { return }
-        let gap = point.time.microsecondsSinceEpoch - previous.time.microsecondsSinceEpoch
-        guard gap > 0, gap <= Int64(configuration.crossMaximumGapSeconds * 1e6) else { return }
+        let gap = point.time.seconds(since: previous.time)
+        guard gap > 0, gap <= configuration.crossMaximumGapSeconds else { return }
         let index = zones.index
         for fence in index.candidates(in: Box(around: [from, planar])) where !raw.contains(fence) {
             guard applies(fence, to: point.vehicleID), zones.generations[fence] <= state.generation,
@@ -197,8 +194,7 @@ public final class EventEngine {
                 !index.shapes[fence].contains(from),
                 let t = index.shapes[fence].firstEntry(from: from, to: planar)
             else { continue }
-            let time = UTCInstant(
-                microsecondsSinceEpoch: previous.time.microsecondsSinceEpoch + Int64((Double(gap) * t).rounded()))
+            let time = previous.time.adding(seconds: gap * t)
             let coordinate = Coordinate(
                 latitude: previous.coordinate.latitude + t * (point.coordinate.latitude - previous.coordinate.latitude),
                 longitude: previous.coordinate.longitude + t

@@ -56,7 +56,7 @@ struct RouteTracker {
         if let satellites = point.satellitesUsed, satellites < configuration.routeMinimumSatellites { return }
         let time = point.time
         if let last = lastJudged {
-            let seconds = Double(time.microsecondsSinceEpoch - last.time.microsecondsSinceEpoch) / 1e6
+            let seconds = time.seconds(since: last.time)
             if seconds > configuration.maximumGapSeconds {
                 // Nothing is decided across a gap: counters start again.
                 leave = nil
@@ -111,8 +111,7 @@ struct RouteTracker {
                 candidate.count += 1
                 if candidate.count > 1 { candidate.driven += driven }
                 candidate.maxDistance = max(candidate.maxDistance, projection.distance)
-                let outsideSeconds =
-                    Double(time.microsecondsSinceEpoch - candidate.first.time.microsecondsSinceEpoch) / 1e6
+                let outsideSeconds = time.seconds(since: candidate.first.time)
                 if candidate.count >= configuration.leaveFixes, outsideSeconds >= configuration.leaveSeconds,
                     candidate.driven >= configuration.leaveMeters
                 {
@@ -151,9 +150,7 @@ struct RouteTracker {
                     event.progressMeters = candidate.along
                     event.skippedMeters = max(0, candidate.along - deviation.along)
                     event.durationSeconds =
-                        Double(
-                            candidate.first.time.microsecondsSinceEpoch - deviation.first.time.microsecondsSinceEpoch)
-                        / 1e6
+                        candidate.first.time.seconds(since: deviation.first.time)
                     event.distanceMeters = deviation.maxDistance
                     events.append(event)
                     missCheckpoints(upTo: candidate.along, at: candidate.first, events: &events)
@@ -188,7 +185,7 @@ struct RouteTracker {
         // The vehicle can be at most v_max × (time since it was last on the route) further along, and the route
         // between there and here cannot be much longer than the straight line (else it took a shortcut: not on
         // the route, even where its path comes near a later part of it).
-        let elapsed = Double(point.time.microsecondsSinceEpoch - since.microsecondsSinceEpoch) / 1e6
+        let elapsed = point.time.seconds(since: since)
         // Off the route, the rejoin may be anywhere the vehicle could have reached (a skipped section).
         let straight = status == .onRoute ? alongPlanar.map { $0.distance(to: planar) } ?? .infinity : .infinity
         let upper =
@@ -224,7 +221,8 @@ struct RouteTracker {
         let line = route.line
         // Near the route the segment grid finds the nearest place; the whole line is read only when it is far.
         guard
-            let nearest = line.project(planar, radius: max(configuration.firstSearchMeters, 4 * width))
+            let nearest = line.project(
+                planar, radius: max(configuration.firstSearchMeters, configuration.firstSearchWidths * width))
                 ?? line.project(planar)
         else {
             return nil
@@ -275,7 +273,7 @@ struct RouteTracker {
                 event.progressMeters = along
                 events.append(event)
             }
-        } else if difference <= 60 {
+        } else if difference <= configuration.rightDirectionDegrees {
             wrongCount = 0
             wrongReported = false
         }
@@ -292,7 +290,9 @@ struct RouteTracker {
                 event.progressMeters = along
                 events.append(event)
                 nextCheckpoint += 1
-            } else if let along, along > next.along + next.checkpoint.radiusMeters + 20 {
+            } else if let along,
+                along > next.along + next.checkpoint.radiusMeters + configuration.checkpointMissSlackMeters
+            {
                 missCheckpoints(upTo: along, at: point, events: &events)
             } else {
                 return

@@ -123,7 +123,7 @@ struct OutlierStage {
             state.consecutiveOutliers = 0
             return .pass
         }
-        let seconds = Double(fix.point.time.microsecondsSinceEpoch - last.time.microsecondsSinceEpoch) / 1e6
+        let seconds = fix.point.time.seconds(since: last.time)
         if distance / max(seconds, 0.001) > maximumSpeed {
             if state.consecutiveOutliers < resetCount {
                 state.consecutiveOutliers += 1
@@ -160,7 +160,7 @@ struct ParkingHoldStage {
 func speed(of fix: PipelineFix, after state: VehicleState) -> Double {
     if let reported = fix.point.speedMetersPerSecond { return reported }
     guard let last = state.last, let from = state.lastPlanar, let to = fix.planar else { return 0 }
-    let seconds = Double(fix.point.time.microsecondsSinceEpoch - last.time.microsecondsSinceEpoch) / 1e6
+    let seconds = fix.point.time.seconds(since: last.time)
     guard seconds > 0 else { return 0 }
     return from.distance(to: to) / seconds
 }
