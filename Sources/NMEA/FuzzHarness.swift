@@ -53,14 +53,14 @@ public enum FuzzHarness {
                     from: line, to: lineEnd, hasStart: true, options: .lenient, commaBuffer: commaBuffer),
                 !frame.isProprietary
             {
-                if frame.formatter == SentenceDecoding.gsv, let fast = GSVScanner.scan(frame) {
+                if frame.formatter == SentenceType.gsv.formatter, let fast = GSVScanner.scan(frame) {
                     var fields = FieldCursor(frame)
                     guard let full = try? SentenceDecoding.decodeGSV(&fields) else {
                         return "the fast GSV reader accepted what the full decoder rejects"
                     }
                     if full.numbers != fast.numbers { return "the GSV readers disagree on satellite numbers" }
                 }
-                if frame.formatter == SentenceDecoding.gsa, let fast = GSAScanner.scan(frame) {
+                if frame.formatter == SentenceType.gsa.formatter, let fast = GSAScanner.scan(frame) {
                     var fields = FieldCursor(frame)
                     guard let full = try? SentenceDecoding.decodeGSA(&fields) else {
                         return "the fast GSA reader accepted what the full decoder rejects"

@@ -263,7 +263,7 @@ public final class NMEADecoder {
             // The common sentences go straight into the cycle, without the `Sentence` enum in between.
             var fields = FieldCursor(frame)
             switch frame.formatter {
-            case SentenceDecoding.gsv:
+            case SentenceType.gsv.formatter:
                 var gsv: GSV
                 if let scanned = GSVScanner.scan(frame) {
                     gsv = scanned
@@ -273,7 +273,7 @@ public final class NMEADecoder {
                 statistics.sentences += 1
                 state.assembler.add(gsv, talker: frame.talker)
                 return
-            case SentenceDecoding.gsa:
+            case SentenceType.gsa.formatter:
                 var gsa: GSA
                 if let scanned = GSAScanner.scan(frame) {
                     gsa = scanned
@@ -283,16 +283,16 @@ public final class NMEADecoder {
                 statistics.sentences += 1
                 state.assembler.add(gsa, talker: frame.talker)
                 return
-            case SentenceDecoding.vtg:
+            case SentenceType.vtg.formatter:
                 let vtg = try SentenceDecoding.decodeVTG(&fields)
                 statistics.sentences += 1
                 state.assembler.add(vtg)
                 return
-            case SentenceDecoding.rmc:
+            case SentenceType.rmc.formatter:
                 let rmc = try SentenceDecoding.decodeRMC(&fields)
                 statistics.sentences += 1
                 closed = state.assembler.add(rmc)
-            case SentenceDecoding.gga:
+            case SentenceType.gga.formatter:
                 let gga = try SentenceDecoding.decodeGGA(&fields)
                 statistics.sentences += 1
                 closed = state.assembler.add(gga)
@@ -301,7 +301,7 @@ public final class NMEADecoder {
             }
         } else if frame.addressLength == 4
             && UnsafeRawPointer(frame.addressStart).loadUnaligned(as: UInt32.self)
-                == Self.pgid
+                == SentenceTable.pgidWord
         {
             // `$PGID,ID`, once per cycle from many trackers: compared in place, no string unless the device changes.
             var fields = FieldCursor(frame)
@@ -326,9 +326,6 @@ public final class NMEADecoder {
             emit(closed)
         }
     }
-
-    /// "PGID" as a little-endian word.
-    private static let pgid: UInt32 = 0x4449_4750
 
     /// The less frequent sentences, through the `Sentence` enum.
     private func handleOther(_ frame: Frame, _ emit: (Fix) -> Void) throws(SentenceError) -> Fix? {

@@ -1,64 +1,37 @@
 import OrbitaModel
 
-/// Sentence decoders: each checks the field count first, then reads the fields in order.
+/// Sentence decoders: each checks its type's minimum field count (`SentenceTable`), then reads the fields in order.
 enum SentenceDecoding {
-    static let rmc: UInt32 = 0x524D43  // "RMC"
-    static let gga: UInt32 = 0x474741  // "GGA"
-    static let gns: UInt32 = 0x474E53  // "GNS"
-    static let gll: UInt32 = 0x474C4C  // "GLL"
-    static let vtg: UInt32 = 0x565447  // "VTG"
-    static let gsa: UInt32 = 0x475341  // "GSA"
-    static let gsv: UInt32 = 0x475356  // "GSV"
-    static let zda: UInt32 = 0x5A4441  // "ZDA"
-    static let dtm: UInt32 = 0x44544D  // "DTM"
-    static let gst: UInt32 = 0x475354  // "GST"
-    static let gbs: UInt32 = 0x474253  // "GBS"
-    static let txt: UInt32 = 0x545854  // "TXT"
-
     /// Decodes a framed sentence; throws `unknownSentence` for a formatter Orbita does not know.
     @inline(__always)
     static func decode(_ frame: Frame) throws(SentenceError) -> Sentence {
         if frame.isProprietary { return try decodeProprietary(frame) }
         var fields = FieldCursor(frame)
-        switch frame.formatter {
-        case gsv: return .gsv(try decodeGSV(&fields))
-        case gsa: return .gsa(try decodeGSA(&fields))
-        case rmc: return .rmc(try decodeRMC(&fields))
-        case gga: return .gga(try decodeGGA(&fields))
-        case vtg: return .vtg(try decodeVTG(&fields))
-        case gns: return .gns(try decodeGNS(&fields))
-        case gll: return .gll(try decodeGLL(&fields))
-        case zda: return .zda(try decodeZDA(&fields))
-        case dtm: return .dtm(try decodeDTM(&fields))
-        case gst: return .gst(try decodeGST(&fields))
-        case gbs: return .gbs(try decodeGBS(&fields))
-        case txt: return .txt(try decodeTXT(&fields))
-        default:
+        switch SentenceTable.kind(of: frame.formatter) {
+        case .decoded(let type): return try type.decode(&fields)
+        case .ignored: return .ignored
+        case .unknown:
             if frame.addressLength == 5, frame.addressStart[4] == UInt8(ascii: "Q"), frame.fieldCount == 1 {
                 return .ignored  // a query such as `$CCGPQ,GGA`
             }
-            if frame.addressLength == 5 && frame.addressStart[0] == UInt8(ascii: "D")
-                && frame.addressStart[1] == UInt8(ascii: "E") && frame.formatter == 0x564944 /* "VID" */
-            {
-                return try identity(&fields)  // `$DEVID,0x0103846677F21422`
+            if frame.address == SentenceTable.devidAddress {
+                return try decodeIdentity(&fields)  // `$DEVID,0x0103846677F21422`
             }
-            if KnownSentences.ignoredFormatters.contains(frame.formatter) { return .ignored }
             throw .unknownSentence
         }
     }
 
     private static func decodeProprietary(_ frame: Frame) throws(SentenceError) -> Sentence {
         let address = UnsafeBufferPointer(start: frame.addressStart, count: frame.addressLength)
-        if address.elementsEqual("PGID".utf8) || address.elementsEqual("PCPTI".utf8)
-            || address.elementsEqual("PSIWMDID".utf8)
-        {
+        if SentenceTable.identityAddresses.contains(where: { address.elementsEqual($0.utf8) }) {
             var fields = FieldCursor(frame)
-            return try identity(&fields)
+            return try decodeIdentity(&fields)
         }
         return .proprietary
     }
 
-    private static func identity(_ fields: inout FieldCursor) throws(SentenceError) -> Sentence {
+    /// An identity sentence's first field, the device ID.
+    static func decodeIdentity(_ fields: inout FieldCursor) throws(SentenceError) -> Sentence {
         let field = fields.next()
         guard !field.isEmpty, field.count <= DeviceIdentity.maximumLength else {
             throw .badField(sentence: .identity, field: 1)
@@ -69,8 +42,8 @@ enum SentenceDecoding {
     // MARK: - Field helpers
 
     @inline(__always)
-    private static func require(_ fields: FieldCursor, _ minimum: Int, _ type: SentenceType) throws(SentenceError) {
-        if fields.count < minimum { throw .tooFewFields(sentence: type, count: fields.count) }
+    private static func require(_ fields: FieldCursor, _ type: SentenceType) throws(SentenceError) {
+        if fields.count < type.minimumFields { throw .tooFewFields(sentence: type, count: fields.count) }
     }
 
     /// Reads an optional field with a parser: empty → nil, malformed → error naming the field.
@@ -136,7 +109,7 @@ enum SentenceDecoding {
 
     @inline(__always)
     static func decodeRMC(_ fields: inout FieldCursor) throws(SentenceError) -> RMC {
-        try require(fields, 9, .rmc)
+        try require(fields, .rmc)
         var rmc = RMC()
         rmc.time = try time(&fields, .rmc)
         rmc.status = try letter(fields.next(), fields, .rmc)
@@ -157,7 +130,7 @@ enum SentenceDecoding {
 
     @inline(__always)
     static func decodeGGA(_ fields: inout FieldCursor) throws(SentenceError) -> GGA {
-        try require(fields, 6, .gga)
+        try require(fields, .gga)
         var gga = GGA()
         gga.time = try time(&fields, .gga)
         gga.latitude = try coordinate(&fields, .gga, isLatitude: true)
@@ -174,7 +147,7 @@ enum SentenceDecoding {
     }
 
     static func decodeGNS(_ fields: inout FieldCursor) throws(SentenceError) -> GNS {
-        try require(fields, 6, .gns)
+        try require(fields, .gns)
         var gns = GNS()
         gns.time = try time(&fields, .gns)
         gns.latitude = try coordinate(&fields, .gns, isLatitude: true)
@@ -200,7 +173,7 @@ enum SentenceDecoding {
     }
 
     static func decodeGLL(_ fields: inout FieldCursor) throws(SentenceError) -> GLL {
-        try require(fields, 4, .gll)
+        try require(fields, .gll)
         var gll = GLL()
         gll.latitude = try coordinate(&fields, .gll, isLatitude: true)
         gll.longitude = try coordinate(&fields, .gll, isLatitude: false)
@@ -212,7 +185,7 @@ enum SentenceDecoding {
 
     @inline(__always)
     static func decodeVTG(_ fields: inout FieldCursor) throws(SentenceError) -> VTG {
-        try require(fields, 1, .vtg)
+        try require(fields, .vtg)
         var vtg = VTG()
         vtg.courseTrueDegrees = try decimal(&fields, .vtg)
         fields.skip(1)
@@ -228,7 +201,7 @@ enum SentenceDecoding {
 
     @inline(__always)
     static func decodeGSA(_ fields: inout FieldCursor) throws(SentenceError) -> GSA {
-        try require(fields, 2, .gsa)
+        try require(fields, .gsa)
         var gsa = GSA()
         gsa.selectionMode = try letter(fields.next(), fields, .gsa)
         gsa.fixType = try integer(&fields, .gsa)
@@ -254,7 +227,7 @@ enum SentenceDecoding {
     /// numbers, which is all a cycle needs.
     @inline(__always)
     static func decodeGSV(_ fields: inout FieldCursor, keepDetails: Bool = true) throws(SentenceError) -> GSV {
-        try require(fields, 3, .gsv)
+        try require(fields, .gsv)
         guard let total = try integer(&fields, .gsv), let number = try integer(&fields, .gsv),
             total >= 1, number >= 1, number <= total
         else { throw .badField(sentence: .gsv, field: fields.index) }
@@ -286,7 +259,7 @@ enum SentenceDecoding {
     }
 
     static func decodeZDA(_ fields: inout FieldCursor) throws(SentenceError) -> ZDA {
-        try require(fields, 4, .zda)
+        try require(fields, .zda)
         var zda = ZDA()
         zda.time = try time(&fields, .zda)
         let day = try integer(&fields, .zda)
@@ -305,7 +278,7 @@ enum SentenceDecoding {
     }
 
     static func decodeDTM(_ fields: inout FieldCursor) throws(SentenceError) -> DTM {
-        try require(fields, 1, .dtm)
+        try require(fields, .dtm)
         let local = fields.next()
         guard !local.isEmpty, local.count <= 5 else { throw .badField(sentence: .dtm, field: 1) }
         fields.skip(6)
@@ -316,7 +289,7 @@ enum SentenceDecoding {
     }
 
     static func decodeGST(_ fields: inout FieldCursor) throws(SentenceError) -> GST {
-        try require(fields, 8, .gst)
+        try require(fields, .gst)
         let time = try time(&fields, .gst)
         let errors = ErrorEstimates(
             rangeRMS: try decimal(&fields, .gst), semiMajorMeters: try decimal(&fields, .gst),
@@ -327,7 +300,7 @@ enum SentenceDecoding {
     }
 
     static func decodeGBS(_ fields: inout FieldCursor) throws(SentenceError) -> GBS {
-        try require(fields, 4, .gbs)
+        try require(fields, .gbs)
         var gbs = GBS()
         gbs.time = try time(&fields, .gbs)
         gbs.latitudeErrorMeters = try decimal(&fields, .gbs)
@@ -337,7 +310,7 @@ enum SentenceDecoding {
     }
 
     static func decodeTXT(_ fields: inout FieldCursor) throws(SentenceError) -> TXT {
-        try require(fields, 1, .txt)
+        try require(fields, .txt)
         var type: Int? = nil
         if fields.count >= 4 {
             fields.skip(2)

@@ -43,33 +43,3 @@ public enum SentenceError: Error, Equatable, Sendable {
         }
     }
 }
-
-/// The sentence types Orbita decodes, named by their NMEA formatter.
-public enum SentenceType: String, Sendable, Hashable, CaseIterable {
-    /// Recommended minimum data.
-    case rmc = "RMC"
-    /// Fix data.
-    case gga = "GGA"
-    /// GNSS fix data (multi-constellation).
-    case gns = "GNS"
-    /// Geographic position.
-    case gll = "GLL"
-    /// Course and speed over ground.
-    case vtg = "VTG"
-    /// DOP and active satellites.
-    case gsa = "GSA"
-    /// Satellites in view.
-    case gsv = "GSV"
-    /// Date and time.
-    case zda = "ZDA"
-    /// Datum reference.
-    case dtm = "DTM"
-    /// Pseudorange error statistics.
-    case gst = "GST"
-    /// Satellite fault detection.
-    case gbs = "GBS"
-    /// Text message.
-    case txt = "TXT"
-    /// A proprietary identity sentence (`$PGID`, `$PCPTI`, `$DEVID`, `$PSIWMDID`).
-    case identity = "ID"
-}

@@ -341,7 +341,7 @@ public enum Sentence: Sendable, Hashable {
     case txt(TXT)
     /// A device identity sentence (`$PGID,ID`, `$PCPTI,ID,…`, `$DEVID,ID`, `$PSIWMDID,ID`).
     case identity(String)
-    /// A well-formed sentence Orbita knows and deliberately ignores (listed in `KnownSentences`).
+    /// A well-formed sentence Orbita knows and deliberately ignores (`SentenceTable.ignored`).
     case ignored
     /// A proprietary `$P…` sentence with a valid frame, passed over.
     case proprietary
