@@ -169,7 +169,7 @@ let package = Package(
             name: "TrackImportTests",
             dependencies: [
                 "TrackImport", "FleetTracking", "Storage", "Tracking", "OrbitaModel", "OrbitaTesting", "Geodesy",
-                "NMEA",
+                "NMEA", "OrbitaWire",
                 "GPX",
             ],
             swiftSettings: strict),

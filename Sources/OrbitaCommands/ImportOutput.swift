@@ -26,7 +26,7 @@ final class ProgressReporter {
         if let fraction, fraction > 0.001 {
             eta = " ETA " + Self.duration(progress.elapsedSeconds * (1 - fraction) / fraction)
         }
-        let megabytes = TrackExport.decimal(Double(progress.bytesDone) / 1e6, decimals: 1)
+        let megabytes = TextFormat.fixed(Double(progress.bytesDone) / 1e6, decimals: 1)
         let stats = "\(megabytes) MB, \(progress.fixes) fixes, \(Int(rate)) fixes/s\(eta)"
         if terminal {
             var bar = ""

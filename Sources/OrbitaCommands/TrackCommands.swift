@@ -3,6 +3,7 @@ import FleetTracking
 import GPX
 import Glibc
 import OrbitaModel
+import OrbitaWire
 import Storage
 import TerminalOutput
 import TrackImport
@@ -60,10 +61,10 @@ struct KindArgument: ExpressibleByArgument {
 
 /// An export format on the command line.
 struct FormatArgument: ExpressibleByArgument {
-    let format: TrackExport.Format
-    init(_ format: TrackExport.Format) { self.format = format }
+    let format: TrackDocument.Format
+    init(_ format: TrackDocument.Format) { self.format = format }
     init?(argument: String) {
-        guard let format = TrackExport.Format(rawValue: argument) else { return nil }
+        guard let format = TrackDocument.Format(rawValue: argument) else { return nil }
         self.format = format
     }
 }
@@ -207,7 +208,7 @@ struct VehiclesListCommand: ParsableCommand {
             rows.append([
                 summary.vehicle.id, summary.vehicle.name, summary.vehicle.kind.rawValue, String(summary.fixCount),
                 summary.firstTime?.iso8601 ?? "-", summary.lastTime?.iso8601 ?? "-",
-                TrackExport.decimal(summary.distanceMeters / 1000, decimals: 3),
+                TextFormat.fixed(summary.distanceMeters / 1000, decimals: 3),
             ])
         }
         printText(TextTable.render(rows))
@@ -233,7 +234,9 @@ struct TrackCommand: ParsableCommand {
             }
             let points = try store.track(vehicleID: vehicle, from: from?.instant, to: to?.instant)
             var output = OutputBuffer()
-            output.write(TrackExport.render(points, vehicle: known, format: format.format))
+            TrackDocument.write(points, vehicle: known, format: format.format) { piece in
+                output.write(bytes: piece)
+            }
             output.flush()
         } catch let error as StoreError {
             throw CommandError("orbita track: \(error)")

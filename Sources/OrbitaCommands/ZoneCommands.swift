@@ -306,8 +306,8 @@ struct EventsCommand: ParsableCommand {
                 let event = stored.event
                 rows.append([
                     String(stored.id), event.time.iso8601, event.vehicleID, event.kind.rawValue, event.subject,
-                    TrackExport.decimal(event.coordinate.latitude, decimals: 6),
-                    TrackExport.decimal(event.coordinate.longitude, decimals: 6), Self.details(Wire.Event(stored)),
+                    TextFormat.fixed(event.coordinate.latitude, decimals: 6),
+                    TextFormat.fixed(event.coordinate.longitude, decimals: 6), Self.details(Wire.Event(stored)),
                 ])
             }
             output.write(TextTable.render(rows) + "\n")
@@ -323,7 +323,7 @@ extension EventsCommand {
             ("distance_m", event.distanceM), ("progress_m", event.progressM), ("skipped_m", event.skippedM),
             ("duration_s", event.durationS), ("speed_kmh", event.speedKmh), ("limit_kmh", event.limitKmh),
         ]
-        return metrics.compactMap { name, value in value.map { "\(name)=\(TrackExport.decimal($0, decimals: 1))" } }
+        return metrics.compactMap { name, value in value.map { "\(name)=\(TextFormat.fixed($0, decimals: 1))" } }
             .joined(separator: " ")
     }
 }

@@ -97,7 +97,7 @@ public struct JSONWriter {
     public mutating func integer(_ value: Int64) {
         separate()
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        digits(value.magnitude, width: 1)
+        bytes.appendDigits(value.magnitude, width: 1)
         first = false
     }
 
@@ -112,32 +112,7 @@ public struct JSONWriter {
     @inline(__always) private mutating func decimal(_ value: Double, decimals: Int, trimmed: Bool) {
         separate()
         first = false
-        let decimals = min(max(decimals, 0), 9)
-        let scale = Self.powers[decimals]
-        let scaled = (value.magnitude * Double(scale)).rounded()
-        guard value.isFinite else { return append("null") }
-        guard scaled < 9e18 else {
-            var text = TextFormat.fixed(value, decimals: decimals)
-            if trimmed, text.contains(".") {
-                while text.hasSuffix("0") && !text.hasSuffix(".0") { text.removeLast() }
-            }
-            return bytes.append(contentsOf: text.utf8)
-        }
-        let whole = UInt64(scaled)
-        if value < 0 && whole != 0 { bytes.append(UInt8(ascii: "-")) }
-        digits(whole / scale, width: 1)
-        guard decimals > 0 else {
-            if trimmed { append(".0") }
-            return
-        }
-        bytes.append(UInt8(ascii: "."))
-        var fraction = whole % scale
-        var width = decimals
-        while trimmed && width > 1 && fraction % 10 == 0 {
-            fraction /= 10
-            width -= 1
-        }
-        digits(fraction, width: width)
+        if !bytes.appendDecimal(value, decimals: decimals, trimmed: trimmed) { append("null") }
     }
 
     /// A number, or `null` when there is none.
@@ -149,39 +124,13 @@ public struct JSONWriter {
     public mutating func time(_ instant: UTCInstant) {
         separate()
         first = false
-        let perDay = TimeOfDay.microsecondsPerDay
-        var day = instant.microsecondsSinceEpoch / perDay
-        var micros = instant.microsecondsSinceEpoch % perDay
-        if micros < 0 {
-            day -= 1
-            micros += perDay
-        }
-        let date = CivilDate(daysSinceEpoch: Int(day))
-        let ms = UInt64(micros / 1000)
-        let seconds = ms / 1000
         bytes.append(UInt8(ascii: "\""))
-        digits(UInt64(max(0, date.year)), width: 4)
-        bytes.append(UInt8(ascii: "-"))
-        digits(UInt64(date.month), width: 2)
-        bytes.append(UInt8(ascii: "-"))
-        digits(UInt64(date.day), width: 2)
-        bytes.append(UInt8(ascii: "T"))
-        digits(seconds / 3600, width: 2)
-        bytes.append(UInt8(ascii: ":"))
-        digits(seconds / 60 % 60, width: 2)
-        bytes.append(UInt8(ascii: ":"))
-        digits(seconds % 60, width: 2)
-        bytes.append(UInt8(ascii: "."))
-        digits(ms % 1000, width: 3)
-        bytes.append(contentsOf: [UInt8(ascii: "Z"), UInt8(ascii: "\"")])
+        bytes.appendTime(instant)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     /// The text written so far.
     public var text: String { String(decoding: bytes, as: UTF8.self) }
-
-    private static let powers: [UInt64] = [
-        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000,
-    ]
 
     @inline(__always) private mutating func separate() {
         if !first { bytes.append(UInt8(ascii: ",")) }
@@ -189,20 +138,5 @@ public struct JSONWriter {
 
     @inline(__always) private mutating func append(_ literal: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-    }
-
-    /// A non-negative integer, zero-padded to `width` digits.
-    @inline(__always) private mutating func digits(_ value: UInt64, width: Int) {
-        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: enough for 20 digits
-        var count = 0
-        var rest = value
-        withUnsafeMutableBytes(of: &buffer) { raw in
-            repeat {
-                count += 1
-                raw[24 - count] = UInt8(48 + rest % 10)
-                rest /= 10
-            } while rest > 0 || count < width
-            bytes.append(contentsOf: raw[(24 - count)...])
-        }
     }
 }

@@ -5,6 +5,7 @@ import Geodesy
 import NMEA
 import OrbitaModel
 import OrbitaTesting
+import OrbitaWire
 import Storage
 import Testing
 import TrackImport
@@ -86,7 +87,7 @@ struct ImportRoundTripTests {
 
         // GeoJSON: lon, lat order; one LineString and one Point per fix.
         let vehicle = try #require(try store.vehicle(id: item.name))
-        let json = TrackExport.render(track, vehicle: vehicle, format: .geojson)
+        let json = TrackDocument.render(track, vehicle: vehicle, format: .geojson)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let features = try #require(document["features"] as? [[String: Any]])
         #expect(features.count == track.count + 1)
@@ -96,7 +97,7 @@ struct ImportRoundTripTests {
         #expect(abs(line[0][1] - track[0].coordinate.latitude) < 1e-9)
 
         // GPX export, imported again into an empty store, gives the same track.
-        let gpx = TrackExport.render(track, vehicle: vehicle, format: .gpx)
+        let gpx = TrackDocument.render(track, vehicle: vehicle, format: .gpx)
         let gpxPath = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString).gpx").path
         try gpx.write(toFile: gpxPath, atomically: true, encoding: .utf8)
         let again = try SQLiteTrackStore()
