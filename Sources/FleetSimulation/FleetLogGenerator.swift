@@ -239,9 +239,7 @@ public struct FleetLogGenerator {
     private mutating func emit(_ vehicle: Vehicle, stamp: Stamp, into out: inout [UInt8]) {
         var w = writer
         w.clear()
-        w.begin("PGID,")
-        w.append(text: vehicle.id)
-        w.end()
+        w.identity(vehicle.id)
         let comma = UInt8(ascii: ",")
         if vehicle.noFixSeconds > 0 {
             w.begin("GNRMC,")

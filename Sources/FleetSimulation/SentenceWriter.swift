@@ -60,6 +60,13 @@ public struct SentenceWriter {
         append(text: text)
     }
 
+    /// A whole `$PGID,ID*hh` identity line, the form the simulated trackers name themselves with.
+    public mutating func identity(_ id: String) {
+        begin("PGID,")
+        append(text: id)
+        end()
+    }
+
     /// Ends the sentence: `*`, the checksum and CR LF.
     public mutating func end() {
         let digits = NMEAChecksum.digits(

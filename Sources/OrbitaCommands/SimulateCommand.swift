@@ -91,57 +91,16 @@ struct SimulateCommand: AsyncParsableCommand {
             logHandle = FileHandle(forWritingAtPath: log)
         }
         if !quiet { printError("simulating \(vehicles) vehicles at \(rate) Hz for \(duration) s to \(to)") }
-        let clock = ContinuousClock()
-        let start = clock.now
-        // Cycles are stamped with the time they were due, not when they went out: a sender that stalls and catches
-        // up still stamps each cycle 1/RATE s after the one before (stamped at sending, a burst of catch-up cycles
-        // shared one time and all but one were duplicates).
-        let wallStart = Int64(Date().timeIntervalSince1970 * 1e6)
-        let period = 1 / rate
-        let slices = max(1, min(vehicles, Int(50 * period)))  // spread each period's cycles over ≈ 20 ms slices
-        var cycles = 0
-        var tick = 0
-        var logBuffer: [UInt8] = []
-        var scratch: [UInt8] = []
-        while Double(tick) * period < duration {
-            for slice in 0..<slices {
-                let due = start + .seconds(Double(tick) * period + Double(slice) * period / Double(slices))
-                if due > clock.now { try await Task.sleep(until: due, clock: clock) }
-                let offset = Double(tick) * period + Double(slice) * period / Double(slices)
-                let stamp = FleetLogGenerator.Stamp(
-                    UTCInstant(microsecondsSinceEpoch: wallStart + Int64(offset * 1e6)))
-                var batch = sender.batch()
-                var index = slice
-                while index < vehicles {
-                    scratch.removeAll(keepingCapacity: true)
-                    fleet.cycle(index, dt: period, stamp: stamp, into: &scratch)
-                    batch.add(scratch, vehicle: index)
-                    if logHandle != nil { logBuffer.append(contentsOf: scratch) }
-                    cycles += 1
-                    index += slices
-                }
-                sender.send(batch)
-                if logBuffer.count > 1 << 20, let logHandle {
-                    logHandle.write(Data(logBuffer))
-                    logBuffer.removeAll(keepingCapacity: true)
-                }
-            }
-            tick += 1
-            if !quiet && tick % max(1, Int(rate * 10)) == 0 {
-                printError("sent \(cycles) cycles in \(tick) ticks")
-            }
+        var run = LiveFleetRun(fleet: fleet, vehicles: vehicles, rate: rate, duration: duration)
+        let report = try await run.run(through: sender, log: logHandle, expectAcknowledgements: ack) { cycles, ticks in
+            if !quiet { printError("sent \(cycles) cycles in \(ticks) ticks") }
         }
-        if let logHandle {
-            logHandle.write(Data(logBuffer))
-            try? logHandle.close()
-        }
-        let acknowledged = await sender.finish(expecting: ack ? cycles : nil)
-        let elapsed = start.duration(to: clock.now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        try? logHandle?.close()
         var summary =
-            "simulate sent vehicles=\(vehicles) cycles=\(cycles) datagrams=\(sender.messages) bytes=\(sender.bytes)"
-            + " seconds=\(String(format: "%.2f", seconds)) cycles_per_s=\(Int(Double(cycles) / max(seconds, 1e-9)))"
-        if ack { summary += " acknowledged=\(acknowledged)" }
+            "simulate sent vehicles=\(vehicles) cycles=\(report.cycles) datagrams=\(sender.messages) bytes=\(sender.bytes)"
+            + " seconds=\(TextFormat.fixed(report.seconds, decimals: 2))"
+            + " cycles_per_s=\(Int(Double(report.cycles) / max(report.seconds, 1e-9)))"
+        if let acknowledged = report.acknowledged { summary += " acknowledged=\(acknowledged)" }
         if sender.failedWrites > 0 { summary += " failed_writes=\(sender.failedWrites)" }
         printText(summary)
         try? await group.shutdownGracefully()
@@ -150,8 +109,8 @@ struct SimulateCommand: AsyncParsableCommand {
             throw CommandError(
                 "orbita simulate: \(sender.failedWrites) writes failed: the server closed the connection")
         }
-        if ack && acknowledged < cycles {
-            throw CommandError("orbita simulate: \(acknowledged) of \(cycles) cycles acknowledged")
+        if let acknowledged = report.acknowledged, acknowledged < report.cycles {
+            throw CommandError("orbita simulate: \(acknowledged) of \(report.cycles) cycles acknowledged")
         }
     }
 
@@ -163,46 +122,17 @@ struct SimulateCommand: AsyncParsableCommand {
         var identity: [UInt8]?
         if let vehicle {
             var writer = SentenceWriter(out: [])
-            writer.begin("PGID,")
-            writer.append(text: vehicle)
-            writer.end()
+            writer.identity(vehicle)
             identity = writer.out
         }
         let log = ReplayLog(data, identity: identity)
         if !quiet {
             printError("replaying \(log.cycles.count) cycles of \(path) at \(speed == 0 ? "full" : "\(speed)×") speed")
         }
-        let clock = ContinuousClock()
-        let start = clock.now
-        var first: Double?
-        var batch = sender.batch()
-        var sent = 0
-        for cycle in log.cycles {
-            if let seconds = cycle.seconds, speed > 0 {
-                let origin = first ?? seconds
-                first = origin
-                let due = start + .seconds((seconds - origin) / speed)
-                if let duration, (seconds - origin) / speed > duration { break }
-                if due > clock.now {
-                    sender.send(batch)
-                    batch = sender.batch()
-                    try await Task.sleep(until: due, clock: clock)
-                }
-            }
-            batch.add(cycle.bytes, vehicle: 0)  // over TCP one connection, so that the file's order is kept
-            sent += 1
-            if batch.buffers.count >= 256 {
-                sender.send(batch)
-                batch = sender.batch()
-            }
-        }
-        sender.send(batch)
-        _ = await sender.finish(expecting: nil)
-        let elapsed = start.duration(to: clock.now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print(
-            "simulate replayed cycles=\(sent) datagrams=\(sender.messages) bytes=\(sender.bytes)"
-                + " seconds=\(String(format: "%.2f", seconds))")
+        let report = try await log.play(through: sender, speed: speed, duration: duration)
+        printText(
+            "simulate replayed cycles=\(report.cycles) datagrams=\(sender.messages) bytes=\(sender.bytes)"
+                + " seconds=\(TextFormat.fixed(report.seconds, decimals: 2))")
     }
 
     private func loadRoutes() throws -> [[Coordinate]] {
@@ -210,18 +140,8 @@ struct SimulateCommand: AsyncParsableCommand {
         for geojson in self.geojson {
             do {
                 let data = try Data(contentsOf: URL(fileURLWithPath: geojson))
-                func line(_ value: Any?) -> [Coordinate] {
-                    ((value as? [[Double]]) ?? []).compactMap { pair in
-                        pair.count >= 2 ? Coordinate(latitude: pair[1], longitude: pair[0]) : nil
-                    }
-                }
-                for feature in try GeoJSON.features(in: data) {
-                    switch feature.type {
-                    case "LineString": routes.append(line(feature.geometry["coordinates"]))
-                    case "MultiLineString":
-                        for part in (feature.geometry["coordinates"] as? [Any]) ?? [] { routes.append(line(part)) }
-                    default: continue
-                    }
+                for feature in try GeoJSON.features(in: data) where feature.type.hasSuffix("LineString") {
+                    routes += feature.lines
                 }
                 routes.removeAll { $0.count < 2 }
                 guard !routes.isEmpty else {
