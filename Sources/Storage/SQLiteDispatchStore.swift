@@ -65,7 +65,7 @@ extension SQLiteTrackStore: DispatchRepository {
         try read { db in
             try Row.fetchAll(
                 db, sql: "\(Self.selectPoints) WHERE f.id > ? ORDER BY f.id LIMIT ?", arguments: [afterID, limit]
-            ).map { (id: $0["id"], point: Self.trackPoint($0)) }
+            ).map { (id: Self.fixID($0), point: Self.trackPoint($0)) }
         }
     }
 

@@ -221,15 +221,18 @@ public final class SQLiteTrackStore: TrackStore {
     /// A vehicle's track between two instants (inclusive), in time order.
     public func track(vehicleID: String, from: UTCInstant?, to: UTCInstant?) throws(StoreError) -> [TrackPoint] {
         try read { db in
-            try Row.fetchAll(
+            // A cursor: one row at a time becomes a point (fetchAll held every row and every point at once).
+            var points: [TrackPoint] = []
+            let cursor = try Row.fetchCursor(
                 db,
                 sql: """
                     \(Self.selectPoints) WHERE v.id = ? AND f.time_us BETWEEN ? AND ? ORDER BY f.time_us
                     """,
                 arguments: [
                     vehicleID, from?.microsecondsSinceEpoch ?? Int64.min, to?.microsecondsSinceEpoch ?? Int64.max,
-                ]
-            ).map(Self.trackPoint)
+                ])
+            while let row = try cursor.next() { points.append(Self.trackPoint(row)) }
+            return points
         }
     }
 
@@ -264,7 +267,7 @@ public final class SQLiteTrackStore: TrackStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT f.*, v.id AS vehicle_id, s.name AS source FROM vehicles v JOIN fixes f
+                    SELECT \(Self.pointColumns) FROM vehicles v JOIN fixes f
                         ON f.vehicle_key = v.key AND f.time_us = (
                             SELECT time_us FROM fixes WHERE vehicle_key = v.key AND (flags & ?) = 0
                             ORDER BY time_us DESC LIMIT 1)
@@ -311,10 +314,18 @@ public final class SQLiteTrackStore: TrackStore {
 
     // MARK: - Rows
 
+    /// The columns `trackPoint` reads, by position (a name lookup per column cost more than the rest of the row):
+    /// the fix's, its vehicle's ID, its source's name and its number (`fixID`).
+    static let pointColumns = """
+        f.time_us, f.lat, f.lon, f.altitude_m, f.speed_mps, f.course_deg, f.mode, f.quality, f.hdop, f.sats_used,
+        f.view_gps, f.view_glonass, f.view_galileo, f.view_beidou, f.view_qzss, f.view_navic, f.view_sbas, f.datum,
+        f.flags, f.segment_m, v.id, s.name, f.id
+        """
+
     /// Fix rows with their vehicle's ID and their source's name, as `trackPoint` reads them (`lastPositions` starts
     /// from the vehicles instead, so that it reads one fix per vehicle through the unique index).
     static let selectPoints = """
-        SELECT f.*, v.id AS vehicle_id, s.name AS source FROM fixes f
+        SELECT \(pointColumns) FROM fixes f
             JOIN vehicles v ON v.key = f.vehicle_key JOIN sources s ON s.key = f.source_key
         """
 
@@ -353,24 +364,27 @@ public final class SQLiteTrackStore: TrackStore {
             registration: row["registration"])
     }
 
+    /// A row of `pointColumns` as a point.
     static func trackPoint(_ row: Row) -> TrackPoint {
         var view = SatelliteCounts()
-        view[.gps] = row["view_gps"]
-        view[.glonass] = row["view_glonass"]
-        view[.galileo] = row["view_galileo"]
-        view[.beidou] = row["view_beidou"]
-        view[.qzss] = row["view_qzss"]
-        view[.navic] = row["view_navic"]
-        view[.sbas] = row["view_sbas"]
+        view[.gps] = row[10]
+        view[.glonass] = row[11]
+        view[.galileo] = row[12]
+        view[.beidou] = row[13]
+        view[.qzss] = row[14]
+        view[.navic] = row[15]
+        view[.sbas] = row[16]
         return TrackPoint(
-            vehicleID: row["vehicle_id"], time: UTCInstant(microsecondsSinceEpoch: row["time_us"]),
-            coordinate: Coordinate(latitude: row["lat"], longitude: row["lon"]), altitudeMSL: row["altitude_m"],
-            speedMetersPerSecond: row["speed_mps"], courseDegrees: row["course_deg"],
-            mode: FixMode(rawValue: row["mode"]) ?? .twoDimensional,
-            quality: FixQuality(rawValue: row["quality"]) ?? .autonomous, hdop: row["hdop"],
-            satellitesUsed: row["sats_used"], satellitesInView: view, datum: Self.datum(code: row["datum"]),
-            flags: FixFlags(rawValue: row["flags"]), source: row["source"], segmentMeters: row["segment_m"])
+            vehicleID: row[20], time: UTCInstant(microsecondsSinceEpoch: row[0]),
+            coordinate: Coordinate(latitude: row[1], longitude: row[2]), altitudeMSL: row[3],
+            speedMetersPerSecond: row[4], courseDegrees: row[5], mode: FixMode(rawValue: row[6]) ?? .twoDimensional,
+            quality: FixQuality(rawValue: row[7]) ?? .autonomous, hdop: row[8], satellitesUsed: row[9],
+            satellitesInView: view, datum: Self.datum(code: row[17]), flags: FixFlags(rawValue: row[18]),
+            source: row[21], segmentMeters: row[19])
     }
+
+    /// The number of a row of `pointColumns`.
+    static func fixID(_ row: Row) -> Int64 { row[22] }
 
     // MARK: - Access and errors
 
