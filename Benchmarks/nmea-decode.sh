@@ -11,6 +11,7 @@ echo "file: $file ($(wc -c < "$file") bytes, $(wc -l < "$file") lines)"
 ours() { "$orbita" bench decode "$file" --runs 5 | sed -n 's/.*sentences_per_s=\([0-9]*\).*/\1/p'; }
 first=$(ours)
 anchors=../shared/bench/nmea-anchors.sh
+out=""
 if [ -x "$anchors" ] || [ -f "$anchors" ]; then
   out=$(bash "$anchors" "$file")
   echo "$out"
@@ -21,6 +22,15 @@ else
   scan=""; gpsd=""
 fi
 second=$(ours)
+# The whole command a user runs, output included (JSON to /dev/null), median of 3 runs.
+process=$(for i in 1 2 3; do
+  s=$(date +%s.%N); "$orbita" decode "$file" > /dev/null 2>&1; e=$(date +%s.%N); echo "$s $e" | awk '{printf "%.3f\n", $2 - $1}'
+done | sort -n | sed -n 2p)
+gpsd_seconds=$(echo "${out:-}" | sed -n 's/^anchor=gpsdecode.*seconds=\([0-9.]*\).*/\1/p')
+echo "orbita decode FILE > /dev/null: ${process} s (median of 3)"
+if [ -n "$gpsd_seconds" ]; then
+  awk -v o="$process" -v g="$gpsd_seconds" 'BEGIN { printf "whole process: orbita decode %.3f s, gpsdecode %.3f s: %.1fx\n", o, g, g / o }'
+fi
 orbita_rate=$(( (first + second) / 2 ))
 echo "orbita decode: runs $first and $second sentences/s, mean $orbita_rate"
 if [ -n "$scan" ]; then
