@@ -1,8 +1,9 @@
 # Orbita: the two commands a newcomer needs are `make demo` and `make test`.
 SWIFT ?= swift
 BUILD_FLAGS = --explicit-target-dependency-import-check error
-# Debian packages Orbita builds and runs against (tmux: the terminal map's test runs in it).
-DEPS = libsqlite3-dev libproj-dev proj-data zlib1g-dev pkg-config tmux
+# Debian packages Orbita builds and runs against (tmux: the terminal map's test runs in it; postgresql-15: the test
+# suite runs the PostgreSQL backend against a throwaway server of its own, scripts/with-postgres.sh).
+DEPS = libsqlite3-dev libproj-dev proj-data zlib1g-dev pkg-config tmux postgresql-15 postgresql-client-15
 # Python modules the tests use as oracles (never by Orbita itself): shapely/GEOS for geofence geometry.
 TEST_PYTHON = shapely numpy
 
@@ -29,7 +30,8 @@ release: deps
 demo: build
 	scripts/demo.sh
 
-## test: lint, build with strict import checks, run the whole suite
+## test: lint, build with strict import checks, run the whole suite (beside a throwaway PostgreSQL on loopback,
+## started and removed by scripts/with-postgres.sh, also when tests fail)
 ## test-deps: the test oracles (shapely) from PyPI when python3 lacks them
 test-deps: deps
 	@python3 -c 'import shapely, numpy' 2>/dev/null || python3 -m pip install -q $(TEST_PYTHON) \
@@ -37,7 +39,7 @@ test-deps: deps
 
 test: test-deps lint
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	$(SWIFT) test --skip-build
+	scripts/with-postgres.sh $(SWIFT) test --skip-build
 
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift

@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
@@ -52,9 +53,19 @@ let package = Package(
             name: "TrackImport", dependencies: ["CZlib", "FleetTracking", "OrbitaModel", "NMEA", "GPX", "Tracking"],
             swiftSettings: strict),
         .target(
+            name: "PostgresStorage",
+            dependencies: [
+                "GeoJSON", "OrbitaModel", "OrbitaWire", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "StoreFactory", dependencies: ["OrbitaModel", "PostgresStorage", "Storage"], swiftSettings: strict),
+        .target(
             name: "Storage",
             dependencies: [
-                "OrbitaModel", "GeoJSON", .product(name: "GRDB", package: "GRDB.swift"),
+                "OrbitaModel", "OrbitaWire", "GeoJSON", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
@@ -104,7 +115,8 @@ let package = Package(
         .target(
             name: "OrbitaServer",
             dependencies: [
-                "DispatchAPI", "FleetTracking", "Geodesy", "Ingest", "OrbitaModel", "OrbitaWire", "Storage", "Tracking",
+                "DispatchAPI", "FleetTracking", "Geodesy", "Ingest", "OrbitaModel", "OrbitaWire", "StoreFactory",
+                "Tracking",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -117,7 +129,7 @@ let package = Package(
         .target(
             name: "OrbitaCommands",
             dependencies: [
-                "OrbitaModel", "NMEA", "FleetSimulation", "FleetTracking", "TrackImport", "Storage", "Tracking",
+                "OrbitaModel", "NMEA", "FleetSimulation", "FleetTracking", "TrackImport", "StoreFactory", "Tracking",
                 "Geodesy", "GPX", "GeoJSON", "Geofencing", "Ingest", "OrbitaServer", "DispatchAPI", "DispatchClient",
                 "ConsoleMap", "DispatcherMap", "TerminalOutput", "OrbitaWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -179,7 +191,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "StoreContractTests",
-            dependencies: ["OrbitaModel", "Storage", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "OrbitaModel", "OrbitaTesting", "PostgresStorage", "Storage", "StoreFactory",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "GeofencingTests", dependencies: ["Geofencing", "Geodesy", "OrbitaModel", "OrbitaTesting"],
@@ -195,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "OrbitaCommandsTests",
             dependencies: [
-                "OrbitaCommands", "NMEA", "OrbitaModel", "OrbitaTesting", "OrbitaWire", "Storage",
+                "OrbitaCommands", "NMEA", "OrbitaModel", "OrbitaTesting", "OrbitaWire", "Storage", "StoreFactory",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOWebSocket", package: "swift-nio"),
             ],

@@ -2,7 +2,7 @@ import ArgumentParser
 import Glibc
 import OrbitaModel
 import OrbitaWire
-import Storage
+import StoreFactory
 import Tracking
 
 /// `--db`, shared by the commands that use the database.
@@ -28,20 +28,39 @@ struct FenceLimitOptions: ParsableArguments {
 }
 
 struct DatabaseOption: ParsableArguments {
-    @Option(name: .customLong("db"), help: "The SQLite database (default: $ORBITA_DB, or ./orbita.sqlite).")
+    @Option(
+        name: .customLong("db"),
+        help: """
+            The database: a SQLite file, or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (default: $ORBITA_DB, \
+            or ./orbita.sqlite).
+            """)
     var path: String?
 
-    var resolved: String {
+    /// The text given (or the default).
+    var text: String {
         if let path { return path }
         if let value = getenv("ORBITA_DB") { return String(cString: value) }
         return "./orbita.sqlite"
     }
 
-    func open() throws -> SQLiteTrackStore {
+    /// Where the store is; a malformed URL is a usage error.
+    func location() throws -> DatabaseLocation {
         do {
-            return try SQLiteTrackStore(path: resolved)
+            return try DatabaseLocation(parsing: text)
         } catch {
-            throw CommandError("orbita: \(resolved): \(error); check the path or choose another with --db")
+            throw CommandError("orbita: --db \(error.description)", exitCode: 2)
+        }
+    }
+
+    /// For messages: the path, or the URL without its password.
+    var resolved: String { (try? DatabaseLocation(parsing: text).description) ?? text }
+
+    func open() throws -> any OrbitaStore {
+        let location = try location()
+        do {
+            return try StoreFactory.open(location)
+        } catch {
+            throw CommandError("orbita: \(location): \(error); check the database or choose another with --db")
         }
     }
 }
@@ -83,4 +102,18 @@ enum ISO8601Argument {
         if text.count == 10, let instant = ISO8601.parse(text + "T00:00:00Z") { return instant }
         return ISO8601.parse(text)
     }
+}
+
+/// A number of days (at least 1), or `off`.
+struct DaysArgument: ExpressibleByArgument {
+    let days: Int?
+    init?(argument: String) {
+        if argument == "off" {
+            days = nil
+            return
+        }
+        guard let days = Int(argument), days >= 1 else { return nil }
+        self.days = days
+    }
+    static var defaultCompletionKind: CompletionKind { .list(["off"]) }
 }

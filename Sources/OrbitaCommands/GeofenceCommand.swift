@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GeoJSON
 import OrbitaModel
-import Storage
+import StoreFactory
 import TerminalOutput
 
 /// `orbita geofence add|list|remove`.

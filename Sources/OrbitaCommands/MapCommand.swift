@@ -6,7 +6,7 @@ import Foundation
 import GeoJSON
 import Geodesy
 import OrbitaModel
-import Storage
+import StoreFactory
 
 /// `orbita map`: the fleet on a terminal map, from the database or from a server's dispatch API.
 struct MapCommand: AsyncParsableCommand {

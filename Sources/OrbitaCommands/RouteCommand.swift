@@ -1,7 +1,7 @@
 import ArgumentParser
 import GeoJSON
 import OrbitaModel
-import Storage
+import StoreFactory
 import TerminalOutput
 
 /// `orbita route add|assign|exempt|list|remove`.

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Ingest
 import Logging
+import OrbitaModel
 import OrbitaServer
 import TerminalOutput
 import Tracking
@@ -36,8 +37,16 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "A YAML configuration file (see --print-config for every key); flags override it.")
     var config: String?
-    @Option(name: .customLong("db"), help: "The SQLite database (default: $ORBITA_DB, or ./orbita.sqlite).")
+    @Option(
+        name: .customLong("db"),
+        help:
+            "A SQLite file or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (default: $ORBITA_DB, or ./orbita.sqlite)."
+    )
     var database: String?
+    @Option(help: "Keep this many days of fixes, dropping older partitions at start and hourly, or off (default).")
+    var retention: DaysArgument?
+    @Option(help: "Keep this many days of events, or off (default: keep every event).") var eventRetention:
+        DaysArgument?
     @Option(help: "UDP listening address HOST:PORT, or off (default 127.0.0.1:5005).") var udp: ListenArgument?
     @Option(help: "TCP listening address HOST:PORT, or off (default 127.0.0.1:5005).") var tcp: ListenArgument?
     @Option(help: "HTTP address for /metrics, /health and /sources, or off (default 127.0.0.1:8080).")
@@ -99,6 +108,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let commitInterval { settings.commitInterval = commitInterval }
         if let commitSize { settings.commitSize = commitSize }
         if let cacheMb { settings.cacheMegabytes = cacheMb }
+        if let retention { settings.retention.fixDays = retention.days }
+        if let eventRetention { settings.retention.eventDays = eventRetention.days }
         fenceLimits.apply(to: &settings.fenceLimits)
         if let maximumAge {
             if maximumAge == "off" {

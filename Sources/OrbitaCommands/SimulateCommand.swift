@@ -6,7 +6,7 @@ import Ingest
 import NIOCore
 import NIOPosix
 import OrbitaModel
-import Storage
+import StoreFactory
 import TerminalOutput
 
 /// `orbita simulate`: a fleet of trackers sending NMEA to a server.

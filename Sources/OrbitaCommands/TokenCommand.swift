@@ -2,7 +2,7 @@ import ArgumentParser
 import DispatchAPI
 import Foundation
 import OrbitaModel
-import Storage
+import StoreFactory
 import TerminalOutput
 
 /// A role on the command line.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import OrbitaModel
 import OrbitaWire
-import Storage
+import StoreFactory
 import TerminalOutput
 
 /// `orbita track`: one vehicle's track as GeoJSON, GPX or CSV.

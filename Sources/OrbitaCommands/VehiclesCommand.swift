@@ -1,6 +1,6 @@
 import ArgumentParser
 import OrbitaModel
-import Storage
+import StoreFactory
 import TerminalOutput
 
 /// `orbita vehicles`: list (the default) and register vehicles.

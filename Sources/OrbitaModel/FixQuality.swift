@@ -121,6 +121,32 @@ public enum Datum: Sendable, Hashable {
         }
     }
 
+    /// The code every storage backend keeps in a fix row: 0 WGS 84, 1 WGS 72, 2 SGS 85, 3 PZ-90, 4 user-defined,
+    /// 5 other.
+    public var storageCode: Int {
+        switch self {
+        case .wgs84: 0
+        case .wgs72: 1
+        case .sgs85: 2
+        case .pz90: 3
+        case .userDefined: 4
+        case .other: 5
+        }
+    }
+
+    /// The datum of a stored code (`other` for a code it does not know).
+    public init(storageCode: Int) {
+        self =
+            switch storageCode {
+            case 0: .wgs84
+            case 1: .wgs72
+            case 2: .sgs85
+            case 3: .pz90
+            case 4: .userDefined
+            default: .other
+            }
+    }
+
     /// The name printed in JSON (gpsd's spelling where gpsd has one).
     public var name: String {
         switch self {

@@ -163,6 +163,20 @@ public enum ConfigFile {
             }, get: { "\($0[keyPath: path])" })
     }
 
+    /// Days, at least 1, or null (keep everything).
+    private static func days<Root>(_ path: WritableKeyPath<Root, Int?>) -> Field<Root> {
+        Field(
+            set: { (root: inout Root, value: Any) throws(Problem) in
+                if value is NSNull {
+                    root[keyPath: path] = nil
+                    return
+                }
+                let days = try integer(value)
+                guard days >= 1 else { throw Problem(description: "expected days ≥ 1 or null, got \(days)") }
+                root[keyPath: path] = days
+            }, get: { $0[keyPath: path].map(String.init) ?? "null" })
+    }
+
     private static func bool<Root>(_ path: WritableKeyPath<Root, Bool>) -> Field<Root> {
         Field(
             set: { (root: inout Root, value: Any) throws(Problem) in root[keyPath: path] = try flag(value) },
@@ -231,6 +245,8 @@ public enum ConfigFile {
             "commit_interval": double(\.commitInterval),
             "commit_size": int(\.commitSize),
             "cache_mb": int(\.cacheMegabytes),
+            "retention_days": days(\.retention.fixDays),
+            "event_retention_days": days(\.retention.eventDays),
             "api_connections": int(\.apiConnections),
             "live_max_sessions": int(\.liveMaximumSessions),
             "http_max_header_bytes": int(\.httpLimits.maximumHeadBytes),

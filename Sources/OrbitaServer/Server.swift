@@ -14,12 +14,12 @@ public import OrbitaModel
 import OrbitaWire
 import Prometheus
 import ServiceLifecycle
-import Storage
+import StoreFactory
 public import Tracking
 
 /// Everything `orbita serve` is configured with.
 public struct ServerSettings: Sendable {
-    /// The SQLite database.
+    /// The database: a SQLite file or a `postgres://` URL (`DatabaseLocation`).
     public var database: String
     /// UDP and TCP listeners.
     public var ingest: IngestSettings
@@ -54,6 +54,11 @@ public struct ServerSettings: Sendable {
     public var liveMaximumSessions = LiveFeed.defaultMaximumSessions
     /// HTTP connection limits: request head size, time to send it, keep-alive idle time.
     public var httpLimits = HTTPLimits()
+    /// How long history is kept (nil days: everything); applied at start and then every `retentionInterval`, with
+    /// partitions made ahead of time.
+    public var retention = RetentionPolicy()
+    /// Seconds between retention passes.
+    public var retentionInterval = 3_600.0
 
     /// Fixes older than this are dropped live unless configured otherwise, seconds (366 days).
     public static let liveMaximumAgeSeconds = 366.0 * 86_400
@@ -112,7 +117,16 @@ public enum OrbitaServer {
         }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let store = try SQLiteTrackStore(path: settings.database, cacheMegabytes: settings.cacheMegabytes)
+        let location: DatabaseLocation
+        do throws(DatabaseLocation.Problem) {
+            location = try DatabaseLocation(parsing: settings.database)
+        } catch {
+            throw StartupError(description: "database: \(error.description)")
+        }
+        let store = try StoreFactory.open(location, options: .init(cacheMegabytes: settings.cacheMegabytes))
+        let maintenance = HistoryMaintenance(
+            policy: settings.retention, interval: settings.retentionInterval, logger: logger
+        ) { () throws(StoreError) in try StoreFactory.open(location, options: .init(cacheMegabytes: 16)) }
         let processor = LiveProcessor(
             store: store, configuration: settings.tracking, events: settings.events, crs: settings.crs,
             registerUnknown: settings.registerUnknown, queueCapacity: settings.queueCapacity,
@@ -124,7 +138,7 @@ public enum OrbitaServer {
         if let address = settings.http {
             let router = Router(context: DispatchContext.self)
             let apiStore = try DispatchStore(connections: settings.apiConnections) {
-                try SQLiteTrackStore(path: settings.database, cacheMegabytes: 16)
+                try StoreFactory.open(location, options: .init(cacheMegabytes: 16))
             }
             DispatchRoutes.register(on: router, store: apiStore, fenceLimits: settings.fenceLimits)
             let webSocketRouter = Router(context: DispatchContext.self)
@@ -163,6 +177,7 @@ public enum OrbitaServer {
         }
         listenersBox.withLock { $0 = listeners }
         processor.start()
+        maintenance.start()
         await listeners.startReading()
         let ready = [
             listeners.udpAddress.map { "udp=\(settings.ingest.udp?.host ?? ""):\($0.port ?? 0)" },
@@ -170,7 +185,7 @@ public enum OrbitaServer {
             http.map { "http=\($0.address)" },
         ].compactMap(\.self)
         let readyLine = TerminalText.output(
-            "orbita serve ready \(ready.joined(separator: " ")) db=\(settings.database)")
+            "orbita serve ready \(ready.joined(separator: " ")) db=\(location)")
         FileHandle.standardOutput.write(Data((readyLine + "\n").utf8))
         logger.info("ready", metadata: ["listening": "\(ready.joined(separator: " "))"])
 
@@ -183,6 +198,7 @@ public enum OrbitaServer {
             logger.error("the HTTP side stopped; shutting down", metadata: ["error": "\(error)"])
         }
         logger.info("stopping: no new data; draining the queue")
+        maintenance.stop()
         await listeners.close()
         let failure = await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: processor.drain()) }

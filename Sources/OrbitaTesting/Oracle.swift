@@ -12,9 +12,19 @@ public enum PythonOracle {
 
     /// Runs `python3` with arguments; returns the exit status, standard output and standard error.
     public static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try ProgramRun.run("python3", arguments)
+    }
+}
+
+/// Runs a program found on `PATH` to its end.
+public enum ProgramRun {
+    /// Runs `program` with `arguments`; returns the exit status, standard output and standard error.
+    public static func run(_ program: String, _ arguments: [String]) throws -> (
+        status: Int32, stdout: String, stderr: String
+    ) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
+        process.arguments = [program] + arguments
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output

@@ -54,18 +54,28 @@ extension SQLiteTrackStore: DispatchRepository {
     public func latestNumbers() throws(StoreError) -> (fix: Int64, event: Int64) {
         try read { db in
             (
-                try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM fixes") ?? 0,
+                try FixPartitions.nextID(db) - 1,
                 try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM events") ?? 0
             )
         }
     }
 
-    /// Fixes stored after number `afterID`, in the order they were stored, with their numbers (at most `limit`).
+    /// Fixes stored after number `afterID`, in the order they were stored, with their numbers (at most `limit`): the
+    /// partitions holding higher numbers (usually the newest, and one that took late data) read by number and
+    /// merged.
     public func fixes(afterID: Int64, limit: Int) throws(StoreError) -> [(id: Int64, point: TrackPoint)] {
         try read { db in
-            try Row.fetchAll(
-                db, sql: "\(Self.selectPoints) WHERE f.id > ? ORDER BY f.id LIMIT ?", arguments: [afterID, limit]
-            ).map { (id: Self.fixID($0), point: Self.trackPoint($0)) }
+            var rows: [(id: Int64, point: TrackPoint)] = []
+            let partitions = try FixPartitions.holding(numbersAbove: afterID, db)
+            for partition in partitions {
+                let cursor = try Row.fetchCursor(
+                    db.cachedStatement(
+                        sql: "\(Self.selectPoints(partition.name)) WHERE f.id > ? ORDER BY f.id LIMIT ?"),
+                    arguments: [afterID, limit])
+                while let row = try cursor.next() { rows.append((Self.fixID(row), Self.trackPoint(row))) }
+            }
+            if partitions.count > 1 { rows.sort { $0.id < $1.id } }
+            return Array(rows.prefix(max(0, limit)))
         }
     }
 

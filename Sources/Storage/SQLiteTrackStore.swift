@@ -15,6 +15,11 @@ public final class SQLiteTrackStore: TrackStore {
     private var sourceKeys: [String: Int64] = [:]
     /// The database file, or `:memory:`.
     public let path: String
+    /// Rows after which a fix partition is closed and the next fixes open another (`FixPartitions`).
+    public let partitionRowLimit: Int64
+    /// The default partition size: a day's partition of a big fleet would otherwise outgrow the page cache as the
+    /// single table did (measured with `orbita bench history`).
+    public static let defaultPartitionRowLimit: Int64 = 4_000_000
 
     /// Opens (creating if needed) a database file and brings its schema up to date.
     /// - Parameters:
@@ -26,10 +31,13 @@ public final class SQLiteTrackStore: TrackStore {
     ///     the (vehicle, time) index; once the index outgrows the cache, every commit reads pages back from the OS
     ///     and a live server's throughput falls (measured: at ≈ 5 M fixes with 64 MiB). A server gives it more.
     /// - Throws: `StoreError` when the file cannot be opened, is not a database, or is locked.
+    ///   - partitionRowLimit: rows after which a fix partition is closed (`SQLiteTrackStore.defaultPartitionRowLimit`).
     public init(
-        path: String, maximumSizeBytes: Int? = nil, busyTimeoutSeconds: Double = 5, cacheMegabytes: Int = 64
+        path: String, maximumSizeBytes: Int? = nil, busyTimeoutSeconds: Double = 5, cacheMegabytes: Int = 64,
+        partitionRowLimit: Int64 = SQLiteTrackStore.defaultPartitionRowLimit
     ) throws(StoreError) {
         self.path = path
+        self.partitionRowLimit = max(1, partitionRowLimit)
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeoutSeconds)
         configuration.prepareDatabase { db in
@@ -55,8 +63,9 @@ public final class SQLiteTrackStore: TrackStore {
     }
 
     /// An in-memory database (tests, benchmarks of the pipeline alone).
-    public init() throws(StoreError) {
+    public init(partitionRowLimit: Int64 = SQLiteTrackStore.defaultPartitionRowLimit) throws(StoreError) {
         path = ":memory:"
+        self.partitionRowLimit = max(1, partitionRowLimit)
         do {
             let queue = try DatabaseQueue()
             try Schema.migrator.migrate(queue)
@@ -141,16 +150,17 @@ public final class SQLiteTrackStore: TrackStore {
             let findSource = try db.cachedStatement(sql: "SELECT key FROM sources WHERE name = ?")
             // Consecutive fixes nearly always share a source: remember the last one (one string comparison a fix).
             var lastSource: (name: String, key: Int64)?
-            // `ON CONFLICT … DO NOTHING`, not `INSERT OR IGNORE`: OR IGNORE would also swallow CHECK violations.
-            let addFix = try db.cachedStatement(
-                sql: """
-                    INSERT INTO fixes (vehicle_key, time_us, lat, lon, altitude_m, speed_mps, course_deg,
-                        mode, quality, hdop, sats_used, view_gps, view_glonass, view_galileo, view_beidou,
-                        view_qzss, view_navic, view_sbas, datum, flags, source_key, segment_m)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (vehicle_key, time_us) DO NOTHING
-                    """)
-            let row = RowBinder(addFix.sqliteStatement)
+            var partitions = try FixPartitions.all(db)
+            var nextID = try FixPartitions.nextID(db)
+            var touched = Set<Int64>()  // partition IDs (indices move as partitions are created)
+            var spans: [PartitionVehicle: VehicleSpan] = [:]
+            var positions: [Int64: (time: Int64, partition: Int64)] = [:]
+            var current = partitions.count - 1
+            // One prepared statement a partition; `ON CONFLICT … DO NOTHING`, not `INSERT OR IGNORE`: OR IGNORE
+            // would also swallow CHECK violations.
+            // Held here, not only in GRDB's cache: creating a partition changes the schema, and the cache lets go of
+            // its statements then (a binder on a finalized statement would crash).
+            var statements: [Int64: (statement: Statement, binder: RowBinder)] = [:]
             for (index, point) in points.enumerated() {
                 let key = try keys[point.vehicleID] ?? vehicleKey(point.vehicleID)
                 let sourceKey: Int64
@@ -167,44 +177,87 @@ public final class SQLiteTrackStore: TrackStore {
                     sourceKey = found
                 }
                 lastSource = (point.source, sourceKey)
+                let time = point.time.microsecondsSinceEpoch
+                if current < 0 || !partitions[current].covers(time) {
+                    current = try Self.partitionIndex(for: time, in: &partitions, db)
+                }
+                // The last partition of a day, when full, is closed at a fix later than all it holds: the next fixes
+                // go to a new one (late fixes for an earlier, full partition still go into it).
+                if partitions[current].rows >= partitionRowLimit, partitions[current].isLastOfItsDay,
+                    time > (partitions[current].lastTime ?? .min)
+                {
+                    current = try FixPartitions.split(current, at: time, in: &partitions, db)
+                }
+                let partition = partitions[current]
+                let row: RowBinder
+                if let prepared = statements[partition.id] {
+                    row = prepared.binder
+                } else {
+                    let statement = try db.makeStatement(
+                        sql: """
+                            INSERT INTO \(partition.name) (id, vehicle_key, time_us, lat, lon, altitude_m, speed_mps,
+                                course_deg, mode, quality, hdop, sats_used, view_gps, view_glonass, view_galileo,
+                                view_beidou, view_qzss, view_navic, view_sbas, datum, flags, source_key, segment_m)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            ON CONFLICT (vehicle_key, time_us) DO NOTHING
+                            """)
+                    row = RowBinder(statement.sqliteStatement)
+                    statements[partition.id] = (statement, row)
+                }
                 // Bound directly with SQLite's C API: this loop is the import's hot path.
                 row.reset()
-                row.bind(1, key)
-                row.bind(2, point.time.microsecondsSinceEpoch)
-                row.bind(3, point.coordinate.latitude)
-                row.bind(4, point.coordinate.longitude)
-                row.bind(5, point.altitudeMSL)
-                row.bind(6, point.speedMetersPerSecond)
-                row.bind(7, point.courseDegrees)
-                row.bind(8, Int64(point.mode.rawValue))
-                row.bind(9, Int64(point.quality.rawValue))
-                row.bind(10, point.hdop)
-                row.bind(11, point.satellitesUsed.map(Int64.init))
+                row.bind(1, nextID)
+                row.bind(2, key)
+                row.bind(3, time)
+                row.bind(4, point.coordinate.latitude)
+                row.bind(5, point.coordinate.longitude)
+                row.bind(6, point.altitudeMSL)
+                row.bind(7, point.speedMetersPerSecond)
+                row.bind(8, point.courseDegrees)
+                row.bind(9, Int64(point.mode.rawValue))
+                row.bind(10, Int64(point.quality.rawValue))
+                row.bind(11, point.hdop)
+                row.bind(12, point.satellitesUsed.map(Int64.init))
                 let view = point.satellitesInView
-                row.bind(12, Int64(view[.gps]))
-                row.bind(13, Int64(view[.glonass]))
-                row.bind(14, Int64(view[.galileo]))
-                row.bind(15, Int64(view[.beidou]))
-                row.bind(16, Int64(view[.qzss]))
-                row.bind(17, Int64(view[.navic]))
-                row.bind(18, Int64(view[.sbas]))
-                row.bind(19, Int64(Self.datumCode(point.datum)))
-                row.bind(20, Int64(point.flags.rawValue))
-                row.bind(21, sourceKey)
-                row.bind(22, point.segmentMeters)
+                row.bind(13, Int64(view[.gps]))
+                row.bind(14, Int64(view[.glonass]))
+                row.bind(15, Int64(view[.galileo]))
+                row.bind(16, Int64(view[.beidou]))
+                row.bind(17, Int64(view[.qzss]))
+                row.bind(18, Int64(view[.navic]))
+                row.bind(19, Int64(view[.sbas]))
+                row.bind(20, Int64(point.datum.storageCode))
+                row.bind(21, Int64(point.flags.rawValue))
+                row.bind(22, sourceKey)
+                row.bind(23, point.segmentMeters)
                 let code = row.step()
+                row.reset()
                 guard code == SQLITE_DONE else {
                     throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage)
                 }
-                if db.changesCount == 1 {
-                    outcome.inserted += 1
-                    outcome.fixIDs.append(db.lastInsertedRowID)
-                } else {
+                guard db.changesCount == 1 else {
                     outcome.duplicates += 1
                     outcome.skippedIndices.append(index)
+                    continue
+                }
+                outcome.inserted += 1
+                outcome.fixIDs.append(nextID)
+                partitions[current].rows += 1
+                partitions[current].maxID = nextID
+                partitions[current].lastTime = max(partitions[current].lastTime ?? .min, time)
+                touched.insert(partition.id)
+                nextID += 1
+                spans[PartitionVehicle(partition: partition.id, vehicle: key), default: VehicleSpan(time)]
+                    .add(time, point.segmentMeters)
+                if !point.flags.contains(.ahead), time > (positions[key]?.time ?? .min) {
+                    positions[key] = (time, partition.id)
                 }
             }
-            row.reset()
+            if outcome.inserted > 0 {
+                try Self.record(
+                    partitions: partitions.filter { touched.contains($0.id) }, spans: spans, positions: positions,
+                    nextID: nextID, db)
+            }
             for event in events {
                 let key = try keys[event.vehicleID] ?? vehicleKey(event.vehicleID)
                 if try Self.insert(event, vehicleKey: key, db) {
@@ -218,89 +271,112 @@ public final class SQLiteTrackStore: TrackStore {
         }
     }
 
-    /// A vehicle's track between two instants (inclusive), in time order.
+    /// A vehicle's track between two instants (inclusive), in time order: the partitions that hold the vehicle in
+    /// that span, oldest first, each read through its (vehicle, time) index.
     public func track(vehicleID: String, from: UTCInstant?, to: UTCInstant?) throws(StoreError) -> [TrackPoint] {
-        try read { db in
-            // A cursor: one row at a time becomes a point (fetchAll held every row and every point at once).
+        let low = from?.microsecondsSinceEpoch ?? Int64.min
+        let high = to?.microsecondsSinceEpoch ?? Int64.max
+        return try read { db in
+            guard let key = try Self.vehicleKey(vehicleID, db) else { return [] }
             var points: [TrackPoint] = []
-            let cursor = try Row.fetchCursor(
-                db,
-                sql: """
-                    \(Self.selectPoints) WHERE v.id = ? AND f.time_us BETWEEN ? AND ? ORDER BY f.time_us
-                    """,
-                arguments: [
-                    vehicleID, from?.microsecondsSinceEpoch ?? Int64.min, to?.microsecondsSinceEpoch ?? Int64.max,
-                ])
-            while let row = try cursor.next() { points.append(Self.trackPoint(row)) }
+            for partition in try FixPartitions.holding(vehicleKey: key, from: low, to: high, db) {
+                // A cursor: one row at a time becomes a point (fetchAll held every row and every point at once).
+                let cursor = try Row.fetchCursor(
+                    db.cachedStatement(
+                        sql: """
+                            \(Self.selectPoints(partition.name))
+                            WHERE f.vehicle_key = ? AND f.time_us BETWEEN ? AND ? ORDER BY f.time_us
+                            """), arguments: [key, low, high])
+                while let row = try cursor.next() { points.append(Self.trackPoint(row)) }
+            }
             return points
         }
     }
 
     /// The latest `limit` fixes of a vehicle in a time range, in time order, and whether older ones in the range were
-    /// left out: the limit is in the query (newest first on the (vehicle, time) index), so memory and time grow with
-    /// the limit, not with the track.
+    /// left out: the limit is in the query (newest first on the (vehicle, time) index, newest partition first), so
+    /// memory and time grow with the limit, not with the track.
     public func track(
         vehicleID: String, from: UTCInstant?, to: UTCInstant?, latest limit: Int
     ) throws(StoreError) -> (points: [TrackPoint], truncated: Bool) {
+        let low = from?.microsecondsSinceEpoch ?? Int64.min
+        let high = to?.microsecondsSinceEpoch ?? Int64.max
+        let wanted = max(0, limit) + 1
         let rows = try read { db in
-            // A cursor: one row at a time becomes a point (fetchAll held every row and every point at once).
             var points: [TrackPoint] = []
-            points.reserveCapacity(min(limit + 1, 1 << 20))
-            let cursor = try Row.fetchCursor(
-                db,
-                sql: """
-                    \(Self.selectPoints) WHERE v.id = ? AND f.time_us BETWEEN ? AND ? ORDER BY f.time_us DESC LIMIT ?
-                    """,
-                arguments: [
-                    vehicleID, from?.microsecondsSinceEpoch ?? Int64.min, to?.microsecondsSinceEpoch ?? Int64.max,
-                    max(0, limit) + 1,
-                ])
-            while let row = try cursor.next() { points.append(Self.trackPoint(row)) }
+            points.reserveCapacity(min(wanted, 1 << 20))
+            guard let key = try Self.vehicleKey(vehicleID, db) else { return points }
+            for partition in try FixPartitions.holding(vehicleKey: key, from: low, to: high, newestFirst: true, db)
+            where points.count < wanted {
+                let cursor = try Row.fetchCursor(
+                    db.cachedStatement(
+                        sql: """
+                            \(Self.selectPoints(partition.name))
+                            WHERE f.vehicle_key = ? AND f.time_us BETWEEN ? AND ? ORDER BY f.time_us DESC LIMIT ?
+                            """), arguments: [key, low, high, wanted - points.count])
+                while let row = try cursor.next() { points.append(Self.trackPoint(row)) }
+            }
             return points
         }
         return (Array(rows.prefix(max(0, limit)).reversed()), rows.count > max(0, limit))
     }
 
-    /// The last stored fix of every vehicle that has one (fixes flagged `ahead` of the clock are not positions yet).
+    /// The last stored fix of every vehicle that has one (fixes flagged `ahead` of the clock are not positions yet):
+    /// each vehicle's latest position is kept by the inserts (`vehicle_positions`), so this reads one row a vehicle.
     public func lastPositions() throws(StoreError) -> [TrackPoint] {
         try read { db in
-            try Row.fetchAll(
+            let latest = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT \(Self.pointColumns) FROM vehicles v JOIN fixes f
-                        ON f.vehicle_key = v.key AND f.time_us = (
-                            SELECT time_us FROM fixes WHERE vehicle_key = v.key AND (flags & ?) = 0
-                            ORDER BY time_us DESC LIMIT 1)
-                        JOIN sources s ON s.key = f.source_key
-                    ORDER BY v.id
-                    """, arguments: [FixFlags.ahead.rawValue]
-            ).map(Self.trackPoint)
+                    SELECT vp.vehicle_key, vp.time_us, p.name FROM vehicle_positions vp
+                    JOIN fix_partitions p ON p.id = vp.partition_id ORDER BY p.name
+                    """)
+            var points: [TrackPoint] = []
+            points.reserveCapacity(latest.count)
+            for row in latest {
+                let name: String = row[2]
+                let statement = try db.cachedStatement(
+                    sql: "\(Self.selectPoints(name)) WHERE f.vehicle_key = ? AND f.time_us = ?")
+                if let found = try Row.fetchOne(statement, arguments: [row[0], row[1]]) {
+                    points.append(Self.trackPoint(found))
+                }
+            }
+            return points.sorted { $0.vehicleID < $1.vehicleID }
         }
     }
 
     /// The last stored fix of one vehicle at or before an instant (nil: the very last).
     public func lastPoint(vehicleID: String, atOrBefore: UTCInstant?) throws(StoreError) -> TrackPoint? {
-        try read { db in
-            try Row.fetchOne(
-                db,
-                sql: """
-                    \(Self.selectPoints) WHERE v.id = ? AND f.time_us <= ? ORDER BY f.time_us DESC LIMIT 1
-                    """,
-                arguments: [vehicleID, atOrBefore?.microsecondsSinceEpoch ?? Int64.max]
-            ).map(Self.trackPoint)
+        let high = atOrBefore?.microsecondsSinceEpoch ?? Int64.max
+        return try read { db in
+            guard let key = try Self.vehicleKey(vehicleID, db) else { return nil }
+            for partition in try FixPartitions.holding(
+                vehicleKey: key, from: Int64.min, to: high, newestFirst: true, db)
+            {
+                let statement = try db.cachedStatement(
+                    sql: """
+                        \(Self.selectPoints(partition.name))
+                        WHERE f.vehicle_key = ? AND f.time_us <= ? ORDER BY f.time_us DESC LIMIT 1
+                        """)
+                if let row = try Row.fetchOne(statement, arguments: [key, high]) { return Self.trackPoint(row) }
+            }
+            return nil
         }
     }
 
-    /// Every vehicle with its track summary, by ID.
+    /// Every vehicle with its track summary, by ID: sums of what each partition holds of it (no scan of fixes).
     public func summaries() throws(StoreError) -> [VehicleSummary] {
         try read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT v.*, count(f.time_us) AS fix_count, min(f.time_us) AS first_us,
-                        max(f.time_us) AS last_us, coalesce(sum(f.segment_m), 0) AS distance_m
-                    FROM vehicles v LEFT JOIN fixes f ON f.vehicle_key = v.key
-                    GROUP BY v.id ORDER BY v.id
+                    SELECT v.*, coalesce(s.fixes, 0) AS fix_count, s.first_us, s.last_us,
+                        coalesce(s.distance_m, 0) AS distance_m
+                    FROM vehicles v LEFT JOIN (
+                        SELECT vehicle_key, sum(fixes) AS fixes, min(first_us) AS first_us, max(last_us) AS last_us,
+                            sum(distance_m) AS distance_m
+                        FROM partition_vehicles GROUP BY vehicle_key) s ON s.vehicle_key = v.key
+                    ORDER BY v.id
                     """
             ).map { row in
                 VehicleSummary(
@@ -310,6 +386,61 @@ public final class SQLiteTrackStore: TrackStore {
                     distanceMeters: row["distance_m"])
             }
         }
+    }
+
+    // MARK: - Partitions
+
+    /// A vehicle's key, nil when it is not registered.
+    static func vehicleKey(_ id: String, _ db: Database) throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT key FROM vehicles WHERE id = ?"), arguments: [id])
+    }
+
+    /// The index of the partition covering `time`, created when there is none.
+    static func partitionIndex(for time: Int64, in partitions: inout [FixPartition], _ db: Database) throws -> Int {
+        var low = 0
+        var high = partitions.count
+        while low < high {
+            let middle = (low + high) / 2
+            if partitions[middle].end <= time { low = middle + 1 } else { high = middle }
+        }
+        if low < partitions.count, partitions[low].covers(time) { return low }
+        return try FixPartitions.create(covering: time, in: &partitions, db)
+    }
+
+    /// After a batch: the partitions' counts, each (partition, vehicle) span, the vehicles' latest positions and the
+    /// next fix number, in the batch's transaction.
+    static func record(
+        partitions: [FixPartition], spans: [PartitionVehicle: VehicleSpan],
+        positions: [Int64: (time: Int64, partition: Int64)], nextID: Int64, _ db: Database
+    ) throws {
+        let catalogue = try db.cachedStatement(
+            sql: "UPDATE fix_partitions SET rows = ?, max_id = ?, last_us = ? WHERE id = ?")
+        for partition in partitions {
+            try catalogue.execute(arguments: [partition.rows, partition.maxID, partition.lastTime, partition.id])
+        }
+        let span = try db.cachedStatement(
+            sql: """
+                INSERT INTO partition_vehicles (partition_id, vehicle_key, fixes, first_us, last_us, distance_m)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (partition_id, vehicle_key) DO UPDATE SET fixes = fixes + excluded.fixes,
+                    first_us = min(first_us, excluded.first_us), last_us = max(last_us, excluded.last_us),
+                    distance_m = distance_m + excluded.distance_m
+                """)
+        for (key, value) in spans {
+            try span.execute(
+                arguments: [key.partition, key.vehicle, value.fixes, value.first, value.last, value.distance])
+        }
+        let position = try db.cachedStatement(
+            sql: """
+                INSERT INTO vehicle_positions (vehicle_key, time_us, partition_id) VALUES (?, ?, ?)
+                ON CONFLICT (vehicle_key) DO UPDATE SET time_us = excluded.time_us,
+                    partition_id = excluded.partition_id
+                WHERE excluded.time_us > vehicle_positions.time_us
+                """)
+        for (vehicle, latest) in positions {
+            try position.execute(arguments: [vehicle, latest.time, latest.partition])
+        }
+        try db.execute(sql: "UPDATE fix_sequence SET next_id = ? WHERE id = 1", arguments: [nextID])
     }
 
     // MARK: - Rows
@@ -322,40 +453,19 @@ public final class SQLiteTrackStore: TrackStore {
         f.flags, f.segment_m, v.id, s.name, f.id
         """
 
-    /// Fix rows with their vehicle's ID and their source's name, as `trackPoint` reads them (`lastPositions` starts
-    /// from the vehicles instead, so that it reads one fix per vehicle through the unique index).
-    static let selectPoints = """
-        SELECT \(pointColumns) FROM fixes f
+    /// Fix rows of one partition with their vehicle's ID and their source's name, as `trackPoint` reads them.
+    static func selectPoints(_ partition: String) -> String {
+        """
+        SELECT \(pointColumns) FROM \(partition) f
             JOIN vehicles v ON v.key = f.vehicle_key JOIN sources s ON s.key = f.source_key
         """
+    }
 
     /// Registers a vehicle by ID (name = ID, kind `other`) unless it exists.
     static func registerVehicle(_ id: String, _ db: Database) throws {
         try db.cachedStatement(
             sql: "INSERT INTO vehicles (id, name, kind) VALUES (?, ?, 'other') ON CONFLICT (id) DO NOTHING"
         ).execute(arguments: [id, id])
-    }
-
-    static func datumCode(_ datum: Datum) -> Int {
-        switch datum {
-        case .wgs84: 0
-        case .wgs72: 1
-        case .sgs85: 2
-        case .pz90: 3
-        case .userDefined: 4
-        case .other: 5
-        }
-    }
-
-    static func datum(code: Int) -> Datum {
-        switch code {
-        case 0: .wgs84
-        case 1: .wgs72
-        case 2: .sgs85
-        case 3: .pz90
-        case 4: .userDefined
-        default: .other
-        }
     }
 
     private static func vehicle(_ row: Row) -> Vehicle {
@@ -379,7 +489,7 @@ public final class SQLiteTrackStore: TrackStore {
             coordinate: Coordinate(latitude: row[1], longitude: row[2]), altitudeMSL: row[3],
             speedMetersPerSecond: row[4], courseDegrees: row[5], mode: FixMode(rawValue: row[6]) ?? .twoDimensional,
             quality: FixQuality(rawValue: row[7]) ?? .autonomous, hdop: row[8], satellitesUsed: row[9],
-            satellitesInView: view, datum: Self.datum(code: row[17]), flags: FixFlags(rawValue: row[18]),
+            satellitesInView: view, datum: Datum(storageCode: row[17]), flags: FixFlags(rawValue: row[18]),
             source: row[21], segmentMeters: row[19])
     }
 
@@ -450,4 +560,30 @@ private struct RowBinder {
     }
 
     func step() -> Int32 { sqlite3_step(statement) }
+}
+
+/// A vehicle in a partition: the key of what a batch adds to `partition_vehicles`.
+struct PartitionVehicle: Hashable {
+    let partition: Int64
+    let vehicle: Int64
+}
+
+/// What a batch adds to a vehicle's span in a partition.
+struct VehicleSpan {
+    var fixes: Int64 = 0
+    var first: Int64
+    var last: Int64
+    var distance = 0.0
+
+    init(_ time: Int64) {
+        first = time
+        last = time
+    }
+
+    mutating func add(_ time: Int64, _ segment: Double?) {
+        fixes += 1
+        first = min(first, time)
+        last = max(last, time)
+        distance += segment ?? 0
+    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GeoJSON
 public import OrbitaModel
+import OrbitaWire
 
 extension SQLiteTrackStore: ZoneStore {
     /// Adds or replaces a geofence by name.
@@ -242,25 +243,19 @@ extension SQLiteTrackStore: ZoneStore {
                 """)
         try statement.execute(arguments: [
             vehicleKey, event.kind.rawValue, event.time.microsecondsSinceEpoch, event.coordinate.latitude,
-            event.coordinate.longitude, event.fixTime.microsecondsSinceEpoch, event.subject, EventDetails(event).text,
+            event.coordinate.longitude, event.fixTime.microsecondsSinceEpoch, event.subject,
+            StoredEventDetails(event).text,
         ])
         return db.changesCount == 1
     }
 
     static func event(_ row: Row) -> VehicleEvent {
-        let details = EventDetails(text: row["details"])
         var event = VehicleEvent(
             kind: EventKind(rawValue: row["kind"]) ?? .geofenceEnter, vehicleID: row["vehicle"],
             time: UTCInstant(microsecondsSinceEpoch: row["time_us"]),
             coordinate: Coordinate(latitude: row["lat"], longitude: row["lon"]),
-            fixTime: UTCInstant(microsecondsSinceEpoch: row["fix_time_us"]), geofence: details.geofence,
-            route: details.route, checkpoint: details.checkpoint)
-        event.distanceMeters = details.distanceM
-        event.progressMeters = details.progressM
-        event.skippedMeters = details.skippedM
-        event.durationSeconds = details.durationS
-        event.speedKmh = details.speedKmh
-        event.limitKmh = details.limitKmh
+            fixTime: UTCInstant(microsecondsSinceEpoch: row["fix_time_us"]))
+        StoredEventDetails(text: row["details"]).apply(to: &event)
         event.acknowledgedAt = (row["acknowledged_us"] as Int64?).map(UTCInstant.init(microsecondsSinceEpoch:))
         return event
     }

@@ -1,4 +1,5 @@
 import GRDB
+import OrbitaModel
 
 /// The schema as named, append-only migrations of plain SQL (never app types). Constraints live in SQLite.
 ///
@@ -20,6 +21,7 @@ enum Schema {
         migrator.registerMigration("v3-zones-and-events", migrate: v3ZonesAndEvents)
         migrator.registerMigration("v4-zone-revision", migrate: v4ZoneRevision)
         migrator.registerMigration("v5-api-tokens", migrate: v5APITokens)
+        migrator.registerMigration("v6-fix-partitions", migrate: v6FixPartitions)
         return migrator
     }
 
@@ -200,6 +202,66 @@ enum Schema {
                 """)
     }
 
+    /// Fixes split by time (`FixPartitions`): a catalogue of partition tables, one sequence numbering fixes across
+    /// them, per partition and vehicle the span and distance held (track reads skip partitions without the vehicle,
+    /// summaries need no scan), and each vehicle's latest position. The single `fixes` table becomes the first
+    /// partition as it is (its span: the UTC days of its first and last fix), so that migrating costs one pass to
+    /// count, not a copy; an empty one is dropped.
+    static func v6FixPartitions(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE fix_partitions (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    start_us INTEGER NOT NULL UNIQUE,
+                    end_us INTEGER NOT NULL,
+                    rows INTEGER NOT NULL DEFAULT 0,
+                    max_id INTEGER NOT NULL DEFAULT 0,
+                    last_us INTEGER,
+                    CHECK (start_us < end_us)
+                ) STRICT;
+                CREATE TABLE fix_sequence (id INTEGER PRIMARY KEY CHECK (id = 1), next_id INTEGER NOT NULL) STRICT;
+                CREATE TABLE partition_vehicles (
+                    partition_id INTEGER NOT NULL REFERENCES fix_partitions(id) ON DELETE CASCADE,
+                    vehicle_key INTEGER NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
+                    fixes INTEGER NOT NULL,
+                    first_us INTEGER NOT NULL,
+                    last_us INTEGER NOT NULL,
+                    distance_m REAL NOT NULL,
+                    PRIMARY KEY (partition_id, vehicle_key)
+                ) STRICT, WITHOUT ROWID;
+                CREATE TABLE vehicle_positions (
+                    vehicle_key INTEGER PRIMARY KEY REFERENCES vehicles(key) ON DELETE CASCADE,
+                    time_us INTEGER NOT NULL,
+                    partition_id INTEGER NOT NULL REFERENCES fix_partitions(id) ON DELETE CASCADE
+                ) STRICT;
+                """)
+        let span = try Row.fetchOne(
+            db, sql: "SELECT min(time_us) AS first, max(time_us) AS last, max(id) AS top, count(*) AS n FROM fixes")
+        guard let first: Int64 = span?["first"], let last: Int64 = span?["last"], let top: Int64 = span?["top"],
+            let count: Int64 = span?["n"]
+        else {
+            try db.execute(sql: "DROP TABLE fixes; INSERT INTO fix_sequence (id, next_id) VALUES (1, 1)")
+            return
+        }
+        let start = FixPartitions.floorDiv(first, FixPartitions.day) * FixPartitions.day
+        let end = FixPartitions.floorDiv(last, FixPartitions.day) * FixPartitions.day + FixPartitions.day
+        let name = "fixes_\(FixPartitions.dayName(start))_1"
+        try db.execute(
+            sql: """
+                ALTER TABLE fixes RENAME TO \(name);
+                INSERT INTO fix_partitions (id, name, start_us, end_us, rows, max_id, last_us)
+                    VALUES (1, ?, ?, ?, ?, ?, ?);
+                INSERT INTO partition_vehicles (partition_id, vehicle_key, fixes, first_us, last_us, distance_m)
+                    SELECT 1, vehicle_key, count(*), min(time_us), max(time_us), coalesce(sum(segment_m), 0)
+                    FROM \(name) GROUP BY vehicle_key;
+                INSERT INTO vehicle_positions (vehicle_key, time_us, partition_id)
+                    SELECT vehicle_key, max(time_us), 1 FROM \(name) WHERE (flags & ?) = 0 GROUP BY vehicle_key;
+                INSERT INTO fix_sequence (id, next_id) VALUES (1, ?);
+                """,
+            arguments: [name, start, end, count, top, last, FixFlags.ahead.rawValue, top + 1])
+    }
+
     /// Checks that the tables have the columns this version reads, so that a database whose schema differs (another
     /// program's, or one written by a pre-release build) is refused with a clear error instead of failing later.
     static func validate(_ db: Database) throws {
@@ -215,6 +277,13 @@ enum Schema {
                     "segment_m",
                 ]
             ),
+            ("v6-fix-partitions", "fix_partitions", ["id", "name", "start_us", "end_us", "rows", "max_id", "last_us"]),
+            ("v6-fix-partitions", "fix_sequence", ["id", "next_id"]),
+            (
+                "v6-fix-partitions", "partition_vehicles",
+                ["partition_id", "vehicle_key", "fixes", "first_us", "last_us", "distance_m"]
+            ),
+            ("v6-fix-partitions", "vehicle_positions", ["vehicle_key", "time_us", "partition_id"]),
             ("v2-fix-sources", "sources", ["key", "name"]),
             (
                 "v3-zones-and-events", "geofences",
@@ -230,7 +299,9 @@ enum Schema {
             ("v4-zone-revision", "zone_revision", ["id", "value"]),
             ("v5-api-tokens", "api_tokens", ["id", "name", "role", "secret_sha256", "created_us", "revoked_us"]),
         ]
-        for (migration, table, columns) in expected where applied.contains(migration) {
+        // The single fix table of v2–v5 is a partition since v6.
+        let superseded: Set<String> = applied.contains("v6-fix-partitions") ? ["fixes"] : []
+        for (migration, table, columns) in expected where applied.contains(migration) && !superseded.contains(table) {
             guard try db.tableExists(table) else { throw SchemaMismatch(table: table, missing: ["the table itself"]) }
             let present = Set(try db.columns(in: table).map(\.name))
             let missing = columns.subtracting(present)

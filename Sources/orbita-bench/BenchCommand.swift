@@ -18,7 +18,7 @@ struct OrbitaBench: ParsableCommand {
         abstract: "Measure Orbita's throughput (`orbita bench …` runs this).",
         subcommands: [
             GenerateLog.self, DecodeBench.self, PipelineBench.self, ImportBench.self, StoreBench.self,
-            GeofenceBench.self, RouteBench.self, ZonesBench.self, MapBench.self,
+            GeofenceBench.self, RouteBench.self, ZonesBench.self, MapBench.self, HistoryBench.self,
         ]
     )
 

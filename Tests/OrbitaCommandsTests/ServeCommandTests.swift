@@ -169,7 +169,7 @@ struct ServeCommandTests {
     }
 
     static func fixes(_ db: String) throws -> [String: [Int64]] {
-        let store = try SQLiteTrackStore(path: db)
+        let store = try TestBackend.open(db)
         var table: [String: [Int64]] = [:]
         for vehicle in try store.vehicles() {
             table[vehicle.id] = try store.track(vehicleID: vehicle.id, from: nil, to: nil).map(
@@ -183,10 +183,11 @@ struct ServeCommandTests {
         return result.stdout.split(separator: "\n").map(String.init).sorted()
     }
 
-    @Test func aSimulatedFleetLandsOnceAndRaisesTheEventsAnImportRaises() throws {
+    @Test(arguments: TestBackend.available)
+    func aSimulatedFleetLandsOnceAndRaisesTheEventsAnImportRaises(backend: TestBackend) throws {
         let folder = ImportCommandTests.folder()
-        let live = folder.appendingPathComponent("live.sqlite").path
-        let offline = folder.appendingPathComponent("offline.sqlite").path
+        let live = try backend.database(folder, "live")
+        let offline = try backend.database(folder, "offline")
         let route = try Self.zones(folder, db: live)
         _ = try Self.zones(folder, db: offline)
         let server = try LiveServer(db: live, ["--register-unknown"])
@@ -363,9 +364,10 @@ struct ServeCommandTests {
         #expect(events.count { $0.contains("geofenceEnter") } >= 2, "\(events)")
     }
 
-    @Test func aKilledServerLosesNothingItCommittedOrAcknowledged() throws {
+    @Test(arguments: TestBackend.available)
+    func aKilledServerLosesNothingItCommittedOrAcknowledged(backend: TestBackend) throws {
         let folder = ImportCommandTests.folder()
-        let db = folder.appendingPathComponent("killed.sqlite").path
+        let db = try backend.database(folder, "killed")
         let route = try Self.zones(folder, db: db)
         let server = try LiveServer(db: db, ["--register-unknown", "--ack"])
         let sent = folder.appendingPathComponent("killed.nmea").path
@@ -394,13 +396,12 @@ struct ServeCommandTests {
         let restarted = try LiveServer(db: db, ["--register-unknown"])
         #expect(restarted.get("/health").status == 200)
         #expect(restarted.stop(SIGTERM) == 0)
-        let store = try SQLiteTrackStore(path: db)
-        #expect(try store.integrityCheck() == ["ok"])
+        if backend == .sqlite { #expect(try SQLiteTrackStore(path: db).integrityCheck() == ["ok"]) }
         let stored = try Self.fixes(db).values.map(\.count).reduce(0, +)
         #expect(Double(stored) >= committedBeforeKill)
         // An OK means "decided and committed": stored, or dropped by the pipeline (no position, outlier). Those
         // the pipeline drops are counted by importing everything sent into a fresh database.
-        let check = folder.appendingPathComponent("killed-check.sqlite").path
+        let check = try backend.database(folder, "killed_check")
         _ = try OrbitaProcess.run(["import", sent, "--db", check, "--quiet"])
         let sentCycles = (try String(contentsOfFile: sent, encoding: .utf8)).components(separatedBy: "$PGID").count - 1
         let pipelineDrops = sentCycles - (try Self.fixes(check)).values.map(\.count).reduce(0, +)

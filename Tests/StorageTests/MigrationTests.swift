@@ -129,6 +129,35 @@ struct MigrationTests {
                 #expect(try store.tokens() == [token])
                 #expect(try store.token(secretSHA256: String(repeating: "ab", count: 32)) == token)
             }),
+        // Two days after the fixes of v1 and v2 (which became the first partition): a partition of v6's own.
+        "v6-fix-partitions": Seed(
+            sql: """
+                INSERT INTO vehicles (id, name, kind) VALUES ('truck-6', 'Truck 6', 'freight');
+                INSERT INTO sources (name) VALUES ('tcp:10.0.0.9');
+                CREATE TABLE fixes_20231116_7 (\(FixPartitions.columnsSQL)) STRICT;
+                INSERT INTO fix_partitions (id, name, start_us, end_us, rows, max_id, last_us)
+                    VALUES (7, 'fixes_20231116_7', 1700092800000000, 1700179200000000, 1, 50, 1700172800000000);
+                INSERT INTO fixes_20231116_7 (id, vehicle_key, time_us, lat, lon, mode, quality, source_key, segment_m)
+                    SELECT 50, v.key, 1700172800000000, 56.1, 38.2, 3, 1, s.key, 7.5 FROM vehicles v, sources s
+                    WHERE v.id = 'truck-6' AND s.name = 'tcp:10.0.0.9';
+                INSERT INTO partition_vehicles (partition_id, vehicle_key, fixes, first_us, last_us, distance_m)
+                    SELECT 7, key, 1, 1700172800000000, 1700172800000000, 7.5 FROM vehicles WHERE id = 'truck-6';
+                INSERT INTO vehicle_positions (vehicle_key, time_us, partition_id)
+                    SELECT key, 1700172800000000, 7 FROM vehicles WHERE id = 'truck-6';
+                UPDATE fix_sequence SET next_id = max(next_id, 51);
+                """,
+            check: { (store: SQLiteTrackStore) throws in
+                let fix = TrackPoint(
+                    vehicleID: "truck-6", time: instant(172_800),
+                    coordinate: Coordinate(latitude: 56.1, longitude: 38.2),
+                    mode: .threeDimensional, source: "tcp:10.0.0.9", segmentMeters: 7.5)
+                #expect(try store.track(vehicleID: "truck-6", from: nil, to: nil) == [fix])
+                #expect(try store.lastPositions().contains(fix))
+                #expect(try store.lastPoint(vehicleID: "truck-6", atOrBefore: nil) == fix)
+                let summary = try store.summaries().first { $0.vehicle.id == "truck-6" }
+                #expect(summary?.fixCount == 1 && summary?.distanceMeters == 7.5)
+                #expect(try store.latestNumbers().fix >= 50)
+            }),
     ]
 
     @Test func everyMigrationHasASeed() {
@@ -154,6 +183,13 @@ struct MigrationTests {
 
         let store = try SQLiteTrackStore(path: path)
         #expect(try store.appliedMigrations() == Self.migrations)
+        // The single fix table of v1–v5, when it held fixes, is now the first partition, whole; no `fixes` is left.
+        let stats = try store.historyStats()
+        if version >= 1 {
+            #expect(stats.partitions.first?.name == "fixes_20231114_1")
+            #expect(stats.partitions.first?.fixes == (version >= 2 ? 3 : 2))
+        }
+        #expect(try DatabaseQueue(path: path).read { try $0.tableExists("fixes") } == false)
         for migration in applied { try Self.seeds[migration]?.check(store) }
 
         // New rows of every kind land beside the migrated ones.

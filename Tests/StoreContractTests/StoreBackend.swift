@@ -13,14 +13,14 @@ struct StoreBackend: Sendable, CustomTestStringConvertible {
     /// Creates a fresh, empty database that can hold about this many bytes, no more (nil: the backend cannot).
     var makeSmallDatabase: (@Sendable (_ maximumBytes: Int) throws -> TestDatabase)?
     /// Opens a store on a damaged database; expected to throw `StoreError.corrupt` (nil: the backend cannot).
-    var openDamaged: (@Sendable () throws -> any FleetStore)?
+    var openDamaged: (@Sendable () throws -> any OrbitaStore)?
     /// What the backend's own consistency check finds wrong with a database, empty when sound (nil: it has none).
     var integrityProblems: (@Sendable (_ database: TestDatabase) throws -> [String])?
 
     var testDescription: String { name }
 
     /// Every backend the contract runs on.
-    static let all: [StoreBackend] = [.sqliteFile, .sqliteInMemory]
+    static let all: [StoreBackend] = [.sqliteFile, .sqliteInMemory] + [postgres].compactMap(\.self)
     /// Those whose write lock another client can hold.
     static let lockable = all.filter { $0.holdingWriteLock != nil }
     /// Those that can be given a size limit.
@@ -35,12 +35,12 @@ struct TestDatabase {
     let location: String
     /// A new connection to it: a store of its own, as another process or the API's pool has (a backend that has
     /// only one connection to a database returns that one).
-    let connect: () throws -> any FleetStore
+    let connect: () throws -> any OrbitaStore
 }
 
 extension StoreBackend {
     /// A fresh, empty store (the first connection to a fresh database).
-    func makeStore() throws -> any FleetStore {
+    func makeStore() throws -> any OrbitaStore {
         try makeDatabase().connect()
     }
 }
