@@ -143,7 +143,7 @@ let package = Package(
             name: "orbita-bench",
             dependencies: [
                 "ConsoleMap", "FleetSimulation", "FleetTracking", "Geodesy", "Geofencing", "NMEA", "OrbitaModel",
-                "Storage", "TerminalOutput", "TrackImport", "Tracking",
+                "PostgresStorage", "StoreFactory", "TerminalOutput", "TrackImport", "Tracking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

@@ -85,8 +85,9 @@ public final class FleetTracker {
     ) throws(FleetTrackingError) -> Decision {
         guard let pipeline = try pipeline(for: fix) else { return .dropped(.noFix) }
         if !resumed.contains(vehicleID) {
-            resumed.insert(vehicleID)
+            // Marked resumed only once it was: a store that cannot be read now is asked again at the next fix.
             try resume(vehicleID, kind: kind, pipeline: pipeline)
+            resumed.insert(vehicleID)
         }
         let stored = points.count
         switch pipeline.process(fix, vehicleID: vehicleID, source: source, appendingTo: &points) {

@@ -4,6 +4,7 @@ import Ingest
 import Logging
 import Metrics
 import OrbitaModel
+import Synchronization
 import Tracking
 
 /// The one thread that runs received fixes through the fleet-tracking core (the same `FleetRecorder` an import
@@ -61,8 +62,13 @@ final class LiveProcessor: @unchecked Sendable {
     private var eventCounters: [EventKind: Counter] = [:]
     private var reportedDrops: [DropReason: Int] = [:]
 
+    /// - Parameters:
+    ///   - store: what the processor's thread reads (registered vehicles, zones, resume points).
+    ///   - writer: what the writer's thread writes batches to: another connection, so that reads never wait for a
+    ///     commit or land inside a batch's transaction (it may be `store` itself where connections are thread-safe).
     init(
-        store: any FleetStore, configuration: TrackingConfiguration, events: EventConfiguration, crs: String?,
+        store: any FleetStore, writer: any FleetStore, configuration: TrackingConfiguration,
+        events: EventConfiguration, crs: String?,
         registerUnknown: Bool, queueCapacity: Int, commitInterval: Double = 1, commitSize: Int = 100_000,
         fenceLimits: GeofenceLimits = GeofenceLimits(), logger: Logger
     ) {
@@ -82,7 +88,7 @@ final class LiveProcessor: @unchecked Sendable {
             logger.error("\(fence)")
         }
         recorder = FleetRecorder(
-            store: store, tracker: tracker, batchSize: Int.max, retryFailedCommits: true,
+            store: writer, tracker: tracker, batchSize: Int.max, retryFailedCommits: true,
             writerNiceness: Self.niceness,
             onStoreError: { error in
                 errors.increment()
@@ -113,8 +119,15 @@ final class LiveProcessor: @unchecked Sendable {
         return finishError
     }
 
-    /// Gives up retrying a failing commit (a second signal during a drain on a full disk).
-    func abandon() { recorder.stopRetrying() }
+    /// Gives up retrying a failing commit or read (a second signal during a drain on a full disk or while the
+    /// database is away).
+    func abandon() {
+        abandoned.store(true, ordering: .relaxed)
+        recorder.stopRetrying()
+    }
+
+    /// Set by `abandon`.
+    private let abandoned = Atomic<Bool>(false)
 
     /// The processor and writer run at a lower priority than the event loops: under a CPU shortage, fixes wait in
     /// the bounded queue (counted, drained later) instead of datagrams overflowing the kernel's receive buffer
@@ -140,12 +153,7 @@ final class LiveProcessor: @unchecked Sendable {
                     }
                     lastSeen[vehicle] = takenAt
                     if injectedDelayNanoseconds > 0 { Self.spin(injectedDelayNanoseconds) }
-                    do throws(FleetTrackingError) {
-                        try recorder.record(fix, vehicleID: vehicle, source: batch.source)
-                    } catch {
-                        failedCounter.increment()
-                        logger.error("fix not processed", metadata: ["vehicle": "\(vehicle)", "error": "\(error)"])
-                    }
+                    decide(fix, vehicle: vehicle, source: batch.source)
                     decided += 1
                 }
                 received += batch.fixes.count
@@ -239,19 +247,52 @@ final class LiveProcessor: @unchecked Sendable {
         status.withLock { $0.vehiclesOnline = online }
     }
 
+    /// Runs a fix through the tracker. When the store cannot be read (a database that went away: the tracker resumes
+    /// a vehicle from it), the fix is held and tried again with back-off (0.25 s doubling to 4 s) until the store
+    /// answers — the queue holds what arrives meanwhile — rather than dropped; `/health` says degraded meanwhile. A
+    /// fix the tracker cannot process for another reason is dropped as `processing_error`.
+    private func decide(_ fix: Fix, vehicle: String, source: String) {
+        var delay = 0.25
+        while true {
+            do throws(FleetTrackingError) {
+                try recorder.record(fix, vehicleID: vehicle, source: source)
+                return
+            } catch .store(let error) where !abandoned.load(ordering: .relaxed) {
+                status.withLock { $0.storeError = error.description }
+                logger.error(
+                    "the store cannot be read; holding the fix and retrying",
+                    metadata: ["vehicle": "\(vehicle)", "retry_s": "\(delay)", "error": "\(error)"])
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 4)
+            } catch {
+                failedCounter.increment()
+                logger.error("fix not processed", metadata: ["vehicle": "\(vehicle)", "error": "\(error)"])
+                return
+            }
+        }
+    }
+
     /// Registered vehicles only (unless `registerUnknown`); the list is read again at most once a second when an
-    /// unknown identity shows up, so `orbita vehicles add` takes effect on a running server.
+    /// unknown identity shows up, so `orbita vehicles add` takes effect on a running server. While the store cannot
+    /// be read, an unknown identity waits for it (as `decide` does) instead of being refused as unregistered.
     private func allowed(_ vehicle: String) -> Bool {
         if registerUnknown || registered.contains(vehicle) { return true }
         let now = Self.now()
         guard now - lastRefresh >= 1 else { return false }
-        lastRefresh = now
-        do {
-            registered = Set(try store.vehicles().map(\.id))
-        } catch {
-            logger.error("cannot read vehicles", metadata: ["error": "\(error)"])
+        var delay = 0.25
+        while true {
+            do {
+                registered = Set(try store.vehicles().map(\.id))
+                lastRefresh = Self.now()
+                return registered.contains(vehicle)
+            } catch {
+                logger.error("cannot read vehicles; retrying", metadata: ["error": "\(error)"])
+                status.withLock { $0.storeError = error.description }
+                if abandoned.load(ordering: .relaxed) { return false }
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 4)
+            }
         }
-        return registered.contains(vehicle)
     }
 
     /// Busy-waits (a sleep is too coarse for microseconds).

@@ -123,12 +123,15 @@ public enum OrbitaServer {
         } catch {
             throw StartupError(description: "database: \(error.description)")
         }
-        let store = try StoreFactory.open(location, options: .init(cacheMegabytes: settings.cacheMegabytes))
+        // The writer gets the big page cache (the index being written should fit); the processor reads zones,
+        // registrations and resume points on a connection of its own.
+        let writer = try StoreFactory.open(location, options: .init(cacheMegabytes: settings.cacheMegabytes))
+        let store = try StoreFactory.open(location, options: .init(cacheMegabytes: 16))
         let maintenance = HistoryMaintenance(
             policy: settings.retention, interval: settings.retentionInterval, logger: logger
         ) { () throws(StoreError) in try StoreFactory.open(location, options: .init(cacheMegabytes: 16)) }
         let processor = LiveProcessor(
-            store: store, configuration: settings.tracking, events: settings.events, crs: settings.crs,
+            store: store, writer: writer, configuration: settings.tracking, events: settings.events, crs: settings.crs,
             registerUnknown: settings.registerUnknown, queueCapacity: settings.queueCapacity,
             commitInterval: settings.commitInterval, commitSize: settings.commitSize,
             fenceLimits: settings.fenceLimits, logger: logger)

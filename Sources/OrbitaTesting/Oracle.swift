@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Runs Python oracles (shapely, pyproj) that tests compare against.
 public enum PythonOracle {
@@ -18,13 +19,33 @@ public enum PythonOracle {
 
 /// Runs a program found on `PATH` to its end.
 public enum ProgramRun {
-    /// Runs `program` with `arguments`; returns the exit status, standard output and standard error.
-    public static func run(_ program: String, _ arguments: [String]) throws -> (
+    /// posix_spawn and waitpid, output to /dev/null: for programs that leave a daemon holding their descriptors
+    /// (Foundation's `Process` did not see `runuser … pg_ctl start` end).
+    static func spawnAndWait(_ arguments: [String]) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var pid: pid_t = 0
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, &argv, environ)
+        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EPERM) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status >> 8) & 0xFF
+    }
+
+    /// Runs `program` with `arguments`; returns the exit status, standard output and standard error. A program that
+    /// leaves a daemon behind (`pg_ctl start`) runs with `capturing: false`: the daemon would hold the pipes open.
+    public static func run(_ program: String, _ arguments: [String], capturing: Bool = true) throws -> (
         status: Int32, stdout: String, stderr: String
     ) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [program] + arguments
+        guard capturing else { return (try spawnAndWait([program] + arguments), "", "") }
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output

@@ -54,8 +54,52 @@ enum PostgresSchema {
                 try session.query(
                     "INSERT INTO orbita_schema (version, name) VALUES (\(migration.version), \(migration.name))")
             }
+            try addGeometryWherePostGISIs(session)
         }
     }
+
+    /// When PostGIS is installed on the server, geofences and routes also get a `geom` column (EPSG:4326) that
+    /// triggers keep equal to their GeoJSON — circles and corridors buffered on the ellipsoid — so that operators can
+    /// query zones with SQL. Orbita's own checks stay in memory. Done at every start (idempotent), so a server that
+    /// gains PostGIS later gets the columns then; without PostGIS (or without the right to create the extension)
+    /// nothing changes.
+    static func addGeometryWherePostGISIs(_ session: PostgresSession) throws(StoreError) {
+        let available = try session.query(
+            "SELECT count(*)::bigint FROM pg_available_extensions WHERE name = 'postgis'"
+        ).first.flatMap { try? $0.decode(Int64.self) }
+        guard available == 1 else { return }
+        try session.execute("SAVEPOINT postgis")
+        do {
+            try session.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        } catch {
+            try session.execute("ROLLBACK TO SAVEPOINT postgis")  // no right to create it: stay without
+            return
+        }
+        try session.executeScript(geometrySQL)
+    }
+
+    static let geometrySQL = """
+        ALTER TABLE geofences ADD COLUMN IF NOT EXISTS geom geometry(Geometry, 4326);
+        ALTER TABLE routes ADD COLUMN IF NOT EXISTS geom geometry(Geometry, 4326);
+        CREATE OR REPLACE FUNCTION orbita_geofence_geometry() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE feature jsonb := NEW.geometry::jsonb; shape geometry; metres float8; BEGIN
+            shape := ST_SetSRID(ST_GeomFromGeoJSON((feature -> 'geometry')::text), 4326);
+            metres := coalesce((feature -> 'properties' ->> 'radius_m')::float8,
+                (feature -> 'properties' ->> 'corridor_m')::float8);
+            IF metres IS NOT NULL THEN shape := ST_Buffer(shape::geography, metres)::geometry; END IF;
+            NEW.geom := shape; RETURN NEW; END $$;
+        CREATE OR REPLACE FUNCTION orbita_route_geometry() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN NEW.geom := ST_SetSRID(ST_GeomFromGeoJSON(NEW.geometry), 4326); RETURN NEW; END $$;
+        DROP TRIGGER IF EXISTS geofences_geometry ON geofences;
+        CREATE TRIGGER geofences_geometry BEFORE INSERT OR UPDATE OF geometry ON geofences
+            FOR EACH ROW EXECUTE FUNCTION orbita_geofence_geometry();
+        DROP TRIGGER IF EXISTS routes_geometry ON routes;
+        CREATE TRIGGER routes_geometry BEFORE INSERT OR UPDATE OF geometry ON routes
+            FOR EACH ROW EXECUTE FUNCTION orbita_route_geometry();
+        CREATE INDEX IF NOT EXISTS geofences_by_geometry ON geofences USING gist (geom);
+        UPDATE geofences SET geometry = geometry WHERE geom IS NULL;
+        UPDATE routes SET geometry = geometry WHERE geom IS NULL;
+        """
 
     /// The names of the migrations applied, in order.
     static func applied(_ session: PostgresSession) throws(StoreError) -> [String] {

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import NIOCore
@@ -43,7 +44,8 @@ public struct PostgresEndpoint: Sendable, Equatable, CustomStringConvertible {
 /// threads, NIO's blocking pool for the API, the CLI), so a call blocks its own thread and never an event loop.
 final class PostgresSession: @unchecked Sendable {
     // @unchecked: used by one thread at a time, as the store protocols require of an instance.
-    let connection: PostgresConnection
+    /// The connection; replaced when the server went away (a restart, a cut network) and a later call reconnects.
+    private var connection: PostgresConnection?
     let logger: Logger
     let endpoint: PostgresEndpoint
 
@@ -53,9 +55,18 @@ final class PostgresSession: @unchecked Sendable {
         var logger = logger
         logger.logLevel = .critical  // postgres-nio's own messages; our errors carry what went wrong
         self.logger = logger
+        connection = try connect()
+    }
+
+    deinit {
+        try? connection?.close().wait()
+    }
+
+    private func connect() throws(StoreError) -> PostgresConnection {
         let configuration = PostgresConnection.Configuration(
             host: endpoint.host, port: endpoint.port, username: endpoint.user, password: endpoint.password,
             database: endpoint.database, tls: .disable)
+        let connection: PostgresConnection
         do {
             connection = try PostgresConnection.connect(
                 on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
@@ -64,11 +75,33 @@ final class PostgresSession: @unchecked Sendable {
         } catch {
             throw Self.storeError(error, endpoint: endpoint)
         }
-        try execute("SET lock_timeout = '\(max(1, Int(endpoint.lockTimeoutSeconds * 1000)))ms'")
+        do {
+            _ = try connection.query(
+                PostgresQuery(unsafeSQL: "SET lock_timeout = '\(max(1, Int(endpoint.lockTimeoutSeconds * 1000)))ms'"),
+                logger: logger
+            ).wait()
+        } catch {
+            try? connection.close().wait()
+            throw Self.storeError(error, endpoint: endpoint)
+        }
+        return connection
     }
 
-    deinit {
-        try? connection.close().wait()
+    /// Whether a transaction is open on `connection` (a lost connection then fails the transaction; it is never
+    /// continued on a new one).
+    private var inTransaction = false
+
+    /// The open connection: the one there is, or a new one when it was lost (one attempt; its error is thrown).
+    private func live() throws(StoreError) -> PostgresConnection {
+        if let connection, !connection.isClosed { return connection }
+        if inTransaction {
+            throw .io("\(endpoint): the connection was lost during a transaction; nothing of it is kept")
+        }
+        if let connection { try? connection.close().wait() }
+        connection = nil
+        let fresh = try connect()
+        connection = fresh
+        return fresh
     }
 
     private static let counter = Atomic<Int>(0)
@@ -77,10 +110,51 @@ final class PostgresSession: @unchecked Sendable {
     /// Runs one statement and collects its rows.
     @discardableResult
     func query(_ query: PostgresQuery) throws(StoreError) -> PostgresQueryResult {
+        let connection = try live()
         do {
             return try connection.query(query, logger: logger).wait()
         } catch {
-            throw Self.storeError(error, endpoint: endpoint)
+            let failure = Self.storeError(error, endpoint: endpoint)
+            if Self.isConnectionLost(error) {
+                // Reconnect at the next call; a transaction in progress is lost with the connection.
+                try? connection.close().wait()
+                self.connection = nil
+            }
+            throw failure
+        }
+    }
+
+    /// `COPY table FROM STDIN` with `text` (PostgreSQL's text format: tab-separated, `\N` for NULL), waiting for it.
+    func copy(_ text: String, into table: String) throws(StoreError) {
+        let connection = try live()
+        let logger = logger
+        let done = DispatchSemaphore(value: 0)
+        let failure = Mutex<(any Error)?>(nil)
+        let payload = text
+        Task {
+            do {
+                try await connection.copyFrom(table: table, logger: logger) { writer in
+                    try await writer.write(ByteBuffer(string: payload))
+                }
+            } catch {
+                failure.withLock { $0 = error }
+            }
+            done.signal()
+        }
+        done.wait()
+        if let error = failure.withLock({ $0 }) { throw Self.storeError(error, endpoint: endpoint) }
+    }
+
+    /// Whether an error means the connection is gone (rather than a statement failing on a live one).
+    static func isConnectionLost(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return true }
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown: return true
+        case .server:
+            // admin_shutdown, crash_shutdown, cannot_connect_now: the server is going away.
+            let state = error.serverInfo?[.sqlState] ?? ""
+            return state.hasPrefix("57P") || state.hasPrefix("08")
+        default: return false
         }
     }
 
@@ -89,24 +163,43 @@ final class PostgresSession: @unchecked Sendable {
         try query(PostgresQuery(unsafeSQL: sql))
     }
 
-    /// Runs statements without parameters, one by one: each ends with a semicolon at the end of a line (postgres-nio
-    /// sends one statement a message; a function body's semicolons stand mid-line).
+    /// Runs statements without parameters, one by one (postgres-nio sends one statement a message): each ends with a
+    /// semicolon at the end of a line, outside `$$ … $$` function bodies.
     func executeScript(_ script: String) throws(StoreError) {
-        for statement in script.components(separatedBy: ";\n") {
-            let trimmed = statement.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !trimmed.isEmpty { try execute(trimmed.hasSuffix(";") ? String(trimmed.dropLast()) : trimmed) }
+        for statement in Self.statements(script) { try execute(statement) }
+    }
+
+    /// A script's statements, without their semicolons.
+    static func statements(_ script: String) -> [String] {
+        var statements: [String] = []
+        var current = ""
+        var quoted = false
+        for line in script.split(separator: "\n", omittingEmptySubsequences: false) {
+            quoted = line.components(separatedBy: "$$").count % 2 == 0 ? !quoted : quoted
+            current += line + "\n"
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if !quoted && trimmed.hasSuffix(";") {
+                statements.append(String(current.trimmingCharacters(in: .whitespacesAndNewlines).dropLast()))
+                current = ""
+            }
         }
+        let rest = current.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !rest.isEmpty { statements.append(rest) }
+        return statements
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         try execute("BEGIN")
+        inTransaction = true
         do {
             let result = try body()
             try execute("COMMIT")
+            inTransaction = false
             return result
         } catch {
-            try? execute("ROLLBACK")
+            if connection != nil { try? execute("ROLLBACK") }
+            inTransaction = false
             throw error
         }
     }

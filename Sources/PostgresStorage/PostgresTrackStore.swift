@@ -15,6 +15,8 @@ public final class PostgresTrackStore: TrackStore, @unchecked Sendable {
     var sourceKeys: [String: Int64] = [:]
     /// Days (start, µs) that have a partition, as far as this connection knows.
     var partitionDays: Set<Int64> = []
+    /// How fixes are written (the benchmark compares the two).
+    public var fixWriteMethod = FixWriteMethod.arrays
 
     /// Connects to `endpoint` and brings the schema up to date (under an advisory lock: several starting servers
     /// apply each migration once); today's and the next two days' partitions are made ahead.
@@ -79,8 +81,19 @@ public final class PostgresTrackStore: TrackStore, @unchecked Sendable {
     private func insertFixes(
         _ points: [TrackPoint], keys: [String: Int64], sources: [String: Int64], into outcome: inout InsertOutcome
     ) throws(StoreError) {
-        var bindings = PostgresBindings(capacity: 23)
         let vehicleKeys = points.map { keys[$0.vehicleID] ?? 0 }
+        let rows: PostgresQueryResult
+        switch fixWriteMethod {
+        case .arrays: rows = try insertFixArrays(points, vehicleKeys: vehicleKeys, sources: sources)
+        case .copy: rows = try insertFixCopy(points, vehicleKeys: vehicleKeys, sources: sources)
+        }
+        try record(rows, of: points, vehicleKeys: vehicleKeys, into: &outcome)
+    }
+
+    private func insertFixArrays(_ points: [TrackPoint], vehicleKeys: [Int64], sources: [String: Int64])
+        throws(StoreError) -> PostgresQueryResult
+    {
+        var bindings = PostgresBindings(capacity: 23)
         bindings.append(PostgresColumn(vehicleKeys))
         bindings.append(PostgresColumn(points.map { $0.time.microsecondsSinceEpoch }))
         bindings.append(PostgresColumn(points.map { $0.coordinate.latitude }))
@@ -99,12 +112,10 @@ public final class PostgresTrackStore: TrackStore, @unchecked Sendable {
         bindings.append(PostgresColumn(points.map { Int32(truncatingIfNeeded: $0.flags.rawValue) }))
         bindings.append(PostgresColumn(points.map { sources[$0.source] ?? 0 }))
         bindings.append(PostgresColumn(points.map(\.segmentMeters)))
-        let rows = try session.query(
+        return try session.query(
             PostgresQuery(
                 unsafeSQL: """
-                    INSERT INTO fixes (vehicle_key, time_us, lat, lon, altitude_m, speed_mps, course_deg, mode,
-                        quality, hdop, sats_used, view_gps, view_glonass, view_galileo, view_beidou, view_qzss,
-                        view_navic, view_sbas, datum, flags, source_key, segment_m)
+                    INSERT INTO fixes (\(Self.fixColumns))
                     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::float8[], $4::float8[], $5::float8[],
                         $6::float8[], $7::float8[], $8::int[], $9::int[], $10::float8[], $11::int[], $12::int[],
                         $13::int[], $14::int[], $15::int[], $16::int[], $17::int[], $18::int[], $19::int[],
@@ -112,6 +123,58 @@ public final class PostgresTrackStore: TrackStore, @unchecked Sendable {
                     ON CONFLICT (vehicle_key, time_us) DO NOTHING
                     RETURNING id, vehicle_key, time_us
                     """, binds: bindings))
+    }
+
+    /// The columns a batch writes, in order.
+    static let fixColumns = """
+        vehicle_key, time_us, lat, lon, altitude_m, speed_mps, course_deg, mode, quality, hdop, sats_used, view_gps,
+        view_glonass, view_galileo, view_beidou, view_qzss, view_navic, view_sbas, datum, flags, source_key, segment_m
+        """
+
+    private func insertFixCopy(_ points: [TrackPoint], vehicleKeys: [Int64], sources: [String: Int64])
+        throws(StoreError) -> PostgresQueryResult
+    {
+        try session.execute(
+            """
+            CREATE TEMP TABLE IF NOT EXISTS fix_staging (ordinal integer,
+                vehicle_key bigint, time_us bigint, lat float8, lon float8, altitude_m float8, speed_mps float8,
+                course_deg float8, mode integer, quality integer, hdop float8, sats_used integer, view_gps integer,
+                view_glonass integer, view_galileo integer, view_beidou integer, view_qzss integer,
+                view_navic integer, view_sbas integer, datum integer, flags integer, source_key bigint,
+                segment_m float8) ON COMMIT DELETE ROWS
+            """)
+        var text = ""
+        text.reserveCapacity(points.count * 160)
+        func value(_ number: Double?) -> String { number.map { "\($0)" } ?? "\\N" }
+        for (index, point) in points.enumerated() {
+            let view = point.satellitesInView
+            let fields: [String] =
+                [
+                    String(index), String(vehicleKeys[index]), String(point.time.microsecondsSinceEpoch),
+                    "\(point.coordinate.latitude)", "\(point.coordinate.longitude)", value(point.altitudeMSL),
+                    value(point.speedMetersPerSecond), value(point.courseDegrees), String(point.mode.rawValue),
+                    String(point.quality.rawValue), value(point.hdop), point.satellitesUsed.map(String.init) ?? "\\N",
+                ] + Self.viewColumns.map { String(view[$0]) } + [
+                    String(point.datum.storageCode), String(point.flags.rawValue), String(sources[point.source] ?? 0),
+                    value(point.segmentMeters),
+                ]
+            text += fields.joined(separator: "\t") + "\n"
+        }
+        try session.copy(text, into: "fix_staging")
+        return try session.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO fixes (\(Self.fixColumns))
+                    SELECT \(Self.fixColumns) FROM fix_staging ORDER BY ordinal
+                    ON CONFLICT (vehicle_key, time_us) DO NOTHING
+                    RETURNING id, vehicle_key, time_us
+                    """))
+    }
+
+    /// What the database returned of a batch: which positions were added, with their numbers.
+    private func record(
+        _ rows: PostgresQueryResult, of points: [TrackPoint], vehicleKeys: [Int64], into outcome: inout InsertOutcome
+    ) throws(StoreError) {
         // Which positions of the batch were added: the first of each (vehicle, time), when the database returned it.
         var firstIndex: [FixKey: Int] = [:]
         for (index, point) in points.enumerated() {
@@ -398,4 +461,14 @@ struct EventKey: Hashable {
 struct DayKey: Hashable {
     let vehicle: Int64
     let day: Int64
+}
+
+/// How a batch's fixes reach PostgreSQL. `arrays` (the default): one `INSERT … SELECT FROM unnest(…)` of 22 column
+/// arrays. `copy`: `COPY` (text) into a temporary staging table, then `INSERT … SELECT … ON CONFLICT` from it —
+/// kept for `orbita bench store --pg-write copy`, which compares the two (README: PostgreSQL).
+public enum FixWriteMethod: String, Sendable, CaseIterable {
+    /// Column arrays through `unnest`.
+    case arrays
+    /// COPY into a staging table.
+    case copy
 }

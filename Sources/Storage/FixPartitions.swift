@@ -3,12 +3,15 @@ import OrbitaModel
 
 /// One table of fixes covering a span of fix time `[start, end)`: the fix history split by time.
 ///
-/// A fleet's fixes arrive interleaved, so every commit touches the (vehicle, time) index once per vehicle; while that
-/// index fits the page cache inserts are fast, and once it does not every commit reads pages back from the disk (the
-/// single table fell from 61 k to … rows/s as it grew, `orbita bench history`). Partitions keep the index being
-/// written small: a partition never spans two UTC days and is closed at `SQLiteTrackStore.partitionRowLimit` rows, the next fixes opening a new
-/// one; older partitions are only read, and retention drops whole partitions (no row-by-row delete). Fix numbers
-/// come from one sequence across partitions (the live feed's cursor).
+/// A fleet's fixes arrive interleaved, so every commit touches the (vehicle, time) key once per vehicle; while the
+/// pages being written fit the page cache inserts are fast, and once they do not every commit reads pages back (the
+/// single table fell from 61 k to 15–22 k rows/s after 5 M rows, `orbita bench history`). Partitions keep what is
+/// written small: a partition never spans two UTC days and is closed at `SQLiteTrackStore.partitionRowLimit` rows,
+/// the next fixes opening a new one; older partitions are only read, and retention drops whole partitions (no
+/// row-by-row delete). Each partition is a WITHOUT ROWID table keyed by (vehicle, time), so that a vehicle's fixes
+/// lie together: a day's track reads a few pages instead of one page a fix (measured: 5 ms instead of ≈ 60 ms for
+/// 3,000 fixes, for 30 % slower inserts). Fix numbers come from one sequence across partitions (the live feed's
+/// cursor), indexed per partition.
 struct FixPartition: Sendable, Equatable {
     /// Key in `fix_partitions`.
     var id: Int64
@@ -41,7 +44,7 @@ enum FixPartitions {
 
     /// The columns of a fix row, as every partition has them.
     static let columnsSQL = """
-        id INTEGER PRIMARY KEY,
+        id INTEGER NOT NULL,
         vehicle_key INTEGER NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
         time_us INTEGER NOT NULL,
         lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
@@ -64,7 +67,7 @@ enum FixPartitions {
         flags INTEGER NOT NULL DEFAULT 0,
         source_key INTEGER NOT NULL REFERENCES sources(key),
         segment_m REAL CHECK (segment_m IS NULL OR segment_m >= 0),
-        UNIQUE (vehicle_key, time_us)
+        PRIMARY KEY (vehicle_key, time_us)
         """
 
     /// Every partition, oldest first.
@@ -130,7 +133,8 @@ enum FixPartitions {
     ) throws -> Int {
         let id = (try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM fix_partitions")) ?? 1
         let name = "fixes_\(dayName(start))_\(id)"
-        try db.execute(sql: "CREATE TABLE \(name) (\(columnsSQL)) STRICT")
+        try db.execute(sql: "CREATE TABLE \(name) (\(columnsSQL)) STRICT, WITHOUT ROWID")
+        try db.execute(sql: "CREATE UNIQUE INDEX \(name)_by_number ON \(name) (id)")
         try db.execute(
             sql: "INSERT INTO fix_partitions (id, name, start_us, end_us) VALUES (?, ?, ?, ?)",
             arguments: [id, name, start, end])

@@ -5,7 +5,8 @@ import Geodesy
 import Glibc
 import NMEA
 import OrbitaModel
-import Storage
+import PostgresStorage
+import StoreFactory
 import TerminalOutput
 import TrackImport
 import Tracking
@@ -18,7 +19,7 @@ struct OrbitaBench: ParsableCommand {
         abstract: "Measure Orbita's throughput (`orbita bench …` runs this).",
         subcommands: [
             GenerateLog.self, DecodeBench.self, PipelineBench.self, ImportBench.self, StoreBench.self,
-            GeofenceBench.self, RouteBench.self, ZonesBench.self, MapBench.self, HistoryBench.self,
+            GeofenceBench.self, RouteBench.self, ZonesBench.self, FleetBench.self, MapBench.self, HistoryBench.self,
         ]
     )
 
@@ -155,11 +156,11 @@ struct OrbitaBench: ParsableCommand {
             commandName: "import", abstract: "Import a file into a new database and report committed fixes/s.")
 
         @Argument(help: "An NMEA log (see `orbita bench generate`).") var file: String
-        @Option(help: "The scratch database (deleted first).") var db = "/tmp/orbita-bench/import-bench.sqlite"
+        @Option(help: "The scratch database: a SQLite file (deleted first) or a postgres:// URL of an empty database.")
+        var db = "/tmp/orbita-bench/import-bench.sqlite"
 
         func run() throws {
-            for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
-            let store = try SQLiteTrackStore(path: db)
+            let store = try Scratch.open(db)
             let importer = TrackImporter(store: store)
             let clock = ContinuousClock()
             let started = clock.now
@@ -170,7 +171,7 @@ struct OrbitaBench: ParsableCommand {
             print(
                 "bench=import fixes_stored=\(stored) seconds=\(TextFormat.fixed(seconds, decimals: 3)) "
                     + "fixes_per_s=\(Int(Double(stored) / seconds))")
-            for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
+            Scratch.remove(db)
         }
     }
 
@@ -181,11 +182,20 @@ struct OrbitaBench: ParsableCommand {
 
         @Option(help: "Rows.") var rows = 2_000_000
         @Option(help: "Vehicles the rows are spread over (interleaved, as a fleet sends them).") var vehicles = 1000
-        @Option(help: "The scratch database (deleted first).") var db = "/tmp/orbita-bench/store-bench.sqlite"
+        @Option(help: "The scratch database: a SQLite file (deleted first) or a postgres:// URL of an empty database.")
+        var db = "/tmp/orbita-bench/store-bench.sqlite"
+        @Option(help: "Rows per transaction.") var batch = 10_000
+        @Option(help: "PostgreSQL only: how fixes are written, arrays (unnest, the default) or copy.")
+        var pgWrite: String?
 
         func run() throws {
-            for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
-            let store = try SQLiteTrackStore(path: db)
+            let store = try Scratch.open(db)
+            if let pgWrite {
+                guard let method = FixWriteMethod(rawValue: pgWrite), let postgres = store as? PostgresTrackStore else {
+                    throw ValidationError("--pg-write arrays|copy, with a postgres:// --db")
+                }
+                postgres.fixWriteMethod = method
+            }
             let base: Int64 = 1_717_920_000_000_000
             let names = (0..<vehicles).map { "35\(100_000_000_000 + $0)" }
             var points: [TrackPoint] = []
@@ -204,14 +214,28 @@ struct OrbitaBench: ParsableCommand {
             let started = clock.now
             var offset = 0
             while offset < rows {
-                _ = try store.insert(Array(points[offset..<min(offset + 10_000, rows)]))
-                offset += 10_000
+                _ = try store.insert(Array(points[offset..<min(offset + batch, rows)]))
+                offset += batch
             }
             let seconds = (clock.now - started).secondsValue
             print(
                 "bench=store rows=\(rows) seconds=\(TextFormat.fixed(seconds, decimals: 3)) rows_per_s=\(Int(Double(rows) / seconds))"
             )
-            for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
+            Scratch.remove(db)
         }
+    }
+}
+
+/// A benchmark's scratch database: a SQLite file (deleted before and after) or a PostgreSQL database (left as it is,
+/// for the caller to drop).
+enum Scratch {
+    static func open(_ db: String) throws -> any OrbitaStore {
+        remove(db)
+        return try StoreFactory.open(try DatabaseLocation(parsing: db))
+    }
+
+    static func remove(_ db: String) {
+        guard case .sqlite(let path) = try? DatabaseLocation(parsing: db) else { return }
+        for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
     }
 }

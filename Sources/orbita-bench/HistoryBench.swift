@@ -1,7 +1,7 @@
 import ArgumentParser
 import Glibc
 import OrbitaModel
-import Storage
+import StoreFactory
 import TerminalOutput
 
 /// `orbita bench history`: does storage slow down as a fleet's history grows? Fleet-interleaved fixes (every vehicle
@@ -14,8 +14,8 @@ struct HistoryBench: ParsableCommand {
         commandName: "history",
         abstract: "Insert rate per chunk as the history grows, one-day track reads, and full versus empty database.")
 
-    @Option(help: "The database (grown further when it exists; --fresh deletes it first).") var db =
-        "/tmp/orbita-bench/history.sqlite"
+    @Option(help: "A SQLite file or a postgres:// URL (grown further when it holds fixes; --fresh deletes a file).")
+    var db = "/tmp/orbita-bench/history.sqlite"
     @Flag(help: "Delete the database first.") var fresh = false
     @Option(help: "Rows to add.") var rows = 10_000_000
     @Option(help: "Rows per reported chunk.") var chunk = 1_000_000
@@ -26,13 +26,15 @@ struct HistoryBench: ParsableCommand {
     @Option(help: "One-day track reads after the load (median reported).") var queries = 100
     @Option(help: "Then insert this many rows into this database and as many into an empty one, in turn.")
     var compare = 0
+    @Option(help: "The empty database for --compare (default: the file's name + .empty; give one for PostgreSQL).")
+    var emptyDatabase: String?
 
     /// The first fix time: 2026-01-01T00:00:00Z.
     static let origin: Int64 = 1_767_225_600_000_000
 
     func run() throws {
         if fresh { Self.remove(db) }
-        let store = try SQLiteTrackStore(path: db, cacheMegabytes: cacheMb)
+        let store = try Self.open(db, cacheMb)
         let names = (0..<vehicles).map { "BENCH\(100_000 + $0)" }
         let existing = try store.summaries().reduce(0) { $0 + $1.fixCount }
         print("bench=history db=\(db) existing_rows=\(existing) vehicles=\(vehicles) interval_s=\(interval)")
@@ -50,9 +52,9 @@ struct HistoryBench: ParsableCommand {
         }
         if queries > 0 { try readDays(store, names: names, total: next) }
         if compare > 0 {
-            let emptyPath = db + ".empty"
+            let emptyPath = emptyDatabase ?? db + ".empty"
             Self.remove(emptyPath)
-            let empty = try SQLiteTrackStore(path: emptyPath, cacheMegabytes: cacheMb)
+            let empty = try Self.open(emptyPath, cacheMb)
             var full = (rows: 0, seconds: 0.0)
             var fresh = (rows: 0, seconds: 0.0)
             var emptyNext = 0
@@ -77,7 +79,7 @@ struct HistoryBench: ParsableCommand {
 
     /// Inserts `count` rows numbered from `first` (row n: vehicle n mod vehicles, at origin + ⌊n / vehicles⌋ ·
     /// interval plus the vehicle's offset within the interval); returns the seconds spent in `insert`.
-    private func insert(_ count: Int, from first: Int, names: [String], into store: SQLiteTrackStore) throws -> Double {
+    private func insert(_ count: Int, from first: Int, names: [String], into store: any OrbitaStore) throws -> Double {
         let clock = ContinuousClock()
         var spent = Duration.zero
         var points: [TrackPoint] = []
@@ -110,7 +112,7 @@ struct HistoryBench: ParsableCommand {
     }
 
     /// One-day tracks of random vehicles on random days of the loaded span: the median and the worst read.
-    private func readDays(_ store: SQLiteTrackStore, names: [String], total: Int) throws {
+    private func readDays(_ store: any OrbitaStore, names: [String], total: Int) throws {
         let span = Int64(total / vehicles) * Int64(interval) * 1_000_000
         let days = max(1, Int(span / 86_400_000_000))
         var random = SeededGenerator(seed: 7)
@@ -134,7 +136,9 @@ struct HistoryBench: ParsableCommand {
                 + " max_ms=\(TextFormat.fixed(timings[timings.count - 1], decimals: 2))")
     }
 
-    static func remove(_ path: String) {
-        for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+    static func open(_ db: String, _ cacheMegabytes: Int) throws -> any OrbitaStore {
+        try StoreFactory.open(try DatabaseLocation(parsing: db), options: .init(cacheMegabytes: cacheMegabytes))
     }
+
+    static func remove(_ db: String) { Scratch.remove(db) }
 }

@@ -1,10 +1,11 @@
 import ArgumentParser
+import FleetSimulation
 import Foundation
 import Geodesy
 import Geofencing
 import Glibc
 import OrbitaModel
-import Storage
+import StoreFactory
 import TerminalOutput
 import Tracking
 
@@ -73,16 +74,18 @@ struct ZonesBench: ParsableCommand {
     )
 
     @Argument(help: "Fences: id<TAB>SRID=4326;POLYGON((lon lat, …)) per line.") var fences: String
-    @Option(help: "The scratch database (deleted first).") var db = "/tmp/orbita-bench/zones-bench.sqlite"
+    @Option(help: "The scratch database: a SQLite file (deleted first) or a postgres:// URL of an empty database.")
+    var db = "/tmp/orbita-bench/zones-bench.sqlite"
     @Flag(help: "Keep the database (a set-up for other benchmarks) instead of deleting it.") var keep = false
 
     func run() throws {
-        for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
+        let location = try DatabaseLocation(parsing: db)
+        if case .sqlite(let path) = location { for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) } }
         let rings = try WKTRings.read(fences)
         let geofences = rings.enumerated().map {
             Geofence(name: "fence-\($0.offset)", shape: .polygons([[$0.element]]))
         }
-        let store = try SQLiteTrackStore(path: db)
+        let store = try StoreFactory.open(location)
         var clock = ContinuousClock.now
         try store.save(geofences)
         let save = (ContinuousClock.now - clock).secondsValue
@@ -95,7 +98,28 @@ struct ZonesBench: ParsableCommand {
         print(
             "bench=zones fences=\(zones.fences.count) save_s=\(TextFormat.fixed(save, decimals: 2)) "
                 + "read_s=\(TextFormat.fixed(read, decimals: 2)) index_s=\(TextFormat.fixed(build, decimals: 2))")
-        if !keep { for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) } }
+        if !keep, case .sqlite(let path) = location { for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) } }
+    }
+}
+
+/// `orbita bench fleet`: registers the generator's vehicles (`orbita bench generate`'s IDs) as buses and assigns
+/// them a route: the live benchmarks' fleet, on either backend.
+struct FleetBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fleet", abstract: "Register the benchmark fleet's vehicles and assign them a stored route.")
+
+    @Option(help: "The database (a SQLite file or a postgres:// URL).") var db: String
+    @Option(help: "Vehicles.") var vehicles = 10_000
+    @Option(help: "The stored route to assign to every vehicle.") var route: String?
+
+    func run() throws {
+        let store = try StoreFactory.open(try DatabaseLocation(parsing: db))
+        let ids = FleetLogGenerator(vehicles: vehicles, seed: 1).vehicleIDs
+        for id in ids { try store.save(Vehicle(id: id, kind: .bus)) }
+        if let route {
+            for id in ids { try store.assign(RouteAssignment(vehicleID: id, route: route)) }
+        }
+        print("bench=fleet vehicles=\(ids.count) route=\(route ?? "-")")
     }
 }
 
