@@ -13,6 +13,8 @@ public final class SQLiteTrackStore: TrackStore {
     private var vehicleKeys: [String: Int64] = [:]
     /// Source keys by name, learned the same way.
     private var sourceKeys: [String: Int64] = [:]
+    /// Source names by key, for reading tracks (read again when a key is missing).
+    private var sourceNames: [Int64: String] = [:]
     /// The database file, or `:memory:`.
     public let path: String
     /// Rows after which a fix partition is closed and the next fixes open another (`FixPartitions`).
@@ -274,51 +276,54 @@ public final class SQLiteTrackStore: TrackStore {
     /// A vehicle's track between two instants (inclusive), in time order: the partitions that hold the vehicle in
     /// that span, oldest first, each read through its (vehicle, time) index.
     public func track(vehicleID: String, from: UTCInstant?, to: UTCInstant?) throws(StoreError) -> [TrackPoint] {
-        let low = from?.microsecondsSinceEpoch ?? Int64.min
-        let high = to?.microsecondsSinceEpoch ?? Int64.max
-        return try read { db in
-            guard let key = try Self.vehicleKey(vehicleID, db) else { return [] }
-            var points: [TrackPoint] = []
-            for partition in try FixPartitions.holding(vehicleKey: key, from: low, to: high, db) {
-                // A cursor: one row at a time becomes a point (fetchAll held every row and every point at once).
-                let cursor = try Row.fetchCursor(
-                    db.cachedStatement(
-                        sql: """
-                            \(Self.selectPoints(partition.name))
-                            WHERE f.vehicle_key = ? AND f.time_us BETWEEN ? AND ? ORDER BY f.time_us
-                            """), arguments: [key, low, high])
-                while let row = try cursor.next() { points.append(Self.trackPoint(row)) }
-            }
-            return points
-        }
+        try read { db in try readTrack(vehicleID, from: from, to: to, newestFirst: false, limit: nil, db) }
     }
 
     /// The latest `limit` fixes of a vehicle in a time range, in time order, and whether older ones in the range were
-    /// left out: the limit is in the query (newest first on the (vehicle, time) index, newest partition first), so
+    /// left out: the limit is in the query (newest first on the (vehicle, time) key, newest partition first), so
     /// memory and time grow with the limit, not with the track.
     public func track(
         vehicleID: String, from: UTCInstant?, to: UTCInstant?, latest limit: Int
     ) throws(StoreError) -> (points: [TrackPoint], truncated: Bool) {
-        let low = from?.microsecondsSinceEpoch ?? Int64.min
-        let high = to?.microsecondsSinceEpoch ?? Int64.max
-        let wanted = max(0, limit) + 1
         let rows = try read { db in
-            var points: [TrackPoint] = []
-            points.reserveCapacity(min(wanted, 1 << 20))
-            guard let key = try Self.vehicleKey(vehicleID, db) else { return points }
-            for partition in try FixPartitions.holding(vehicleKey: key, from: low, to: high, newestFirst: true, db)
-            where points.count < wanted {
-                let cursor = try Row.fetchCursor(
-                    db.cachedStatement(
-                        sql: """
-                            \(Self.selectPoints(partition.name))
-                            WHERE f.vehicle_key = ? AND f.time_us BETWEEN ? AND ? ORDER BY f.time_us DESC LIMIT ?
-                            """), arguments: [key, low, high, wanted - points.count])
-                while let row = try cursor.next() { points.append(Self.trackPoint(row)) }
-            }
-            return points
+            try readTrack(vehicleID, from: from, to: to, newestFirst: true, limit: max(0, limit) + 1, db)
         }
         return (Array(rows.prefix(max(0, limit)).reversed()), rows.count > max(0, limit))
+    }
+
+    /// A vehicle's fixes in `[from, to]` from the partitions that hold it there, in time order (or newest first, at
+    /// most `limit`), read straight off SQLite's statements: one key range a partition, no join a row.
+    private func readTrack(
+        _ vehicleID: String, from: UTCInstant?, to: UTCInstant?, newestFirst: Bool, limit: Int?, _ db: Database
+    ) throws -> [TrackPoint] {
+        let low = from?.microsecondsSinceEpoch ?? Int64.min
+        let high = to?.microsecondsSinceEpoch ?? Int64.max
+        guard let key = try Self.vehicleKey(vehicleID, db) else { return [] }
+        var points: [TrackPoint] = []
+        let order = newestFirst ? "DESC" : ""
+        for partition in try FixPartitions.holding(
+            vehicleKey: key, from: low, to: high, newestFirst: newestFirst, db)
+        {
+            let wanted = limit.map { $0 - points.count } ?? -1
+            if wanted == 0 { break }
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT \(FixRowReader.columns) FROM \(partition.name)
+                    WHERE vehicle_key = ? AND time_us BETWEEN ? AND ? ORDER BY time_us \(order) LIMIT ?
+                    """)
+            try FixRowReader.read(
+                statement, vehicleKey: key, low: low, high: high, limit: Int64(wanted), vehicleID: vehicleID,
+                into: &points
+            ) { sourceKey in try sourceName(sourceKey, db) }
+        }
+        return points
+    }
+
+    /// A source's name by key (the table is read again when a key is new to this connection).
+    private func sourceName(_ key: Int64, _ db: Database) throws -> String {
+        if let name = sourceNames[key] { return name }
+        for row in try Row.fetchAll(db, sql: "SELECT key, name FROM sources") { sourceNames[row[0]] = row[1] }
+        return sourceNames[key] ?? ""
     }
 
     /// The last stored fix of every vehicle that has one (fixes flagged `ahead` of the clock are not positions yet):
@@ -585,5 +590,70 @@ struct VehicleSpan {
         first = min(first, time)
         last = max(last, time)
         distance += segment ?? 0
+    }
+}
+
+/// Reads fix rows straight off a prepared statement with SQLite's C API (no GRDB row and no join a row): the track
+/// queries' hot path. The statement selects `columns` of one partition.
+enum FixRowReader {
+    /// The columns read, by position.
+    static let columns = """
+        time_us, lat, lon, altitude_m, speed_mps, course_deg, mode, quality, hdop, sats_used, view_gps, view_glonass,
+        view_galileo, view_beidou, view_qzss, view_navic, view_sbas, datum, flags, segment_m, source_key
+        """
+
+    /// Binds (vehicle key, low, high, limit), steps the statement and appends a point per row.
+    static func read(
+        _ statement: Statement, vehicleKey: Int64, low: Int64, high: Int64, limit: Int64, vehicleID: String,
+        into points: inout [TrackPoint], source: (Int64) throws -> String
+    ) throws {
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        sqlite3_bind_int64(handle, 1, vehicleKey)
+        sqlite3_bind_int64(handle, 2, low)
+        sqlite3_bind_int64(handle, 3, high)
+        sqlite3_bind_int64(handle, 4, limit)
+        defer { sqlite3_reset(handle) }
+        func double(_ column: Int32) -> Double? {
+            sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_double(handle, column)
+        }
+        func integer(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
+        var lastSource: (key: Int64, name: String)?
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code),
+                    message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))))
+            }
+            var view = SatelliteCounts()
+            view[.gps] = integer(10)
+            view[.glonass] = integer(11)
+            view[.galileo] = integer(12)
+            view[.beidou] = integer(13)
+            view[.qzss] = integer(14)
+            view[.navic] = integer(15)
+            view[.sbas] = integer(16)
+            let sourceKey = sqlite3_column_int64(handle, 20)
+            let sourceName: String
+            if let lastSource, lastSource.key == sourceKey {
+                sourceName = lastSource.name
+            } else {
+                sourceName = try source(sourceKey)
+                lastSource = (sourceKey, sourceName)
+            }
+            points.append(
+                TrackPoint(
+                    vehicleID: vehicleID, time: UTCInstant(microsecondsSinceEpoch: sqlite3_column_int64(handle, 0)),
+                    coordinate: Coordinate(
+                        latitude: sqlite3_column_double(handle, 1), longitude: sqlite3_column_double(handle, 2)),
+                    altitudeMSL: double(3), speedMetersPerSecond: double(4), courseDegrees: double(5),
+                    mode: FixMode(rawValue: integer(6)) ?? .twoDimensional,
+                    quality: FixQuality(rawValue: integer(7)) ?? .autonomous, hdop: double(8),
+                    satellitesUsed: sqlite3_column_type(handle, 9) == SQLITE_NULL ? nil : integer(9),
+                    satellitesInView: view, datum: Datum(storageCode: integer(17)),
+                    flags: FixFlags(rawValue: integer(18)), source: sourceName, segmentMeters: double(19)))
+        }
     }
 }

@@ -58,14 +58,28 @@ struct HistoryBench: ParsableCommand {
             var full = (rows: 0, seconds: 0.0)
             var fresh = (rows: 0, seconds: 0.0)
             var emptyNext = 0
+            // In turns of `chunk` rows, the empty database first in every other turn, so that neither side always
+            // follows the other's writes.
+            var turn = 0
             while full.rows < compare {
                 let count = min(chunk, compare - full.rows)
-                full.seconds += try insert(count, from: next, names: names, into: store)
-                fresh.seconds += try insert(count, from: emptyNext, names: names, into: empty)
+                let intoFull = { () throws -> Double in try insert(count, from: next, names: names, into: store) }
+                let intoEmpty = { () throws -> Double in
+                    try insert(count, from: emptyNext, names: names, into: empty)
+                }
+                let (a, b) = turn % 2 == 0 ? (try intoFull(), try intoEmpty()) : (try intoEmpty(), try intoFull())
+                let (fullSeconds, emptySeconds) = turn % 2 == 0 ? (a, b) : (b, a)
+                full.seconds += fullSeconds
+                fresh.seconds += emptySeconds
+                print(
+                    "compare_turn rows=\(count) full_rows_per_s=\(Int(Double(count) / fullSeconds))"
+                        + " empty_rows_per_s=\(Int(Double(count) / emptySeconds))")
+                fflush(nil)
                 next += count
                 emptyNext += count
                 full.rows += count
                 fresh.rows += count
+                turn += 1
             }
             let fullRate = Double(full.rows) / full.seconds
             let emptyRate = Double(fresh.rows) / fresh.seconds
