@@ -3,8 +3,8 @@
 #   - pg-limit ROWS 1000 100000: COPY of fix rows (8 columns) into a day-partitioned table, 100,000 a transaction,
 #     on a throwaway durable server of its own;
 #   - orbita bench store --db postgres://…: the same number of fleet-interleaved rows (1,000 vehicles, 100,000 a
-#     transaction) through Orbita's store, written as column arrays (unnest, the default) and, for comparison, by
-#     COPY into a staging table then INSERT … ON CONFLICT from it (--pg-write copy);
+#     transaction) through Orbita's store, written by COPY straight into the partitioned table (the default) and,
+#     for comparison, as column arrays through INSERT … SELECT FROM unnest … ON CONFLICT (--pg-write arrays);
 #   - orbita bench import: the 2,000,000-line fleet log, file to committed rows (156,192 fixes);
 #   - the same store and import into SQLite, for the two backends side by side.
 # usage: Benchmarks/pg-import.sh [ROWS]   (default 2,000,000; make release first)
@@ -22,7 +22,7 @@ database() {
 if [ -x ../shared/bench/pg-limit ] || [ -f ../shared/bench/pg-limit ]; then
   bash ../shared/bench/pg-limit "$rows" 1000 100000 | sed 's/^/anchor: /'
 fi
-for method in arrays copy; do
+for method in copy arrays; do
   "$orbita" bench store --rows "$rows" --vehicles 1000 --batch 100000 --db "$(database store_$method)" \
     --pg-write "$method" | sed "s/^/postgres $method: /"
 done

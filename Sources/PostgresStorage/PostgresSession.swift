@@ -124,17 +124,19 @@ final class PostgresSession: @unchecked Sendable {
         }
     }
 
-    /// `COPY table FROM STDIN` with `text` (PostgreSQL's text format: tab-separated, `\N` for NULL), waiting for it.
-    func copy(_ text: String, into table: String) throws(StoreError) {
+    /// `COPY table (columns) FROM STDIN` with `text` (PostgreSQL's text format: tab-separated, `\N` for NULL),
+    /// waiting for it.
+    func copy(_ text: ByteBuffer, into table: String, columns: [String]) throws(StoreError) {
         let connection = try live()
         let logger = logger
         let done = DispatchSemaphore(value: 0)
         let failure = Mutex<(any Error)?>(nil)
-        let payload = text
-        Task {
+        // On a queue of its own, not the cooperative pool: the caller may be a test or task blocking a pool thread
+        // (the store protocols are synchronous), and with every pool thread waiting the copy would never run.
+        Task(executorPreference: Self.copyExecutor) {
             do {
-                try await connection.copyFrom(table: table, logger: logger) { writer in
-                    try await writer.write(ByteBuffer(string: payload))
+                try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                    try await writer.write(text)
                 }
             } catch {
                 failure.withLock { $0 = error }
@@ -142,8 +144,17 @@ final class PostgresSession: @unchecked Sendable {
             done.signal()
         }
         done.wait()
-        if let error = failure.withLock({ $0 }) { throw Self.storeError(error, endpoint: endpoint) }
+        if let error = failure.withLock({ $0 }) {
+            if Self.isConnectionLost(error) {
+                try? connection.close().wait()
+                self.connection = nil
+            }
+            throw Self.storeError(error, endpoint: endpoint)
+        }
     }
+
+    /// Where `copy` runs its task.
+    private static let copyExecutor = QueueTaskExecutor(label: "orbita.postgres.copy")
 
     /// Whether an error means the connection is gone (rather than a statement failing on a live one).
     static func isConnectionLost(_ error: any Error) -> Bool {
@@ -228,5 +239,18 @@ final class PostgresSession: @unchecked Sendable {
         default:
             return .io(detail)
         }
+    }
+}
+
+/// A task executor on a serial dispatch queue of its own (a thread outside Swift's cooperative pool).
+final class QueueTaskExecutor: TaskExecutor {
+    private let queue: DispatchQueue
+
+    init(label: String) { queue = DispatchQueue(label: label) }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }

@@ -3,9 +3,9 @@ import OrbitaWire
 import PostgresNIO
 
 /// The PostgreSQL store: one connection, used by one thread at a time (as every `TrackStore`); a server opens a few
-/// (writer, API pool, retention). A batch is one transaction: its new vehicles and sources, its fixes as one
-/// `INSERT … SELECT FROM unnest(…)` of column arrays, its events, and the per-day summaries and latest positions it
-/// moves — all committed together or not at all.
+/// (writer, API pool, retention). A batch is one transaction: its new vehicles and sources, its fixes (`COPY` straight
+/// into the partitioned table; `INSERT … ON CONFLICT` from column arrays when the batch holds a fix already stored),
+/// its events, and the per-day summaries and latest positions it moves — all committed together or not at all.
 public final class PostgresTrackStore: TrackStore, @unchecked Sendable {
     // @unchecked: one thread at a time (the store protocols' contract); the caches are that thread's.
     let session: PostgresSession
@@ -16,7 +16,12 @@ public final class PostgresTrackStore: TrackStore, @unchecked Sendable {
     /// Days (start, µs) that have a partition, as far as this connection knows.
     var partitionDays: Set<Int64> = []
     /// How fixes are written (the benchmark compares the two).
-    public var fixWriteMethod = FixWriteMethod.arrays
+    public var fixWriteMethod = FixWriteMethod.copy
+    /// Batches still to write with `ON CONFLICT` after one whose `COPY` met a fix already stored (a re-import sends
+    /// many such batches in a row; each failed `COPY` costs a round trip and the rows it parsed).
+    var arrayBatchesAfterConflict = 0
+    /// Batches written by `COPY`, and batches that fell back to `ON CONFLICT` because a fix was already stored.
+    public private(set) var fixWrites = (copied: 0, conflicted: 0)
 
     /// Connects to `endpoint` and brings the schema up to date (under an advisory lock: several starting servers
     /// apply each migration once); today's and the next two days' partitions are made ahead.
@@ -82,12 +87,57 @@ public final class PostgresTrackStore: TrackStore, @unchecked Sendable {
         _ points: [TrackPoint], keys: [String: Int64], sources: [String: Int64], into outcome: inout InsertOutcome
     ) throws(StoreError) {
         let vehicleKeys = points.map { keys[$0.vehicleID] ?? 0 }
-        let rows: PostgresQueryResult
-        switch fixWriteMethod {
-        case .arrays: rows = try insertFixArrays(points, vehicleKeys: vehicleKeys, sources: sources)
-        case .copy: rows = try insertFixCopy(points, vehicleKeys: vehicleKeys, sources: sources)
+        if fixWriteMethod == .copy && arrayBatchesAfterConflict == 0 {
+            if try copyFixes(points, vehicleKeys: vehicleKeys, sources: sources, into: &outcome) { return }
+            arrayBatchesAfterConflict = Self.arrayBatchesAfterConflict
+        } else if arrayBatchesAfterConflict > 0 {
+            arrayBatchesAfterConflict -= 1
         }
+        let rows = try insertFixArrays(points, vehicleKeys: vehicleKeys, sources: sources)
         try record(rows, of: points, vehicleKeys: vehicleKeys, into: &outcome)
+    }
+
+    /// Batches written with `ON CONFLICT` after a conflict before `COPY` is tried again.
+    static let arrayBatchesAfterConflict = 16
+
+    /// Writes the batch with `COPY … FROM STDIN` straight into `fixes` (PostgreSQL routes each row to its day's
+    /// partition), numbered from the fix sequence first: about twice the rate of `INSERT … ON CONFLICT … RETURNING`
+    /// (README: PostgreSQL). Under a savepoint: when a fix of the batch is already stored (the unique key refuses it),
+    /// the copy is rolled back and false returned, for the caller to write the batch with `ON CONFLICT`.
+    private func copyFixes(
+        _ points: [TrackPoint], vehicleKeys: [Int64], sources: [String: Int64], into outcome: inout InsertOutcome
+    ) throws(StoreError) -> Bool {
+        var ids: [Int64] = []
+        ids.reserveCapacity(points.count)
+        for row in try session.query(
+            "SELECT nextval('fix_numbers') FROM generate_series(1, \(points.count))")
+        {
+            guard let id = try? row.decode(Int64.self) else {
+                throw StoreError.io("\(session.endpoint): the fix sequence returned no number")
+            }
+            ids.append(id)
+        }
+        guard ids.count == points.count else {
+            throw StoreError.io(
+                "\(session.endpoint): the fix sequence returned \(ids.count) of \(points.count) numbers")
+        }
+        let text = FixCopyText.rows(points, ids: ids, vehicleKeys: vehicleKeys, sources: sources)
+        try session.execute("SAVEPOINT fix_copy")
+        do {
+            try session.copy(text, into: "fixes", columns: ["id"] + Self.fixColumnList)
+        } catch .constraint(let detail) where detail.contains("23505") {
+            try session.execute("ROLLBACK TO SAVEPOINT fix_copy")
+            fixWrites.conflicted += 1
+            return false
+        }
+        try session.execute("RELEASE SAVEPOINT fix_copy")
+        fixWrites.copied += 1
+        outcome.inserted = points.count
+        outcome.fixIDs = ids
+        outcome.duplicates = 0
+        outcome.skippedIndices = []
+        try recordSummaries(points, added: Array(points.indices), vehicleKeys: vehicleKeys)
+        return true
     }
 
     private func insertFixArrays(_ points: [TrackPoint], vehicleKeys: [Int64], sources: [String: Int64])
@@ -125,51 +175,14 @@ public final class PostgresTrackStore: TrackStore, @unchecked Sendable {
                     """, binds: bindings))
     }
 
+    /// The columns a batch writes, in order, one by one.
+    static let fixColumnList = fixColumns.split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }
+
     /// The columns a batch writes, in order.
     static let fixColumns = """
         vehicle_key, time_us, lat, lon, altitude_m, speed_mps, course_deg, mode, quality, hdop, sats_used, view_gps,
         view_glonass, view_galileo, view_beidou, view_qzss, view_navic, view_sbas, datum, flags, source_key, segment_m
         """
-
-    private func insertFixCopy(_ points: [TrackPoint], vehicleKeys: [Int64], sources: [String: Int64])
-        throws(StoreError) -> PostgresQueryResult
-    {
-        try session.execute(
-            """
-            CREATE TEMP TABLE IF NOT EXISTS fix_staging (ordinal integer,
-                vehicle_key bigint, time_us bigint, lat float8, lon float8, altitude_m float8, speed_mps float8,
-                course_deg float8, mode integer, quality integer, hdop float8, sats_used integer, view_gps integer,
-                view_glonass integer, view_galileo integer, view_beidou integer, view_qzss integer,
-                view_navic integer, view_sbas integer, datum integer, flags integer, source_key bigint,
-                segment_m float8) ON COMMIT DELETE ROWS
-            """)
-        var text = ""
-        text.reserveCapacity(points.count * 160)
-        func value(_ number: Double?) -> String { number.map { "\($0)" } ?? "\\N" }
-        for (index, point) in points.enumerated() {
-            let view = point.satellitesInView
-            let fields: [String] =
-                [
-                    String(index), String(vehicleKeys[index]), String(point.time.microsecondsSinceEpoch),
-                    "\(point.coordinate.latitude)", "\(point.coordinate.longitude)", value(point.altitudeMSL),
-                    value(point.speedMetersPerSecond), value(point.courseDegrees), String(point.mode.rawValue),
-                    String(point.quality.rawValue), value(point.hdop), point.satellitesUsed.map(String.init) ?? "\\N",
-                ] + Self.viewColumns.map { String(view[$0]) } + [
-                    String(point.datum.storageCode), String(point.flags.rawValue), String(sources[point.source] ?? 0),
-                    value(point.segmentMeters),
-                ]
-            text += fields.joined(separator: "\t") + "\n"
-        }
-        try session.copy(text, into: "fix_staging")
-        return try session.query(
-            PostgresQuery(
-                unsafeSQL: """
-                    INSERT INTO fixes (\(Self.fixColumns))
-                    SELECT \(Self.fixColumns) FROM fix_staging ORDER BY ordinal
-                    ON CONFLICT (vehicle_key, time_us) DO NOTHING
-                    RETURNING id, vehicle_key, time_us
-                    """))
-    }
 
     /// What the database returned of a batch: which positions were added, with their numbers.
     private func record(
@@ -463,12 +476,13 @@ struct DayKey: Hashable {
     let day: Int64
 }
 
-/// How a batch's fixes reach PostgreSQL. `arrays` (the default): one `INSERT … SELECT FROM unnest(…)` of 22 column
-/// arrays. `copy`: `COPY` (text) into a temporary staging table, then `INSERT … SELECT … ON CONFLICT` from it —
-/// kept for `orbita bench store --pg-write copy`, which compares the two (README: PostgreSQL).
+/// How a batch's fixes reach PostgreSQL. `copy` (the default): `COPY` (text) straight into `fixes`, falling back to
+/// `arrays` for a batch that holds a fix already stored. `arrays`: always one `INSERT … SELECT FROM unnest(…)` of 22
+/// column arrays `ON CONFLICT DO NOTHING RETURNING` — kept for `orbita bench store --pg-write arrays`, which compares
+/// the two (README: PostgreSQL).
 public enum FixWriteMethod: String, Sendable, CaseIterable {
-    /// Column arrays through `unnest`.
-    case arrays
-    /// COPY into a staging table.
+    /// COPY into the partitioned table.
     case copy
+    /// Column arrays through `unnest`, `ON CONFLICT`.
+    case arrays
 }

@@ -185,14 +185,14 @@ struct OrbitaBench: ParsableCommand {
         @Option(help: "The scratch database: a SQLite file (deleted first) or a postgres:// URL of an empty database.")
         var db = "/tmp/orbita-bench/store-bench.sqlite"
         @Option(help: "Rows per transaction.") var batch = 10_000
-        @Option(help: "PostgreSQL only: how fixes are written, arrays (unnest, the default) or copy.")
+        @Option(help: "PostgreSQL only: how fixes are written, copy (the default) or arrays (unnest, ON CONFLICT).")
         var pgWrite: String?
 
         func run() throws {
             let store = try Scratch.open(db)
             if let pgWrite {
                 guard let method = FixWriteMethod(rawValue: pgWrite), let postgres = store as? PostgresTrackStore else {
-                    throw ValidationError("--pg-write arrays|copy, with a postgres:// --db")
+                    throw ValidationError("--pg-write copy|arrays, with a postgres:// --db")
                 }
                 postgres.fixWriteMethod = method
             }

@@ -32,6 +32,35 @@ struct TrackStoreContractTests {
         #expect(zip(numbers, numbers.dropFirst()).allSatisfy { $0 < $1 }, "\(numbers)")
     }
 
+    /// PostgreSQL's batches travel as text (`COPY`): every double must come back with the same bits, as from SQLite.
+    @Test(arguments: StoreBackend.all)
+    func measuresKeepEveryBit(backend: StoreBackend) throws {
+        let store = try backend.makeStore()
+        let awkward: [Double] = [
+            55.94157666666667, 0.1 + 0.2, 1e-7, .leastNonzeroMagnitude, .ulpOfOne, 37.617299999999994,
+            1.7976931348623157e+300,
+            123_456.789_012_345_67,
+        ]
+        let points = awkward.enumerated().map { index, value in
+            var point = fix("bits-1", Int64(index), segment: value.magnitude)
+            point.coordinate = Coordinate(
+                latitude: (value.truncatingRemainder(dividingBy: 90)),
+                longitude: -(index == 0 ? 37.61729999999999 : 1e-9))
+            point.altitudeMSL = value.truncatingRemainder(dividingBy: 1_000)
+            point.speedMetersPerSecond = value.magnitude.truncatingRemainder(dividingBy: 600)
+            point.courseDegrees = value.magnitude.truncatingRemainder(dividingBy: 360)
+            point.hdop = value.magnitude.truncatingRemainder(dividingBy: 99)
+            return point
+        }
+        #expect(try store.insert(points).inserted == points.count)
+        let stored = try store.track(vehicleID: "bits-1", from: nil, to: nil)
+        #expect(stored == points)
+        for (read, written) in zip(stored, points) {
+            #expect(read.coordinate.latitude.bitPattern == written.coordinate.latitude.bitPattern)
+            #expect(read.segmentMeters?.bitPattern == written.segmentMeters?.bitPattern)
+        }
+    }
+
     @Test(arguments: StoreBackend.all)
     func everyFieldAndFlagRoundTrips(backend: StoreBackend) throws {
         let store = try backend.makeStore()
