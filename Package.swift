@@ -55,13 +55,16 @@ let package = Package(
         .target(
             name: "PostgresStorage",
             dependencies: [
-                "GeoJSON", "OrbitaModel", "OrbitaWire", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "Cluster", "GeoJSON", "OrbitaModel", "OrbitaWire",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .target(
-            name: "StoreFactory", dependencies: ["OrbitaModel", "PostgresStorage", "Storage"], swiftSettings: strict),
+            name: "StoreFactory", dependencies: ["Cluster", "OrbitaModel", "PostgresStorage", "Storage"],
+            swiftSettings: strict),
+        .target(name: "Cluster", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .target(
             name: "Storage",
             dependencies: [
@@ -129,7 +132,8 @@ let package = Package(
         .target(
             name: "OrbitaCommands",
             dependencies: [
-                "OrbitaModel", "NMEA", "FleetSimulation", "FleetTracking", "TrackImport", "StoreFactory", "Tracking",
+                "Cluster", "OrbitaModel", "NMEA", "FleetSimulation", "FleetTracking", "TrackImport", "StoreFactory",
+                "Tracking",
                 "Geodesy", "GPX", "GeoJSON", "Geofencing", "Ingest", "OrbitaServer", "DispatchAPI", "DispatchClient",
                 "ConsoleMap", "DispatcherMap", "TerminalOutput", "OrbitaWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -175,6 +179,10 @@ let package = Package(
         .testTarget(
             name: "TrackingTests",
             dependencies: ["Tracking", "Geodesy", "Geofencing", "GeoJSON", "OrbitaModel", "OrbitaTesting"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: ["Cluster", "OrbitaModel", "OrbitaTesting", "PostgresStorage", "StoreFactory"],
             swiftSettings: strict),
         .testTarget(name: "GPXTests", dependencies: ["GPX", "OrbitaModel", "OrbitaTesting"], swiftSettings: strict),
         .testTarget(

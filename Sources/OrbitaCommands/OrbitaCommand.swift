@@ -11,7 +11,7 @@ public struct OrbitaCommand: AsyncParsableCommand {
         subcommands: [
             DecodeCommand.self, ImportCommand.self, VehiclesCommand.self, TrackCommand.self, GeofenceCommand.self,
             RouteCommand.self, EventsCommand.self, ServeCommand.self, SimulateCommand.self, TokenCommand.self,
-            MapCommand.self, DatabaseCommand.self,
+            MapCommand.self, DatabaseCommand.self, ClusterCommand.self,
             BenchCommand.self,
         ]
     )

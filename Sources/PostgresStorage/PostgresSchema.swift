@@ -17,7 +17,8 @@ enum PostgresSchema {
 
     /// The migrations, in order; never edit one that has shipped, add the next.
     static let migrations: [(version: Int, name: String, sql: String)] = [
-        (1, "tracks, zones, events and tokens", v1)
+        (1, "tracks, zones, events and tokens", v1),
+        (2, "cluster nodes and shard leases", v2),
     ]
 
     /// Applies the migrations the database lacks, in one transaction under the migration lock.
@@ -112,6 +113,27 @@ enum PostgresSchema {
 
     static let kinds = VehicleKind.allCases.map { "'\($0.rawValue)'" }.joined(separator: ",")
     static let eventKinds = EventKind.allCases.map { "'\($0.rawValue)'" }.joined(separator: ",")
+
+    /// Several nodes on one database (`orbita serve --node`): who is alive, and which node holds which shard of the
+    /// vehicles until when (the database's clock), with an epoch raised at every claim.
+    static let v2 = """
+        CREATE TABLE cluster_nodes (
+            name text PRIMARY KEY,
+            incarnation text NOT NULL,
+            endpoints text NOT NULL DEFAULT '',
+            joined_at timestamptz NOT NULL DEFAULT now(),
+            heartbeat_at timestamptz NOT NULL DEFAULT now(),
+            stopped boolean NOT NULL DEFAULT false,
+            claims bigint NOT NULL DEFAULT 0
+        );
+        CREATE TABLE cluster_shards (
+            shard integer PRIMARY KEY CHECK (shard >= 0),
+            owner text REFERENCES cluster_nodes(name),
+            lease_until timestamptz,
+            epoch bigint NOT NULL DEFAULT 0,
+            CHECK ((owner IS NULL) = (lease_until IS NULL))
+        );
+        """
 
     static let v1 = """
         CREATE TABLE vehicles (

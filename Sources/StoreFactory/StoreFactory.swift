@@ -1,3 +1,4 @@
+public import Cluster
 public import OrbitaModel
 import PostgresStorage
 import Storage
@@ -33,6 +34,23 @@ public enum StoreFactory {
                 PostgresEndpoint(
                     host: address.host, port: address.port, user: address.user, password: address.password,
                     database: address.database, lockTimeoutSeconds: options.busyTimeoutSeconds))
+        }
+    }
+
+    /// A new connection to the cluster's shard leases at `location`: PostgreSQL only (several nodes share one
+    /// database; a SQLite file has one writer and so one node).
+    public static func openShardLeases(
+        _ location: DatabaseLocation, settings: ClusterSettings, options: Options = Options()
+    ) throws(StoreError) -> any ShardLeaseStore {
+        switch location {
+        case .sqlite(let path):
+            throw .io("\(path): several nodes need PostgreSQL (--db postgres://USER@HOST/DATABASE); SQLite has one")
+        case .postgres(let address):
+            return try PostgresClusterStore(
+                PostgresEndpoint(
+                    host: address.host, port: address.port, user: address.user, password: address.password,
+                    database: address.database, lockTimeoutSeconds: options.busyTimeoutSeconds),
+                shardCount: settings.shardCount)
         }
     }
 }
