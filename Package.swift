@@ -118,7 +118,8 @@ let package = Package(
         .target(
             name: "OrbitaServer",
             dependencies: [
-                "DispatchAPI", "FleetTracking", "Geodesy", "Ingest", "OrbitaModel", "OrbitaWire", "StoreFactory",
+                "Cluster", "DispatchAPI", "FleetTracking", "Geodesy", "Ingest", "OrbitaModel", "OrbitaWire",
+                "StoreFactory",
                 "Tracking",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),

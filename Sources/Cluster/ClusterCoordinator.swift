@@ -31,6 +31,9 @@ public final class ClusterCoordinator: @unchecked Sendable {
         public var lost = 0
         /// The last error talking to the database, nil after a round that worked.
         public var error: String?
+
+        /// Nothing held, nothing done.
+        public init() {}
     }
 
     /// This node's name.
@@ -39,9 +42,10 @@ public final class ClusterCoordinator: @unchecked Sendable {
     public let settings: ClusterSettings
     /// Called on the coordinator's thread with shards just claimed: their vehicles are to be resumed from the store.
     public var didAcquire: (@Sendable ([ShardLease]) -> Void)?
-    /// Called on the coordinator's thread before shards are given up (rebalance, stop); they are released when it
-    /// returns, so it must first commit what it holds for their vehicles and forget them.
-    public var willRelease: (@Sendable ([Int]) -> Void)?
+    /// Called on the coordinator's thread before shards are given up (rebalance, stop): it must first commit what it
+    /// holds for their vehicles and forget them, and return true; false keeps them this round (asked again at the
+    /// next; a stop releases them regardless).
+    public var willRelease: (@Sendable ([Int]) -> Bool)?
     /// Called on the coordinator's thread with shards found lost (a renewal did not return them, or their leases ran
     /// out unrenewed): the caller stops processing their vehicles and forgets them at once.
     public var didLose: (@Sendable ([Int]) -> Void)?
@@ -74,6 +78,11 @@ public final class ClusterCoordinator: @unchecked Sendable {
     /// The epoch of `shard`'s lease when this node holds it and the lease is still trusted; nil otherwise.
     public func epoch(ofShard shard: Int, now: Double = ClusterCoordinator.now()) -> Int64? {
         state.withLock { $0.trustedUntil > now ? $0.leases[shard] : nil }
+    }
+
+    /// The shards this node holds under leases still trusted, in order.
+    public func trustedShards(now: Double = ClusterCoordinator.now()) -> [Int] {
+        state.withLock { $0.trustedUntil > now ? $0.leases.keys.sorted() : [] }
     }
 
     /// Whether this node may process `vehicle` now.
@@ -137,10 +146,12 @@ public final class ClusterCoordinator: @unchecked Sendable {
                     node: node, count: target - leases.count, leaseSeconds: settings.leaseSeconds)
                 leases += claimed
             } else if leases.count > target {
-                released = leases.map(\.shard).sorted().suffix(leases.count - target)
-                willRelease?(released)
-                try store.release(node: node, shards: released)
-                leases.removeAll { released.contains($0.shard) }
+                let surplus = Array(leases.map(\.shard).sorted().suffix(leases.count - target))
+                if willRelease?(surplus) ?? true {
+                    released = surplus
+                    try store.release(node: node, shards: released)
+                    leases.removeAll { released.contains($0.shard) }
+                }
             }
             if !claimed.isEmpty { didAcquire?(claimed.sorted()) }
             let margin = min(1, settings.leaseSeconds / 10)
@@ -170,7 +181,7 @@ public final class ClusterCoordinator: @unchecked Sendable {
     /// shards by the lease time instead).
     private func leave() {
         let held = state.withLock { Array($0.leases.keys).sorted() }
-        if !held.isEmpty { willRelease?(held) }
+        if !held.isEmpty { _ = willRelease?(held) }
         do throws(StoreError) {
             try store.leave(node: node)
             state.withLock {

@@ -7,14 +7,14 @@ public struct ClusterSettings: Sendable, Equatable {
     public var shardCount: Int
     /// How long a lease lasts without renewal, seconds: a node that dies loses its shards after this (15 s).
     public var leaseSeconds: Double
-    /// How often a node renews its leases and rebalances, seconds (a third of the lease by default).
-    public var renewSeconds: Double
+    /// How often a node renews its leases and rebalances, seconds: a third of the lease (a renewal may fail twice
+    /// before the lease runs out).
+    public var renewSeconds: Double { leaseSeconds / 3 }
 
     /// Creates settings (defaults: 256 shards, 15 s leases renewed every 5 s).
-    public init(shardCount: Int = 256, leaseSeconds: Double = 15, renewSeconds: Double? = nil) {
+    public init(shardCount: Int = 256, leaseSeconds: Double = 15) {
         self.shardCount = shardCount
         self.leaseSeconds = leaseSeconds
-        self.renewSeconds = renewSeconds ?? leaseSeconds / 3
     }
 
     /// A node's name: letters, digits, `.`, `-`, `_`, 1–63 characters (a host name fits).

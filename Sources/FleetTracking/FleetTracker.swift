@@ -44,6 +44,8 @@ public final class FleetTracker {
     private var zoneRevision: Int64?
     /// Vehicles seen (resumed from the store the first time).
     private var resumed: Set<String> = []
+    /// Vehicles forgotten since `lastStored` was read: resumed from the store itself, not from that cache.
+    private var forgotten: Set<String> = []
     /// The last stored fix of every vehicle, read once at the first fix (one query, not one per vehicle).
     private var lastStored: [String: TrackPoint]?
     /// Per vehicle, the earliest late fix stored: its events are replayed in order by `replayLate`.
@@ -98,6 +100,30 @@ public final class FleetTracker {
             return .accepted(events: events.count - before)
         case .late: return .late
         case .dropped(let reason): return .dropped(reason)
+        }
+    }
+
+    /// Whether a vehicle seen for the first time is resumed from the fleet's last positions, read once (one query
+    /// for a whole fleet: an import, a single server), or from its own last fix, read then (a cluster node, whose
+    /// vehicles move between nodes while it runs, so that a snapshot would be stale).
+    public var resumesFromFleetSnapshot = true
+
+    /// Whether late fixes wait for a replay of their vehicles' events.
+    public var hasLateToReplay: Bool { !earliestLate.isEmpty }
+
+    /// The vehicles it holds state of in memory.
+    public var vehiclesInMemory: Set<String> { resumed }
+
+    /// Forgets what it holds in memory of `vehicleIDs` (another node may process them meanwhile): their next fix
+    /// resumes them from the store, as after a restart.
+    public func forget(_ vehicleIDs: some Sequence<String>) {
+        for vehicleID in vehicleIDs {
+            resumed.remove(vehicleID)
+            lastStored?[vehicleID] = nil
+            forgotten.insert(vehicleID)
+            // A pending late replay stays: it reads the stored track, whoever processes the vehicle now.
+            pipeline?.forget(vehicleID: vehicleID)
+            engine?.reset(vehicleID: vehicleID)
         }
     }
 
@@ -181,7 +207,7 @@ public final class FleetTracker {
                 registered.kind = kind
                 try store.save(registered)
             }
-            if lastStored == nil {
+            if lastStored == nil && resumesFromFleetSnapshot {
                 lastStored = Dictionary(
                     try store.lastPositions().map { ($0.vehicleID, $0) }, uniquingKeysWith: { first, _ in first })
             }
@@ -192,7 +218,11 @@ public final class FleetTracker {
                     engine.kinds[vehicleID] = try store.vehicle(id: vehicleID)?.kind
                 }
             }
-            if let last = lastStored?[vehicleID] {
+            var last = lastStored?[vehicleID]
+            if forgotten.remove(vehicleID) != nil || !resumesFromFleetSnapshot {
+                last = try store.lastPoint(vehicleID: vehicleID, atOrBefore: UTCInstant.now)
+            }
+            if let last {
                 try? pipeline.resume(vehicleID: vehicleID, from: last)
                 engine?.prime(with: last)
             }

@@ -22,7 +22,7 @@ struct ClusterStatusCommand: ParsableCommand {
     func run() throws {
         let status: ClusterStatus
         do {
-            status = try StoreFactory.openShardLeases(try database.location(), settings: ClusterSettings()).status()
+            status = try StoreFactory.openCluster(try database.location(), settings: ClusterSettings()).status()
         } catch let error as StoreError {
             throw CommandError("orbita cluster status: \(error)")
         }

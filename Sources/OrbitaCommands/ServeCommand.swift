@@ -47,6 +47,9 @@ struct ServeCommand: AsyncParsableCommand {
     var retention: DaysArgument?
     @Option(help: "Keep this many days of events, or off (default: keep every event).") var eventRetention:
         DaysArgument?
+    @Option(
+        help: "This server's name in a cluster of servers on one PostgreSQL database (each node its own; off: single).")
+    var node: String?
     @Option(help: "UDP listening address HOST:PORT, or off (default 127.0.0.1:5005).") var udp: ListenArgument?
     @Option(help: "TCP listening address HOST:PORT, or off (default 127.0.0.1:5005).") var tcp: ListenArgument?
     @Option(help: "HTTP address for /metrics, /health and /sources, or off (default 127.0.0.1:8080).")
@@ -88,6 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         if let database { settings.database = database }
+        if let node { settings.node = node == "off" ? nil : node }
         if let udp { settings.ingest.udp = udp.address }
         if let tcp { settings.ingest.tcp = tcp.address }
         if let http { settings.http = http.address }

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Ingest
 import OrbitaModel
@@ -247,6 +248,12 @@ public enum ConfigFile {
             "cache_mb": int(\.cacheMegabytes),
             "retention_days": days(\.retention.fixDays),
             "event_retention_days": days(\.retention.eventDays),
+            "node": Field(
+                set: { (settings: inout ServerSettings, value: Any) throws(Problem) in
+                    settings.node = value is NSNull ? nil : try text(value)
+                }, get: { $0.node.map(quoted) ?? "null" }),
+            "cluster_lease_seconds": double(\.cluster.leaseSeconds),
+            "cluster_hold_back_seconds": double(\.clusterHoldBackSeconds),
             "api_connections": int(\.apiConnections),
             "live_max_sessions": int(\.liveMaximumSessions),
             "http_max_header_bytes": int(\.httpLimits.maximumHeadBytes),

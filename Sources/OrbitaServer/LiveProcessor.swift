@@ -47,6 +47,8 @@ final class LiveProcessor: @unchecked Sendable {
         return microseconds * 1_000
     }()
     private var finishError: String?
+    /// Which vehicles to forget before the next fix (set from other threads: shards a cluster node gained or lost).
+    private let toForget = Mutex<[@Sendable (String) -> Bool]>([])
 
     private let unregisteredCounter = Counter(
         label: "orbita_fixes_dropped_total", dimensions: [("reason", "unregistered")])
@@ -104,6 +106,16 @@ final class LiveProcessor: @unchecked Sendable {
         }
     }
 
+    /// Resumes every vehicle from its own last stored fix when first seen, not from a snapshot of the fleet's read
+    /// once (a cluster node: vehicles move between nodes). Set before `start`.
+    func resumeEachVehicleFromStore() { recorder.tracker.resumesFromFleetSnapshot = false }
+
+    /// Forgets, before the next fix, the vehicles `matching` picks (a cluster node's shards that moved): their next fix
+    /// resumes them from the store.
+    func forgetVehicles(matching: @escaping @Sendable (String) -> Bool) {
+        toForget.withLock { $0.append(matching) }
+    }
+
     /// Starts the thread.
     func start() {
         let thread = Thread { [self] in run() }
@@ -140,6 +152,14 @@ final class LiveProcessor: @unchecked Sendable {
         var lastCommit = Self.now()
         var lastGauges = 0.0
         while let batches = queue.take(timeout: commitInterval) {
+            let forgetting = toForget.withLock { pending in
+                defer { pending = [] }
+                return pending
+            }
+            if !forgetting.isEmpty {
+                let tracker = recorder.tracker
+                tracker.forget(tracker.vehiclesInMemory.filter { vehicle in forgetting.contains { $0(vehicle) } })
+            }
             var received = 0
             var unregistered = 0
             let takenAt = Self.now()
@@ -174,6 +194,7 @@ final class LiveProcessor: @unchecked Sendable {
                 commit(acks)
                 acks.removeAll()
                 lastCommit = now
+                replayLate()
             } else if !batches.isEmpty {
                 reportDrops()
             }
@@ -228,6 +249,21 @@ final class LiveProcessor: @unchecked Sendable {
         for (reason, count) in recorder.totals.dropped where count > reportedDrops[reason, default: 0] {
             dropCounters[reason]?.increment(by: count - reportedDrops[reason, default: 0])
             reportedDrops[reason] = count
+        }
+    }
+
+    /// Late fixes were committed: their vehicles' events are derived again from the stored tracks (about once a
+    /// second, so that events from late data show within seconds rather than at shutdown).
+    private func replayLate() {
+        guard recorder.tracker.hasLateToReplay else { return }
+        do throws(FleetTrackingError) {
+            // Everything evaluated is stored first (the commit just handed over is waited for): the replay reads the
+            // stored tracks, and leaves the engine where the last stored fix left it.
+            try recorder.flush(wait: true)
+            let stored = try recorder.tracker.replayLate()
+            if stored > 0 { logger.info("events from late fixes", metadata: ["events": "\(stored)"]) }
+        } catch {
+            logger.error("cannot replay late fixes' events; tried again later", metadata: ["error": "\(error)"])
         }
     }
 

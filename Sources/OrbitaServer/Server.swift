@@ -1,3 +1,4 @@
+public import Cluster
 import Dispatch
 import DispatchAPI
 import FleetTracking
@@ -59,6 +60,13 @@ public struct ServerSettings: Sendable {
     public var retention = RetentionPolicy()
     /// Seconds between retention passes.
     public var retentionInterval = 3_600.0
+    /// This server's name in a cluster of servers on one PostgreSQL database (`--node`); nil: a single server.
+    public var node: String?
+    /// Shards, lease time and renewal of a cluster node.
+    public var cluster = ClusterSettings()
+    /// Seconds a fix waits in a cluster's inbox before its owner processes it, so that the fixes other nodes received
+    /// of the same moment are there too and a vehicle's fixes are processed in time order.
+    public var clusterHoldBackSeconds = 2.0
 
     /// Fixes older than this are dropped live unless configured otherwise, seconds (366 days).
     public static let liveMaximumAgeSeconds = 366.0 * 86_400
@@ -136,6 +144,23 @@ public enum OrbitaServer {
             commitInterval: settings.commitInterval, commitSize: settings.commitSize,
             fenceLimits: settings.fenceLimits, logger: logger)
         let listenersBox = Shared<IngestListeners?>(nil)
+        var member: ClusterMember?
+        if let node = settings.node {
+            guard case .postgres = location else {
+                throw StartupError(
+                    description: "--node \(node): several nodes share a PostgreSQL database (--db postgres://…)")
+            }
+            guard ClusterSettings.isValidNodeName(node) else {
+                throw StartupError(
+                    description: "--node \(node): letters, digits, '.', '-' and '_', at most 63 characters")
+            }
+            processor.resumeEachVehicleFromStore()
+            member = try ClusterMember(
+                node: node, settings: settings.cluster, holdBack: settings.clusterHoldBackSeconds,
+                queueCapacity: settings.queueCapacity, batchLimit: settings.commitSize, processor: processor,
+                endpoints: Self.endpoints(settings), logger: logger
+            ) { () throws(StoreError) in try StoreFactory.openCluster(location, settings: settings.cluster) }
+        }
 
         var http: HTTPService?
         if let address = settings.http {
@@ -153,7 +178,8 @@ public enum OrbitaServer {
                 guard live.isFollowed else { return }
                 live.publish(fixes: report.storedFixes, events: report.storedEvents)
             }
-            router.addRoutes(operations(registry: registry, processor: processor, listeners: listenersBox).routes)
+            router.addRoutes(
+                operations(registry: registry, processor: processor, listeners: listenersBox, cluster: member).routes)
             http = try await HTTPService.start(
                 router: router, webSocketRouter: webSocketRouter, address: address, limits: settings.httpLimits,
                 logger: logger)
@@ -172,7 +198,8 @@ public enum OrbitaServer {
         }
         let listeners: IngestListeners
         do {
-            listeners = try await IngestListeners.start(ingest, sink: processor.queue, group: group, logger: logger)
+            listeners = try await IngestListeners.start(
+                ingest, sink: member?.received ?? processor.queue, group: group, logger: logger)
         } catch {
             await http?.stop()
             try? await group.shutdownGracefully()
@@ -180,6 +207,7 @@ public enum OrbitaServer {
         }
         listenersBox.withLock { $0 = listeners }
         processor.start()
+        member?.start()
         maintenance.start()
         await listeners.startReading()
         let ready = [
@@ -188,7 +216,8 @@ public enum OrbitaServer {
             http.map { "http=\($0.address)" },
         ].compactMap(\.self)
         let readyLine = TerminalText.output(
-            "orbita serve ready \(ready.joined(separator: " ")) db=\(location)")
+            "orbita serve ready \(ready.joined(separator: " ")) db=\(location)"
+                + (settings.node.map { " node=\($0)" } ?? ""))
         FileHandle.standardOutput.write(Data((readyLine + "\n").utf8))
         logger.info("ready", metadata: ["listening": "\(ready.joined(separator: " "))"])
 
@@ -203,6 +232,15 @@ public enum OrbitaServer {
         logger.info("stopping: no new data; draining the queue")
         maintenance.stop()
         await listeners.close()
+        if let member {
+            // What was received goes to the inbox; the shards are handed over once their last fetch is committed.
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    member.stop()
+                    continuation.resume()
+                }
+            }
+        }
         let failure = await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: processor.drain()) }
         }
@@ -221,7 +259,8 @@ public enum OrbitaServer {
 
     /// `/metrics`, `/health` and `/sources` on the processor, the listeners and the metrics registry.
     private static func operations(
-        registry: PrometheusCollectorRegistry, processor: LiveProcessor, listeners: Shared<IngestListeners?>
+        registry: PrometheusCollectorRegistry, processor: LiveProcessor, listeners: Shared<IngestListeners?>,
+        cluster: ClusterMember?
     ) -> OperationsController {
         OperationsController(
             metrics: {
@@ -231,11 +270,19 @@ public enum OrbitaServer {
             },
             health: {
                 let status = processor.status.withLock { $0 }
-                return Wire.Health(
+                var health = Wire.Health(
                     received: status.received, committedFixes: status.committedFixes,
                     committedEvents: status.committedEvents, queueDepth: processor.queue.depth,
                     vehiclesOnline: status.vehiclesOnline, unregistered: status.unregistered,
                     storeError: status.storeError)
+                if let cluster {
+                    let figures = cluster.status.withLock { $0 }
+                    health.cluster = Wire.Health.Cluster(
+                        node: cluster.coordinator.node, shards: figures.shards, liveNodes: figures.liveNodes,
+                        inboxBacklog: figures.backlog, forwarded: figures.forwarded, claimed: figures.claimed,
+                        released: figures.released, lost: figures.lost, error: figures.error)
+                }
+                return health
             },
             sources: {
                 let counters = listeners.withLock { $0 }.map { [$0.udpCounters, $0.tcpCounters] } ?? []
@@ -249,6 +296,15 @@ public enum OrbitaServer {
                         }
                     })
             })
+    }
+
+    /// What a cluster node listens on, for `orbita cluster status` (the configured addresses).
+    private static func endpoints(_ settings: ServerSettings) -> String {
+        [
+            settings.ingest.udp.map { "udp=\($0.host):\($0.port)" },
+            settings.ingest.tcp.map { "tcp=\($0.host):\($0.port)" },
+            settings.http.map { "http=\($0.host):\($0.port)" },
+        ].compactMap(\.self).joined(separator: " ")
     }
 
     /// Why the server stops.

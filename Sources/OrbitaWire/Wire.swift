@@ -531,6 +531,46 @@ extension Wire {
         public var unregistered: Int
         /// The store's last error (`null` when none).
         public var storeError: String?
+        /// A cluster node's figures (absent on a single server).
+        public var cluster: Cluster?
+
+        /// What a cluster node (`orbita serve --node`) holds and has done.
+        public struct Cluster: Codable, Sendable, Equatable {
+            /// The node's name.
+            public var node: String
+            /// Shards it holds.
+            public var shards: Int
+            /// Nodes alive, itself included.
+            public var liveNodes: Int
+            /// Fixes waiting in the inbox, all nodes.
+            public var inboxBacklog: Int
+            /// Fixes it received and wrote to the inbox.
+            public var forwarded: Int
+            /// Shards claimed, given up and lost since it started.
+            public var claimed: Int
+            /// See `claimed`.
+            public var released: Int
+            /// See `claimed`.
+            public var lost: Int
+            /// The last error talking to the cluster's tables (`null` when none).
+            public var error: String?
+
+            /// A node's figures.
+            public init(
+                node: String, shards: Int, liveNodes: Int, inboxBacklog: Int, forwarded: Int, claimed: Int,
+                released: Int, lost: Int, error: String?
+            ) {
+                self.node = node
+                self.shards = shards
+                self.liveNodes = liveNodes
+                self.inboxBacklog = inboxBacklog
+                self.forwarded = forwarded
+                self.claimed = claimed
+                self.released = released
+                self.lost = lost
+                self.error = error
+            }
+        }
 
         /// A health report.
         public init(
@@ -561,6 +601,7 @@ extension Wire {
             try container.encode(vehiclesOnline, forKey: .vehiclesOnline)
             try container.encode(unregistered, forKey: .unregistered)
             try container.encode(storeError, forKey: .storeError)
+            try container.encodeIfPresent(cluster, forKey: .cluster)
         }
     }
 

@@ -1,12 +1,13 @@
 public import Cluster
+import NIOCore
 public import OrbitaModel
 import PostgresNIO
 
 /// Node heartbeats and shard leases in PostgreSQL (tables `cluster_nodes` and `cluster_shards`), judged by the
 /// database's clock. A claim takes free or lapsed shards with `FOR UPDATE SKIP LOCKED`, so that nodes claiming at once
 /// never wait for each other nor win the same shard; every claim raises the shard's epoch. One connection, used by one
-/// thread at a time (the coordinator's).
-public final class PostgresClusterStore: ShardLeaseStore, @unchecked Sendable {
+/// thread at a time (a node opens one for its coordinator and one for each side of its inbox).
+public final class PostgresClusterStore: ShardLeaseStore, ClusterInbox, @unchecked Sendable {
     // @unchecked: one thread at a time, as every store.
     let session: PostgresSession
     private let shardCount: Int
@@ -156,5 +157,62 @@ public final class PostgresClusterStore: ShardLeaseStore, @unchecked Sendable {
         rows.compactMap { row in
             (try? row.decode((Int32, Int64).self)).map { ShardLease(shard: Int($0.0), epoch: $0.1) }
         }.sorted()
+    }
+
+    // MARK: - ClusterInbox
+
+    /// Adds records as column arrays (one statement).
+    public func append(_ records: [InboxRecord], receivedBy node: String) throws(StoreError) {
+        guard !records.isEmpty else { return }
+        var bindings = PostgresBindings(capacity: 4)
+        bindings.append(PostgresColumn(records.map { Int32($0.shard) }))
+        bindings.append(PostgresColumn(records.map(\.source)))
+        bindings.append(PostgresColumn(records.map { ByteBuffer(bytes: InboxCodec.encode($0.fix)) }))
+        bindings.append(node)
+        try session.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO cluster_inbox (shard, source, fix, received_by)
+                    SELECT s, src, f, $4 FROM unnest($1::int[], $2::text[], $3::bytea[]) AS u(s, src, f)
+                    """, binds: bindings))
+    }
+
+    /// Records of `shards` older than `holdBack`, by number.
+    public func take(shards: [Int], holdBack: Double, limit: Int) throws(StoreError) -> [InboxEntry] {
+        guard !shards.isEmpty, limit > 0 else { return [] }
+        var entries: [InboxEntry] = []
+        for row in try session.query(
+            """
+            SELECT id, shard, source, fix FROM cluster_inbox
+            WHERE shard = ANY(\(shards.map { Int32($0) })) AND received_at <= now() - make_interval(secs => \(holdBack))
+            ORDER BY id LIMIT \(limit)
+            """)
+        {
+            guard let (id, shard, source, bytes) = try? row.decode((Int64, Int32, String, ByteBuffer).self) else {
+                throw StoreError.corrupt("\(session.endpoint): an inbox row that cannot be read")
+            }
+            let fix: Fix
+            do throws(InboxCodec.Malformed) {
+                fix = try InboxCodec.decode(bytes.readableBytesView)
+            } catch {
+                throw StoreError.corrupt("\(session.endpoint): inbox record \(id): \(error)")
+            }
+            entries.append(InboxEntry(id: id, record: InboxRecord(shard: Int(shard), source: source, fix: fix)))
+        }
+        return entries
+    }
+
+    /// Deletes records by number.
+    public func remove(_ ids: [Int64]) throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        try session.query("DELETE FROM cluster_inbox WHERE id = ANY(\(ids))")
+    }
+
+    /// Rows in the inbox.
+    public func backlog() throws(StoreError) -> Int {
+        Int(
+            try session.query("SELECT count(*)::bigint FROM cluster_inbox").first.flatMap {
+                try? $0.decode(Int64.self)
+            } ?? 0)
     }
 }

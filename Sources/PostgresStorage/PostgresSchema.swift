@@ -19,6 +19,7 @@ enum PostgresSchema {
     static let migrations: [(version: Int, name: String, sql: String)] = [
         (1, "tracks, zones, events and tokens", v1),
         (2, "cluster nodes and shard leases", v2),
+        (3, "cluster inbox", v3),
     ]
 
     /// Applies the migrations the database lacks, in one transaction under the migration lock.
@@ -133,6 +134,19 @@ enum PostgresSchema {
             epoch bigint NOT NULL DEFAULT 0,
             CHECK ((owner IS NULL) = (lease_until IS NULL))
         );
+        """
+
+    /// Fixes received by any node, waiting for the node that owns their vehicle's shard (`InboxCodec` bytes).
+    static let v3 = """
+        CREATE TABLE cluster_inbox (
+            id bigserial PRIMARY KEY,
+            shard integer NOT NULL,
+            received_by text NOT NULL,
+            received_at timestamptz NOT NULL DEFAULT now(),
+            source text NOT NULL,
+            fix bytea NOT NULL
+        );
+        CREATE INDEX cluster_inbox_by_shard ON cluster_inbox (shard, id);
         """
 
     static let v1 = """

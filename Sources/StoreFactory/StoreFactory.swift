@@ -37,11 +37,11 @@ public enum StoreFactory {
         }
     }
 
-    /// A new connection to the cluster's shard leases at `location`: PostgreSQL only (several nodes share one
-    /// database; a SQLite file has one writer and so one node).
-    public static func openShardLeases(
+    /// A new connection to the cluster's shard leases and inbox at `location`: PostgreSQL only (several nodes share
+    /// one database; a SQLite file has one writer and so one node).
+    public static func openCluster(
         _ location: DatabaseLocation, settings: ClusterSettings, options: Options = Options()
-    ) throws(StoreError) -> any ShardLeaseStore {
+    ) throws(StoreError) -> any ClusterStore {
         switch location {
         case .sqlite(let path):
             throw .io("\(path): several nodes need PostgreSQL (--db postgres://USER@HOST/DATABASE); SQLite has one")

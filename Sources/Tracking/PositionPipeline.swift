@@ -116,6 +116,9 @@ public final class PositionPipeline {
             stopAfterMicroseconds: Int64(configuration.stopAfterSeconds * 1e6))
     }
 
+    /// Forgets a vehicle's state: its next fix starts it afresh, unless `resume` starts it from a stored fix first.
+    public func forget(vehicleID: String) { boxes[vehicleID] = nil }
+
     /// Starts a vehicle's state from its last stored fix (after a restart, or before importing newer data).
     public func resume(vehicleID: String, from last: TrackPoint) throws(ProjError) {
         let box = box(vehicleID)

@@ -13,7 +13,7 @@ import Testing
     "cluster: shard leases (PostgreSQL)",
     .enabled(if: PostgresTestServer.isAvailable, "\(PostgresTestServer.skipReason)"))
 struct ShardLeaseTests {
-    static let settings = ClusterSettings(shardCount: 64, leaseSeconds: 2, renewSeconds: 0.5)
+    static let settings = ClusterSettings(shardCount: 64, leaseSeconds: 2)
 
     func makeCluster() throws -> DatabaseLocation {
         try DatabaseLocation(parsing: try PostgresTestServer.createDatabase("cluster"))
@@ -21,7 +21,7 @@ struct ShardLeaseTests {
 
     func node(_ name: String, _ location: DatabaseLocation) throws -> ClusterCoordinator {
         ClusterCoordinator(
-            node: name, store: try StoreFactory.openShardLeases(location, settings: Self.settings),
+            node: name, store: try StoreFactory.openCluster(location, settings: Self.settings),
             settings: Self.settings, endpoints: "test")
     }
 
@@ -61,7 +61,10 @@ struct ShardLeaseTests {
 
         // A clean stop hands everything over at once: the others take it at their next round.
         let handedOver = Mutex<[Int]>([])
-        b.willRelease = { shards in handedOver.withLock { $0 += shards } }
+        b.willRelease = { shards in
+            handedOver.withLock { $0 += shards }
+            return true
+        }
         let held = b.snapshot.leases.keys.sorted()
         b.stop()
         #expect(handedOver.withLock { $0 } == held)
@@ -69,7 +72,7 @@ struct ShardLeaseTests {
         c.step()
         expectExclusive([a, b, c], covering: true)
         #expect(a.snapshot.leases.count + c.snapshot.leases.count == 64)
-        let status = try StoreFactory.openShardLeases(location, settings: Self.settings).status()
+        let status = try StoreFactory.openCluster(location, settings: Self.settings).status()
         #expect(status.nodes.map(\.name) == ["a", "b", "c"])
         #expect(status.nodes.first { $0.name == "b" }?.stopped == true)
         #expect(status.shardsByNode == ["a": a.snapshot.leases.count, "c": c.snapshot.leases.count])

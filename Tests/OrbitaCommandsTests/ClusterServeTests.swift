@@ -1,0 +1,141 @@
+import Foundation
+import Glibc
+import OrbitaModel
+import OrbitaTesting
+import Testing
+
+/// Several `orbita serve --node` processes on one PostgreSQL database, fed a fleet whose every vehicle's datagrams
+/// are spread over all of them; one is killed mid-run and restarted, a fourth joins. What they store together must
+/// equal a single-node import of what was sent.
+@Suite("orbita serve --node: several nodes on one PostgreSQL (the binary)", .serialized)
+struct ClusterServeTests {
+    @Test(.enabled(if: PostgresTestServer.isAvailable, Comment(rawValue: PostgresTestServer.skipReason)))
+    func nodesKilledRestartedAndJoiningStoreWhatOneNodeWouldHave() throws {
+        let folder = ImportCommandTests.folder()
+        let url = try PostgresTestServer.createDatabase("cluster_serve")
+        let route = try ServeCommandTests.zones(folder, db: url)
+        let config = folder.appendingPathComponent("cluster.yaml")
+        // Short leases and hold-back keep the test short; the defaults are 15 s and 2 s.
+        try "cluster_lease_seconds: 3\ncluster_hold_back_seconds: 1\n".write(
+            to: config, atomically: true, encoding: .utf8)
+
+        // The fleet's log first (200 vehicles, one cycle a second for 16 s, along the route through the fences).
+        let log = folder.appendingPathComponent("fleet.nmea")
+        let simulate = try OrbitaProcess.run([
+            "simulate", "--to", "udp://127.0.0.1:9", "--vehicles", "200", "--rate", "1", "--duration", "16",
+            "--geojson", route.path, "--prefix", "CL", "--log", log.path, "--quiet",
+        ])
+        #expect(simulate.status == 0, "\(simulate.stderr)")
+        let cycles = try Self.cycles(log)
+        #expect(cycles.count == 3_200)
+
+        func node(_ name: String) throws -> LiveServer {
+            let server = try LiveServer(db: url, ["--node", name, "--register-unknown", "--config", config.path])
+            #expect(!server.udp.isEmpty, "\(name) did not start: \(server.readyLine)")
+            return server
+        }
+        var nodes = ["n1": try node("n1"), "n2": try node("n2"), "n3": try node("n3")]
+        Thread.sleep(forTimeInterval: 2)
+        // A second's cycles at a time, each datagram to the next live node in turn: every vehicle's fixes are
+        // spread over all of them.
+        var next = 0
+        func send(_ range: Range<Int>, to names: [String]) {
+            let sockets = names.map { DatagramSocket(to: nodes[$0]!.udp) }
+            defer { sockets.forEach { $0.close() } }
+            var turn = 0
+            for start in stride(from: range.lowerBound, to: range.upperBound, by: 200) {
+                for cycle in cycles[start..<min(start + 200, range.upperBound)] {
+                    sockets[turn % sockets.count].send(cycle)
+                    turn += 1
+                }
+                Thread.sleep(forTimeInterval: 0.25)
+            }
+            next = range.upperBound
+        }
+        send(0..<800, to: ["n1", "n2", "n3"])
+        // n2 is killed (its queue had time to reach the inbox: UDP fixes it holds only in memory die with it).
+        Thread.sleep(forTimeInterval: 1)
+        #expect(Self.halt(nodes["n2"]!, SIGKILL) == SIGKILL)
+        send(next..<1_600, to: ["n1", "n3"])
+        // n2 comes back under its name (after its lease), a fourth node joins.
+        Thread.sleep(forTimeInterval: 3.5)
+        nodes["n2"] = try node("n2")
+        nodes["n4"] = try node("n4")
+        Thread.sleep(forTimeInterval: 1)
+        send(next..<cycles.count, to: ["n1", "n2", "n3", "n4"])
+
+        // Everything settles: the inbox empties and every fix sent is stored.
+        let deadline = Date().addingTimeInterval(60)
+        var health = ""
+        while Date() < deadline {
+            health = nodes["n1"]!.get("/health").body
+            if health.contains("\"inboxBacklog\":0"),
+                (try? ServeCommandTests.fixes(url).values.map(\.count).reduce(0, +)) == 3_200
+            {
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        #expect(health.contains("\"cluster\""), "\(health)")
+        let claims = nodes.values.map { $0.metric("orbita_cluster_shards_claimed_total") }.reduce(0, +)
+        #expect(claims > 256, "handovers show in the metrics: \(claims) claims")
+        for (name, server) in nodes.sorted(by: { $0.key < $1.key }) {
+            #expect(Self.halt(server, SIGTERM) == 0, "\(name): \(server.log.suffix(3_000))")
+        }
+
+        // The same log imported by one node into a fresh database: the same fixes, the same events.
+        let single = try PostgresTestServer.createDatabase("cluster_single")
+        _ = try ServeCommandTests.zones(folder, db: single)
+        let imported = try OrbitaProcess.run(["import", log.path, "--db", single, "--quiet"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let clustered = try ServeCommandTests.fixes(url)
+        #expect(clustered.count == 200)
+        #expect(clustered.values.map(\.count).reduce(0, +) == 3_200)
+        #expect(clustered.values.allSatisfy { Set($0).count == $0.count }, "a fix stored twice")
+        #expect(clustered == (try ServeCommandTests.fixes(single)))
+        let live = try ServeCommandTests.events(url)
+        let offline = try ServeCommandTests.events(single)
+        #expect(live.count >= 30, "\(live.count) events")
+        // Nothing raised that one node would not have raised.
+        #expect(Set(live).isSubset(of: offline), "cluster only: \(Set(live).subtracting(offline).sorted())")
+        withKnownIssue(
+            "open (issue 17): an enter can go missing for a vehicle whose shard moves at the moment it enters a fence",
+            isIntermittent: true
+        ) {
+            #expect(live == offline, "import only: \(Set(offline).subtracting(live).sorted())")
+        }
+        #expect(offline.count - live.count <= 2, "\(offline.count - live.count) of \(offline.count) events missing")
+        let status = try OrbitaProcess.run(["cluster", "status", "--db", url])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(["n1", "n2", "n3", "n4"].allSatisfy { status.stdout.contains($0) }, "\(status.stdout)")
+    }
+
+    /// Sends `signal` and waits up to 30 s for the exit (then SIGKILL): its status, or the signal that ended it.
+    /// Reaps the process itself: Foundation's `Process` sometimes leaves a killed child a zombie here and reports it
+    /// running for ever.
+    static func halt(_ server: LiveServer, _ signal: Int32) -> Int32 {
+        let pid = server.process.processIdentifier
+        kill(pid, signal)
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(30)
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid { break }
+            if reaped < 0 { return server.process.isRunning ? -1 : server.process.terminationStatus }
+            if Date() > deadline { kill(pid, SIGKILL) }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        // WIFEXITED / WEXITSTATUS / WTERMSIG by hand (macros Swift does not import).
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : status & 0x7f
+    }
+
+    /// The log's cycles (each from its `$PGID` line to the next), as datagrams.
+    static func cycles(_ log: URL) throws -> [[UInt8]] {
+        var cycles: [[UInt8]] = []
+        for line in try String(contentsOf: log, encoding: .utf8).split(whereSeparator: \.isNewline) {
+            if line.hasPrefix("$PGID") || cycles.isEmpty { cycles.append([]) }
+            cycles[cycles.count - 1] += Array(line.utf8) + [UInt8(ascii: "\r"), UInt8(ascii: "\n")]
+        }
+        return cycles
+    }
+}
