@@ -88,7 +88,7 @@ public final class FleetTracker {
         guard let pipeline = try pipeline(for: fix) else { return .dropped(.noFix) }
         if !resumed.contains(vehicleID) {
             // Marked resumed only once it was: a store that cannot be read now is asked again at the next fix.
-            try resume(vehicleID, kind: kind, pipeline: pipeline)
+            try resume(vehicleID, kind: kind, pipeline: pipeline, events: &events)
             resumed.insert(vehicleID)
         }
         let stored = points.count
@@ -198,8 +198,9 @@ public final class FleetTracker {
 
     /// Starts a vehicle from its last stored fix and records its kind (the kind decides which fences apply, so it is
     /// known before the engine is primed).
-    private func resume(_ vehicleID: String, kind: VehicleKind?, pipeline: PositionPipeline) throws(FleetTrackingError)
-    {
+    private func resume(
+        _ vehicleID: String, kind: VehicleKind?, pipeline: PositionPipeline, events: inout [VehicleEvent]
+    ) throws(FleetTrackingError) {
         do throws(StoreError) {
             if let kind {
                 // Only the kind changes: a registered vehicle keeps its name and registration.
@@ -219,16 +220,45 @@ public final class FleetTracker {
                 }
             }
             var last = lastStored?[vehicleID]
-            if forgotten.remove(vehicleID) != nil || !resumesFromFleetSnapshot {
-                last = try store.lastPoint(vehicleID: vehicleID, atOrBefore: UTCInstant.now)
-            }
+            let fromStore = forgotten.remove(vehicleID) != nil || !resumesFromFleetSnapshot
+            if fromStore { last = try store.lastPoint(vehicleID: vehicleID, atOrBefore: UTCInstant.now) }
             if let last {
                 try? pipeline.resume(vehicleID: vehicleID, from: last)
-                engine?.prime(with: last)
+                if fromStore, let engine {
+                    try rebuildEngineState(vehicleID, until: last, engine: engine, pipeline: pipeline, events: &events)
+                } else {
+                    engine?.prime(with: last)
+                }
             }
         } catch {
             throw .store(error)
         }
+    }
+
+    /// Rebuilds a vehicle's event state from its recent stored track — the last `handoverReplaySeconds` before
+    /// `last`, from the fix before them — as the node that processed it had it: a vehicle handed over between nodes
+    /// (or resumed by a cluster node) keeps a fence transition that was pending, which priming from its last fix
+    /// alone would lose. Events the replay raises go with the batch; those already stored are skipped by the store.
+    private func rebuildEngineState(
+        _ vehicleID: String, until last: TrackPoint, engine: EventEngine, pipeline: PositionPipeline,
+        events: inout [VehicleEvent]
+    ) throws(StoreError) {
+        let from = last.time.adding(seconds: -Self.handoverReplaySeconds(eventConfiguration))
+        let before = try store.lastPoint(
+            vehicleID: vehicleID, atOrBefore: UTCInstant(microsecondsSinceEpoch: from.microsecondsSinceEpoch - 1))
+        let track = try store.track(vehicleID: vehicleID, from: from, to: last.time)
+        engine.reset(vehicleID: vehicleID)
+        if let before { engine.prime(with: before) }
+        pipeline.replay(track, after: before) { point, planar in
+            engine.evaluate(point, planar: planar, appendingTo: &events)
+        }
+        if track.isEmpty && before == nil { engine.prime(with: last) }
+    }
+
+    /// How much stored track a handed-over vehicle's event state is rebuilt from: long enough for every pending fence
+    /// transition (three persistence windows, at least five minutes).
+    static func handoverReplaySeconds(_ configuration: EventConfiguration) -> Double {
+        max(300, 3 * configuration.fencePersistSeconds)
     }
 
     /// The pipeline, built at the first fix with a position (its UTM zone, unless a CRS was given).
