@@ -137,9 +137,10 @@ struct LiveFeedTests {
         let revokedAt = ContinuousClock.now
         let messages = await session
         let ended = ContinuousClock.now
-        // The session ended long before its 20 s, within the 1 s recheck and a poll of the revocation.
+        // The session ended within the 1 s recheck and a poll of the revocation, not at the end of its 20 s (the time
+        // from `began` also holds two `orbita token` processes, slow on a loaded machine: 15.2 s seen in CI).
         #expect(ended - revokedAt < .seconds(5), "the session went on \(ended - revokedAt) after the revoke")
-        #expect(ended - began < .seconds(15))
+        #expect(ended - began < .seconds(19))
         if case .success(let received) = messages {
             #expect(received.first?["type"] as? String == "hello")
         }
