@@ -46,6 +46,9 @@ final class ClusterMember: @unchecked Sendable {
     private let backlogGauge = Gauge(label: "orbita_cluster_inbox_backlog")
     private let errorsCounter = Counter(label: "orbita_cluster_errors_total")
 
+    /// When the inbox was last counted (reader thread only).
+    private var lastBacklogCount = -Double.infinity
+
     /// Snapshot figures for `/health`.
     let status = Shared(Status())
 
@@ -250,7 +253,14 @@ final class ClusterMember: @unchecked Sendable {
         lostCounter.increment(by: snapshot.lost - previous.lost)
         ownedGauge.record(snapshot.leases.count)
         liveNodesGauge.record(snapshot.liveNodes.count)
-        let backlog = (try? readerInbox.backlog()) ?? status.withLock { $0.backlog }
+        // Counting the inbox reads the whole table: every fifth second is enough for a gauge.
+        let previousBacklog = status.withLock { $0.backlog }
+        let now = ClusterCoordinator.now()
+        var backlog = previousBacklog
+        if now - lastBacklogCount >= 5 || previousBacklog > 0 {
+            lastBacklogCount = now
+            backlog = (try? readerInbox.backlog()) ?? previousBacklog
+        }
         backlogGauge.record(backlog)
         status.withLock {
             $0.shards = snapshot.leases.count

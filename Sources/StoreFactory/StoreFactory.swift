@@ -30,10 +30,7 @@ public enum StoreFactory {
             return try SQLiteTrackStore(
                 path: path, busyTimeoutSeconds: options.busyTimeoutSeconds, cacheMegabytes: options.cacheMegabytes)
         case .postgres(let address):
-            return try PostgresTrackStore(
-                PostgresEndpoint(
-                    host: address.host, port: address.port, user: address.user, password: address.password,
-                    database: address.database, lockTimeoutSeconds: options.busyTimeoutSeconds))
+            return try PostgresTrackStore(endpoint(address, options))
         }
     }
 
@@ -46,11 +43,14 @@ public enum StoreFactory {
         case .sqlite(let path):
             throw .io("\(path): several nodes need PostgreSQL (--db postgres://USER@HOST/DATABASE); SQLite has one")
         case .postgres(let address):
-            return try PostgresClusterStore(
-                PostgresEndpoint(
-                    host: address.host, port: address.port, user: address.user, password: address.password,
-                    database: address.database, lockTimeoutSeconds: options.busyTimeoutSeconds),
-                shardCount: settings.shardCount)
+            return try PostgresClusterStore(endpoint(address, options), shardCount: settings.shardCount)
         }
+    }
+
+    /// Where a PostgreSQL connection goes, with the options' lock timeout.
+    private static func endpoint(_ address: PostgresAddress, _ options: Options) -> PostgresEndpoint {
+        PostgresEndpoint(
+            host: address.host, port: address.port, user: address.user, password: address.password,
+            database: address.database, lockTimeoutSeconds: options.busyTimeoutSeconds)
     }
 }
