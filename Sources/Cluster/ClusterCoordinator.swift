@@ -50,6 +50,12 @@ public final class ClusterCoordinator: @unchecked Sendable {
     /// out unrenewed): the caller stops processing their vehicles and forgets them at once.
     public var didLose: (@Sendable ([Int]) -> Void)?
 
+    /// Asked on the coordinator's thread before claiming: false defers claims to a later round (the node's work on
+    /// shards it lost is not yet out of the way).
+    public var mayClaim: (@Sendable () -> Bool)?
+    /// Called on the coordinator's thread after every round, with what the node holds then (figures, metrics).
+    public var didStep: (@Sendable (Snapshot) -> Void)?
+
     private let store: any ShardLeaseStore
     private let endpoints: String
     /// This process among the node's lives (a random token).
@@ -78,6 +84,11 @@ public final class ClusterCoordinator: @unchecked Sendable {
     /// The epoch of `shard`'s lease when this node holds it and the lease is still trusted; nil otherwise.
     public func epoch(ofShard shard: Int, now: Double = ClusterCoordinator.now()) -> Int64? {
         state.withLock { $0.trustedUntil > now ? $0.leases[shard] : nil }
+    }
+
+    /// The leases this node holds and still trusts, shard → epoch.
+    public func trustedLeases(now: Double = ClusterCoordinator.now()) -> [Int: Int64] {
+        state.withLock { $0.trustedUntil > now ? $0.leases : [:] }
     }
 
     /// The shards this node holds under leases still trusted, in order.
@@ -120,6 +131,7 @@ public final class ClusterCoordinator: @unchecked Sendable {
     /// One round: heartbeat, renew, then claim or give up shards towards the fair share. Errors are kept in the
     /// snapshot (and the leases lapse locally on their own); the next round tries again.
     public func step() {
+        defer { didStep?(snapshot) }
         let sentAt = Self.now()
         do throws(StoreError) {
             let live = try store.heartbeat(
@@ -141,7 +153,7 @@ public final class ClusterCoordinator: @unchecked Sendable {
             var claimed: [ShardLease] = []
             var released: [Int] = []
             let target = fairShare(of: node, among: live, shardCount: settings.shardCount)
-            if leases.count < target {
+            if leases.count < target, mayClaim?() ?? true {
                 claimed = try store.claim(
                     node: node, count: target - leases.count, leaseSeconds: settings.leaseSeconds)
                 leases += claimed

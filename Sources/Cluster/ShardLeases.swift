@@ -128,3 +128,23 @@ public func fairShare(of node: String, among liveNodes: [String], shardCount: In
     guard let rank = nodes.firstIndex(of: node) else { return 0 }
     return shardCount / nodes.count + (rank < shardCount % nodes.count ? 1 : 0)
 }
+
+/// Which vehicles a cluster node may still write: the shards it holds, with their leases' epochs. A store checks
+/// them inside each write's transaction (holding the lease rows against a claim until the commit) and skips the
+/// fixes and events of vehicles whose shard the node no longer holds under that epoch, so that a node cut off from
+/// the database can never commit work for vehicles another node has taken over.
+public struct WriteFence: Sendable {
+    /// The node's name.
+    public var node: String
+    /// Shards vehicles are hashed into.
+    public var shardCount: Int
+    /// The leases the node trusts now, shard → epoch.
+    public var leases: @Sendable () -> [Int: Int64]
+
+    /// Creates a fence.
+    public init(node: String, shardCount: Int, leases: @escaping @Sendable () -> [Int: Int64]) {
+        self.node = node
+        self.shardCount = shardCount
+        self.leases = leases
+    }
+}

@@ -76,6 +76,12 @@ public enum LiveFeed {
         public func publish(fixes: [(id: Int64, point: TrackPoint)], events: [StoredEvent]) {
             hub.publish(fixes: fixes, events: events)
         }
+
+        /// Another process committed up to `cursor` (a `NOTIFY` from another cluster node): the feed reads it from
+        /// the database (returns at once).
+        public func committedElsewhere(through cursor: Cursor) {
+            hub.committedElsewhere(through: cursor)
+        }
     }
 
     /// Sessions open at once by default.

@@ -456,6 +456,17 @@ final class LiveHub: Sendable {
     private func apply(_ push: Push) async throws {
         var full = false
         var head = state.withLock { $0.head } ?? LiveFeed.Cursor(fix: 0, event: 0)
+        if let elsewhere = push.elsewhere {
+            // Commits are made in the order of their numbers (see the PostgreSQL store), so everything up to the
+            // notified cursor is in the database now.
+            while elsewhere.fix > head.fix || elsewhere.event > head.event {
+                full = try await read(after: head)
+                let moved = state.withLock { $0.head } ?? head
+                if moved == head && !full { break }
+                head = moved
+            }
+            return
+        }
         let gap =
             push.fixes.first.map { $0.id > head.fix + 1 } ?? false
             || push.events.first.map { $0.id > head.event + 1 }
@@ -505,6 +516,8 @@ final class LiveHub: Sendable {
     struct Push: Sendable {
         let fixes: [(id: Int64, point: TrackPoint)]
         let events: [StoredEvent]
+        /// Another process's commit, known by its cursor only: what it stored is read from the database.
+        var elsewhere: LiveFeed.Cursor? = nil
     }
 
     /// Whether anyone follows the feed (a commit need not be pushed otherwise).
@@ -517,6 +530,20 @@ final class LiveHub: Sendable {
         let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard state.polling, state.head != nil else { return nil }
             state.pending.append(Push(fixes: fixes, events: events))
+            defer { state.feederWake = nil }
+            return state.feederWake
+        }
+        wake?.resume()
+    }
+
+    /// Another process (a cluster node, an import) committed up to `cursor` (its `NOTIFY`; from any thread, returns
+    /// at once): the feed reads it from the database unless it is there already. Ignored while nobody follows.
+    func committedElsewhere(through cursor: LiveFeed.Cursor) {
+        let wake = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard state.polling, let head = state.head, cursor.fix > head.fix || cursor.event > head.event else {
+                return nil
+            }
+            state.pending.append(Push(fixes: [], events: [], elsewhere: cursor))
             defer { state.feederWake = nil }
             return state.feederWake
         }

@@ -75,6 +75,16 @@ public final class FleetRecorder {
         try submit(report)
     }
 
+    /// Drops the buffered fixes and events of the vehicles `matching` picks (not yet handed to the writer: a cluster
+    /// node that lost their shards leaves them to the new owner).
+    /// - Returns: how many fixes were dropped.
+    public func discardBuffered(matching: (String) -> Bool) -> Int {
+        let before = points.count
+        points.removeAll { matching($0.vehicleID) }
+        events.removeAll { matching($0.vehicleID) }
+        return before - points.count
+    }
+
     /// Hands the batch to the writer; with `wait`, also waits until everything queued is committed.
     public func flush(wait: Bool = false) throws(FleetTrackingError) {
         if !points.isEmpty || !events.isEmpty { try submit(nil) }
@@ -116,7 +126,14 @@ public final class FleetRecorder {
         for (points, outcome) in written {
             eventsStored += outcome.eventsInserted
             var skipped = outcome.skippedIndices[...]
+            var fenced = outcome.fencedIndices[...]
             for (index, point) in points.enumerated() {
+                if fenced.first == index {
+                    // Left to the node that owns the vehicle now (a cluster node that lost its lease): counted there.
+                    fenced.removeFirst()
+                    skipped.removeFirst()
+                    continue
+                }
                 let vehicle = entry(point.vehicleID)
                 if skipped.first == index {
                     skipped.removeFirst()

@@ -156,6 +156,10 @@ public struct InsertOutcome: Sendable, Hashable {
     public var skippedIndices: [Int]
     /// Events added (events already stored are not counted).
     public var eventsInserted: Int
+    /// Of the skipped rows, those left out because this node no longer holds their vehicle (a cluster node that
+    /// lost its lease; see `WriteFence`): not stored, not duplicates, and the events of those vehicles not stored
+    /// either. Positions in the batch, ascending; always empty for a single server.
+    public var fencedIndices: [Int] = []
     /// The numbers the database gave the added fixes, in batch order (skipped ones have none): the live feed's
     /// cursor. Not part of equality (they depend on what the database held before).
     public var fixIDs: [Int64] = []
@@ -183,6 +187,13 @@ public struct InsertOutcome: Sendable, Hashable {
         self.skippedIndices = skippedIndices
         self.eventsInserted = eventsInserted
     }
+}
+
+/// Follows the commits other processes make to the same database (PostgreSQL's `LISTEN`/`NOTIFY`): the live feed of
+/// one cluster node learns of what the others stored without reading the database in a loop.
+public protocol CommitListener: Sendable {
+    /// Stops following.
+    func stop()
 }
 
 /// Why storage failed, whatever the backend.

@@ -95,6 +95,14 @@ final class ClusterMember: @unchecked Sendable {
             processor.forgetVehicles { shards.contains(shard(ofVehicle: $0, shardCount: shardCount)) }
             logger.warning("shards lost (their leases lapsed unrenewed)", metadata: ["shards": "\(lost.count)"])
         }
+        coordinator.mayClaim = { [processor] in processor.handoverSettled }
+        let reported = Shared(ClusterCoordinator.Snapshot())
+        coordinator.didStep = { [weak self] snapshot in
+            guard let self else { return }
+            let previous = reported.withLock { $0 }
+            updateFigures(snapshot, since: previous)
+            reported.withLock { $0 = snapshot }
+        }
         coordinator.willRelease = { [inFlight, processor, releasing] released in
             // The fetch in progress must be committed first: wait for it, but not longer than a lease renewal.
             guard inFlight.wait(timeout: .now() + settings.renewSeconds) == .success else { return false }
@@ -169,13 +177,12 @@ final class ClusterMember: @unchecked Sendable {
 
     /// The owned shards' inbox records to the processor, a fetch at a time: each is removed once committed.
     private func read() {
-        var lastFigures = -Double.infinity
-        var reported = ClusterCoordinator.Snapshot()
+        var lastCount = -Double.infinity
         while !stopping.load(ordering: .relaxed) {
             let now = ClusterCoordinator.now()
-            if now - lastFigures >= 1 {
-                lastFigures = now
-                reported = updateFigures(since: reported)
+            if now - lastCount >= 1 {
+                lastCount = now
+                countBacklog()
             }
             let giving = releasing.withLock { $0 }
             let owned = coordinator.trustedShards().filter { !giving.contains($0) }
@@ -220,6 +227,7 @@ final class ClusterMember: @unchecked Sendable {
         }
         let committed = DispatchSemaphore(value: 0)
         batches[batches.count - 1].acknowledge = { _ in committed.signal() }
+        let fencedBefore = processor.fencedFixes.withLock { $0 }
         let admissions = processor.queue.offer(batches)
         guard admissions.allSatisfy({ $0 == .accepted }) else {
             // The processor's queue is full: what it did not take stays in the inbox for the next fetch (the
@@ -230,6 +238,12 @@ final class ClusterMember: @unchecked Sendable {
         }
         committed.wait()
         takenCounter.increment(by: entries.count)
+        if processor.fencedFixes.withLock({ $0 }) != fencedBefore {
+            // A commit left fixes out: this node lost shards meanwhile. The records stay for their new owner (and the
+            // ones this node did store come back to it as the duplicates they are).
+            logger.warning("shards lost during a fetch; its inbox records are left for their owners")
+            return true
+        }
         var delay = 0.25
         while true {
             do throws(StoreError) {
@@ -245,32 +259,34 @@ final class ClusterMember: @unchecked Sendable {
         }
     }
 
-    /// Metrics and `/health` figures from the coordinator's snapshot (counters by their growth since `previous`).
-    private func updateFigures(since previous: ClusterCoordinator.Snapshot) -> ClusterCoordinator.Snapshot {
-        let snapshot = coordinator.snapshot
+    /// Metrics and `/health` figures from the coordinator's snapshot (counters by their growth since `previous`), on
+    /// the coordinator's thread after each round: they stay current while the reader waits on a database that does
+    /// not answer.
+    private func updateFigures(_ snapshot: ClusterCoordinator.Snapshot, since previous: ClusterCoordinator.Snapshot) {
         claimedCounter.increment(by: snapshot.claimed - previous.claimed)
         releasedCounter.increment(by: snapshot.released - previous.released)
         lostCounter.increment(by: snapshot.lost - previous.lost)
         ownedGauge.record(snapshot.leases.count)
         liveNodesGauge.record(snapshot.liveNodes.count)
-        // Counting the inbox reads the whole table: every fifth second is enough for a gauge.
-        let previousBacklog = status.withLock { $0.backlog }
-        let now = ClusterCoordinator.now()
-        var backlog = previousBacklog
-        if now - lastBacklogCount >= 5 || previousBacklog > 0 {
-            lastBacklogCount = now
-            backlog = (try? readerInbox.backlog()) ?? previousBacklog
-        }
-        backlogGauge.record(backlog)
         status.withLock {
             $0.shards = snapshot.leases.count
             $0.liveNodes = snapshot.liveNodes.count
-            $0.backlog = backlog
             $0.claimed = snapshot.claimed
             $0.released = snapshot.released
             $0.lost = snapshot.lost
             if let error = snapshot.error { $0.error = error }
         }
-        return snapshot
+    }
+
+    /// Counts the inbox for the backlog gauge (reader thread): every fifth second while it is empty (a full-table
+    /// count), every second while it is not.
+    private func countBacklog() {
+        let previousBacklog = status.withLock { $0.backlog }
+        let now = ClusterCoordinator.now()
+        guard now - lastBacklogCount >= 5 || previousBacklog > 0 else { return }
+        lastBacklogCount = now
+        let backlog = (try? readerInbox.backlog()) ?? previousBacklog
+        backlogGauge.record(backlog)
+        status.withLock { $0.backlog = backlog }
     }
 }

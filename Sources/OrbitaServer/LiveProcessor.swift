@@ -58,6 +58,9 @@ final class LiveProcessor: @unchecked Sendable {
         label: "orbita_fixes_dropped_total", dimensions: [("reason", "processing_error")])
     private let duplicateCounter = Counter(label: "orbita_fixes_duplicate_total")
     private let commitTimer = Timer(label: "orbita_commit_seconds")
+    /// Fixes a commit left out because this node no longer held their vehicles (a cluster node that lost leases).
+    let fencedFixes = Shared(0)
+    private let fencedCounter = Counter(label: "orbita_cluster_fenced_total")
     private let depthGauge = Gauge(label: "orbita_queue_depth")
     private let onlineGauge = Gauge(label: "orbita_vehicles_online")
     private var dropCounters: [DropReason: Counter] = [:]
@@ -114,7 +117,26 @@ final class LiveProcessor: @unchecked Sendable {
     /// resumes them from the store.
     func forgetVehicles(matching: @escaping @Sendable (String) -> Bool) {
         toForget.withLock { $0.append(matching) }
+        handover.withLock { $0.requested += 1 }
     }
+
+    /// Whether everything computed before the last `forgetVehicles` is out of the way: the forgetting was applied
+    /// (buffered fixes of those vehicles dropped) and every batch handed to the writer before it has committed or
+    /// been fenced. A cluster node claims no shard until then, so that a batch computed under a lost lease can
+    /// never pass the write fence under a new lease of the same shard.
+    var handoverSettled: Bool {
+        handover.withLock { $0.applied == $0.requested && $0.completed >= $0.submittedWhenApplied }
+    }
+
+    /// Forget requests, and the writer's batches, as `handoverSettled` compares them.
+    private struct Handover {
+        var requested = 0
+        var applied = 0
+        var submitted = 0
+        var submittedWhenApplied = 0
+        var completed = 0
+    }
+    private let handover = Shared(Handover())
 
     /// Starts the thread.
     func start() {
@@ -152,13 +174,23 @@ final class LiveProcessor: @unchecked Sendable {
         var lastCommit = Self.now()
         var lastGauges = 0.0
         while let batches = queue.take(timeout: commitInterval) {
-            let forgetting = toForget.withLock { pending in
+            let (forgetting, requests) = toForget.withLock { pending in
                 defer { pending = [] }
-                return pending
+                return (pending, handover.withLock { $0.requested })
             }
             if !forgetting.isEmpty {
                 let tracker = recorder.tracker
                 tracker.forget(tracker.vehiclesInMemory.filter { vehicle in forgetting.contains { $0(vehicle) } })
+                // What was computed for them and not yet handed to the writer goes too (their new owner makes it).
+                let dropped = recorder.discardBuffered { vehicle in forgetting.contains { $0(vehicle) } }
+                if dropped > 0 {
+                    fencedFixes.withLock { $0 += dropped }
+                    fencedCounter.increment(by: dropped)
+                }
+                handover.withLock {
+                    $0.applied = requests
+                    $0.submittedWhenApplied = $0.submitted
+                }
             }
             var received = 0
             var unregistered = 0
@@ -222,10 +254,20 @@ final class LiveProcessor: @unchecked Sendable {
         let commitTimer = self.commitTimer
         let eventCounters = self.eventCounters
         let onCommitted = self.onCommitted
+        let fencedFixes = self.fencedFixes
+        let fencedCounter = self.fencedCounter
+        let handover = self.handover
+        handover.withLock { $0.submitted += 1 }
         do throws(FleetTrackingError) {
             try recorder.commitBuffered { report in
+                handover.withLock { $0.completed += 1 }
+                let fenced = report.batch.outcome.fencedIndices.count
+                if fenced > 0 {
+                    fencedFixes.withLock { $0 += fenced }
+                    fencedCounter.increment(by: fenced)
+                }
                 storedCounter.increment(by: report.inserted)
-                duplicateCounter.increment(by: report.points - report.inserted)
+                duplicateCounter.increment(by: report.points - report.inserted - fenced)
                 commitTimer.recordNanoseconds(Int64(report.seconds * 1e9))
                 for (kind, count) in report.eventsByKind { eventCounters[kind]?.increment(by: count) }
                 status.withLock {

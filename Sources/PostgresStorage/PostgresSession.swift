@@ -21,12 +21,17 @@ public struct PostgresEndpoint: Sendable, Equatable, CustomStringConvertible {
     public var database: String
     /// How long a statement waits for a lock another client holds before `StoreError.locked` (`lock_timeout`).
     public var lockTimeoutSeconds: Double
+    /// How long a call waits for the server's answer before the connection is closed and the call fails (nil: as long
+    /// as TCP keeps the connection). A cluster node bounds it, so that a cut network fails its calls instead of
+    /// hanging them; the server then ends a transaction left idle that long (`idle_in_transaction_session_timeout`).
+    public var callTimeoutSeconds: Double?
 
     /// Creates an endpoint.
     public init(
         host: String, port: Int = 5432, user: String, password: String? = nil, database: String,
-        lockTimeoutSeconds: Double = 5
+        lockTimeoutSeconds: Double = 5, callTimeoutSeconds: Double? = nil
     ) {
+        self.callTimeoutSeconds = callTimeoutSeconds
         self.host = host
         self.port = port
         self.user = user
@@ -62,29 +67,60 @@ final class PostgresSession: @unchecked Sendable {
         try? connection?.close().wait()
     }
 
-    private func connect() throws(StoreError) -> PostgresConnection {
-        let configuration = PostgresConnection.Configuration(
+    /// How postgres-nio connects to `endpoint` (no TLS; the call timeout, if any, bounds connecting too).
+    static func configuration(_ endpoint: PostgresEndpoint) -> PostgresConnection.Configuration {
+        var configuration = PostgresConnection.Configuration(
             host: endpoint.host, port: endpoint.port, username: endpoint.user, password: endpoint.password,
             database: endpoint.database, tls: .disable)
+        if let timeout = endpoint.callTimeoutSeconds {
+            configuration.options.connectTimeout = .milliseconds(Int64(timeout * 1000))
+        }
+        return configuration
+    }
+
+    private func connect() throws(StoreError) -> PostgresConnection {
+        let configurationWithTimeout = Self.configuration(endpoint)
         let connection: PostgresConnection
         do {
             connection = try PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configurationWithTimeout,
                 id: Self.nextID(), logger: logger
             ).wait()
         } catch {
             throw Self.storeError(error, endpoint: endpoint)
         }
-        do {
-            _ = try connection.query(
-                PostgresQuery(unsafeSQL: "SET lock_timeout = '\(max(1, Int(endpoint.lockTimeoutSeconds * 1000)))ms'"),
-                logger: logger
-            ).wait()
-        } catch {
-            try? connection.close().wait()
-            throw Self.storeError(error, endpoint: endpoint)
+        var settings = "SET lock_timeout = '\(max(1, Int(endpoint.lockTimeoutSeconds * 1000)))ms'"
+        if let timeout = endpoint.callTimeoutSeconds {
+            settings += "; SET idle_in_transaction_session_timeout = '\(max(1, Int(timeout * 1000)))ms'"
+        }
+        for statement in settings.split(separator: ";") {
+            do {
+                _ = try answer(
+                    connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: logger), connection)
+            } catch {
+                try? connection.close().wait()
+                throw Self.storeError(error, endpoint: endpoint)
+            }
         }
         return connection
+    }
+
+    /// Waits for `future`, at most `callTimeoutSeconds`: then the connection is closed (which fails the call).
+    private func answer<T: Sendable>(_ future: EventLoopFuture<T>, _ connection: PostgresConnection) throws -> T {
+        guard let timeout = endpoint.callTimeoutSeconds else { return try future.wait() }
+        let done = DispatchSemaphore(value: 0)
+        future.whenComplete { _ in done.signal() }
+        if done.wait(timeout: .now() + timeout) == .timedOut {
+            connection.close().whenComplete { _ in }
+            throw CallTimedOut(seconds: timeout)
+        }
+        return try future.wait()
+    }
+
+    /// The server did not answer within `callTimeoutSeconds` (the connection was closed).
+    struct CallTimedOut: Error, CustomStringConvertible {
+        let seconds: Double
+        var description: String { "no answer from the server within \(seconds) s; connection closed" }
     }
 
     /// Whether a transaction is open on `connection` (a lost connection then fails the transaction; it is never
@@ -105,14 +141,14 @@ final class PostgresSession: @unchecked Sendable {
     }
 
     private static let counter = Atomic<Int>(0)
-    private static func nextID() -> Int { counter.add(1, ordering: .relaxed).newValue }
+    static func nextID() -> Int { counter.add(1, ordering: .relaxed).newValue }
 
     /// Runs one statement and collects its rows.
     @discardableResult
     func query(_ query: PostgresQuery) throws(StoreError) -> PostgresQueryResult {
         let connection = try live()
         do {
-            return try connection.query(query, logger: logger).wait()
+            return try answer(connection.query(query, logger: logger), connection)
         } catch {
             let failure = Self.storeError(error, endpoint: endpoint)
             if Self.isConnectionLost(error) {
@@ -143,7 +179,13 @@ final class PostgresSession: @unchecked Sendable {
             }
             done.signal()
         }
-        done.wait()
+        if let timeout = endpoint.callTimeoutSeconds, done.wait(timeout: .now() + timeout) == .timedOut {
+            connection.close().whenComplete { _ in }
+            done.wait()
+            self.connection = nil
+            throw Self.storeError(CallTimedOut(seconds: timeout), endpoint: endpoint)
+        }
+        if endpoint.callTimeoutSeconds == nil { done.wait() }
         if let error = failure.withLock({ $0 }) {
             if Self.isConnectionLost(error) {
                 try? connection.close().wait()

@@ -1,3 +1,4 @@
+public import Cluster
 public import OrbitaModel
 import OrbitaWire
 import PostgresNIO
@@ -20,13 +21,17 @@ public final class PostgresTrackStore: TrackStore, @unchecked Sendable {
     /// Batches still to write with `ON CONFLICT` after one whose `COPY` met a fix already stored (a re-import sends
     /// many such batches in a row; each failed `COPY` costs a round trip and the rows it parsed).
     var arrayBatchesAfterConflict = 0
+    /// A cluster node's leases: each write keeps only the fixes and events of vehicles whose shard the node still
+    /// holds (nil: a single server, which writes everything).
+    public let writeFence: WriteFence?
     /// Batches written by `COPY`, and batches that fell back to `ON CONFLICT` because a fix was already stored.
     public private(set) var fixWrites = (copied: 0, conflicted: 0)
 
     /// Connects to `endpoint` and brings the schema up to date (under an advisory lock: several starting servers
     /// apply each migration once); today's and the next two days' partitions are made ahead.
-    public init(_ endpoint: PostgresEndpoint) throws(StoreError) {
+    public init(_ endpoint: PostgresEndpoint, writeFence: WriteFence? = nil) throws(StoreError) {
         session = try PostgresSession(endpoint)
+        self.writeFence = writeFence
         try PostgresSchema.migrate(session)
         try prepareHistory(until: UTCInstant.now.adding(seconds: 2 * 86_400))
     }
@@ -73,6 +78,19 @@ public final class PostgresTrackStore: TrackStore, @unchecked Sendable {
     private func insertInTransaction(_ points: [TrackPoint], _ events: [VehicleEvent]) throws(StoreError)
         -> InsertOutcome
     {
+        try session.execute("SELECT pg_advisory_xact_lock(\(Self.commitOrderLock))")
+        let outcome: InsertOutcome
+        if let writeFence {
+            outcome = try insertFenced(points, events, fence: writeFence)
+        } else {
+            outcome = try insertAll(points, events)
+        }
+        try notifyCommitted(outcome)
+        return outcome
+    }
+
+    /// Stores every fix and event of the batch (inside the transaction).
+    func insertAll(_ points: [TrackPoint], _ events: [VehicleEvent]) throws(StoreError) -> InsertOutcome {
         var outcome = InsertOutcome()
         let keys = try vehicleKeys(for: points.map(\.vehicleID) + events.map(\.vehicleID))
         if !points.isEmpty {

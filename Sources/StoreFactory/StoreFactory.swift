@@ -13,11 +13,20 @@ public enum StoreFactory {
         /// How long to wait for another process's lock before `StoreError.locked`, seconds (SQLite's busy timeout,
         /// PostgreSQL's `lock_timeout`).
         public var busyTimeoutSeconds = 5.0
+        /// PostgreSQL: how long a call waits for the server before it fails (nil: no limit; see `PostgresEndpoint`).
+        public var callTimeoutSeconds: Double?
+        /// PostgreSQL: a cluster node's leases, which every write of this connection is checked against.
+        public var writeFence: WriteFence?
 
         /// Creates options.
-        public init(cacheMegabytes: Int = 64, busyTimeoutSeconds: Double = 5) {
+        public init(
+            cacheMegabytes: Int = 64, busyTimeoutSeconds: Double = 5, callTimeoutSeconds: Double? = nil,
+            writeFence: WriteFence? = nil
+        ) {
             self.cacheMegabytes = cacheMegabytes
             self.busyTimeoutSeconds = busyTimeoutSeconds
+            self.callTimeoutSeconds = callTimeoutSeconds
+            self.writeFence = writeFence
         }
     }
 
@@ -30,15 +39,18 @@ public enum StoreFactory {
             return try SQLiteTrackStore(
                 path: path, busyTimeoutSeconds: options.busyTimeoutSeconds, cacheMegabytes: options.cacheMegabytes)
         case .postgres(let address):
-            return try PostgresTrackStore(endpoint(address, options))
+            return try PostgresTrackStore(endpoint(address, options), writeFence: options.writeFence)
         }
     }
 
     /// A new connection to the cluster's shard leases and inbox at `location`: PostgreSQL only (several nodes share
-    /// one database; a SQLite file has one writer and so one node).
+    /// one database; a SQLite file has one writer and so one node). Its calls fail after half a lease time without
+    /// an answer (unless `options` sets another limit).
     public static func openCluster(
         _ location: DatabaseLocation, settings: ClusterSettings, options: Options = Options()
     ) throws(StoreError) -> any ClusterStore {
+        var options = options
+        if options.callTimeoutSeconds == nil { options.callTimeoutSeconds = max(1, settings.leaseSeconds / 2) }
         switch location {
         case .sqlite(let path):
             throw .io("\(path): several nodes need PostgreSQL (--db postgres://USER@HOST/DATABASE); SQLite has one")
@@ -47,10 +59,24 @@ public enum StoreFactory {
         }
     }
 
+    /// Follows the commits of every process on the database at `location`: `onCommit` gets each one's cursor (the
+    /// highest fix and event numbers it stored; 0, 0 after a lost connection came back: commits may have gone unseen).
+    /// Nil for SQLite, whose only writer is the server itself.
+    public static func listenForCommits(
+        _ location: DatabaseLocation, onCommit: @escaping @Sendable (_ fix: Int64, _ event: Int64) -> Void
+    ) -> (any CommitListener)? {
+        switch location {
+        case .sqlite: return nil
+        case .postgres(let address):
+            return PostgresCommitListener(endpoint(address, Options()), onCommit: onCommit)
+        }
+    }
+
     /// Where a PostgreSQL connection goes, with the options' lock timeout.
     private static func endpoint(_ address: PostgresAddress, _ options: Options) -> PostgresEndpoint {
         PostgresEndpoint(
             host: address.host, port: address.port, user: address.user, password: address.password,
-            database: address.database, lockTimeoutSeconds: options.busyTimeoutSeconds)
+            database: address.database, lockTimeoutSeconds: options.busyTimeoutSeconds,
+            callTimeoutSeconds: options.callTimeoutSeconds)
     }
 }

@@ -11,29 +11,10 @@ import Testing
 struct ClusterServeTests {
     @Test(.enabled(if: PostgresTestServer.isAvailable, Comment(rawValue: PostgresTestServer.skipReason)))
     func nodesKilledRestartedAndJoiningStoreWhatOneNodeWouldHave() throws {
-        let folder = ImportCommandTests.folder()
-        let url = try PostgresTestServer.createDatabase("cluster_serve")
-        let route = try ServeCommandTests.zones(folder, db: url)
-        let config = folder.appendingPathComponent("cluster.yaml")
-        // Short leases and hold-back keep the test short; the defaults are 15 s and 2 s.
-        try "cluster_lease_seconds: 3\ncluster_hold_back_seconds: 1\n".write(
-            to: config, atomically: true, encoding: .utf8)
-
-        // The fleet's log first (200 vehicles, one cycle a second for 16 s, along the route through the fences).
-        let log = folder.appendingPathComponent("fleet.nmea")
-        let simulate = try OrbitaProcess.run([
-            "simulate", "--to", "udp://127.0.0.1:9", "--vehicles", "200", "--rate", "1", "--duration", "16",
-            "--geojson", route.path, "--prefix", "CL", "--log", log.path, "--quiet",
-        ])
-        #expect(simulate.status == 0, "\(simulate.stderr)")
-        let cycles = try Self.cycles(log)
-        #expect(cycles.count == 3_200)
-
-        func node(_ name: String) throws -> LiveServer {
-            let server = try LiveServer(db: url, ["--node", name, "--register-unknown", "--config", config.path])
-            #expect(!server.udp.isEmpty, "\(name) did not start: \(server.readyLine)")
-            return server
-        }
+        let fleet = try ClusterFailoverTests.Fleet("cluster_serve")
+        let url = fleet.url
+        let cycles = fleet.cycles
+        func node(_ name: String) throws -> LiveServer { try fleet.node(name) }
         var nodes = ["n1": try node("n1"), "n2": try node("n2"), "n3": try node("n3")]
         Thread.sleep(forTimeInterval: 2)
         // A second's cycles at a time, each datagram to the next live node in turn: every vehicle's fixes are
@@ -83,25 +64,10 @@ struct ClusterServeTests {
             #expect(Self.halt(server, SIGTERM) == 0, "\(name): \(server.log.suffix(3_000))")
         }
 
-        // The same log imported by one node into a fresh database: the same fixes, the same events.
-        let single = try PostgresTestServer.createDatabase("cluster_single")
-        _ = try ServeCommandTests.zones(folder, db: single)
-        let imported = try OrbitaProcess.run(["import", log.path, "--db", single, "--quiet"])
-        #expect(imported.status == 0, "\(imported.stderr)")
-        let clustered = try ServeCommandTests.fixes(url)
-        #expect(clustered.count == 200)
-        #expect(clustered.values.map(\.count).reduce(0, +) == 3_200)
-        #expect(clustered.values.allSatisfy { Set($0).count == $0.count }, "a fix stored twice")
-        #expect(clustered == (try ServeCommandTests.fixes(single)))
-        let live = try ServeCommandTests.events(url)
-        let offline = try ServeCommandTests.events(single)
-        #expect(live.count >= 30, "\(live.count) events")
-        // The same events: a vehicle handed over keeps what was pending (an enter not yet confirmed), because its new
-        // owner rebuilds its event state from its recent stored track.
-        #expect(
-            live == offline,
-            "cluster only: \(Set(live).subtracting(offline).sorted()) import only: \(Set(offline).subtracting(live).sorted())"
-        )
+        // The same log imported by one node into a fresh database: the same fixes, the same events. A vehicle
+        // handed over keeps what was pending (an enter not yet confirmed): its new owner rebuilds its event state from
+        // its recent stored track.
+        try fleet.expectEqualToAnImport("cluster_single")
         let status = try OrbitaProcess.run(["cluster", "status", "--db", url])
         #expect(status.status == 0, "\(status.stderr)")
         #expect(["n1", "n2", "n3", "n4"].allSatisfy { status.stdout.contains($0) }, "\(status.stdout)")
