@@ -114,10 +114,36 @@ public final class FleetTracker {
     /// The vehicles it holds state of in memory.
     public var vehiclesInMemory: Set<String> { resumed }
 
+    /// What `prepareResume` read for vehicles not yet resumed, used (and dropped) at each one's next fix.
+    private var prepared: [String: RecentTrack] = [:]
+
+    /// Reads in one go what resuming `vehicleIDs` from the store needs — those not in memory that would be resumed
+    /// from the store itself (forgotten, or every vehicle when `resumesFromFleetSnapshot` is off) — instead of a few
+    /// queries per vehicle at its first fix: a cluster node that claims shards meets thousands of such vehicles at
+    /// once. Call before tracking their fixes; what an earlier call read and no fix used is dropped.
+    public func prepareResume(_ vehicleIDs: some Sequence<String>) throws(FleetTrackingError) {
+        prepared = [:]
+        var wanted: Set<String> = []
+        for id in vehicleIDs
+        where !resumed.contains(id) && prepared[id] == nil
+            && (!resumesFromFleetSnapshot || forgotten.contains(id))
+        {
+            wanted.insert(id)
+        }
+        guard !wanted.isEmpty else { return }
+        let from = UTCInstant.now.adding(seconds: -Self.handoverReplaySeconds(eventConfiguration))
+        do throws(StoreError) {
+            prepared.merge(try store.recentTracks(vehicleIDs: Array(wanted), from: from)) { _, new in new }
+        } catch {
+            throw .store(error)
+        }
+    }
+
     /// Forgets what it holds in memory of `vehicleIDs` (another node may process them meanwhile): their next fix
     /// resumes them from the store, as after a restart.
     public func forget(_ vehicleIDs: some Sequence<String>) {
         for vehicleID in vehicleIDs {
+            prepared[vehicleID] = nil
             resumed.remove(vehicleID)
             lastStored?[vehicleID] = nil
             forgotten.insert(vehicleID)
@@ -211,6 +237,22 @@ public final class FleetTracker {
             if lastStored == nil && resumesFromFleetSnapshot {
                 lastStored = Dictionary(
                     try store.lastPositions().map { ($0.vehicleID, $0) }, uniquingKeysWith: { first, _ in first })
+            }
+            if let recent = prepared.removeValue(forKey: vehicleID), kind == nil {
+                // Read by `prepareResume` with many others: the same as below, without a query.
+                forgotten.remove(vehicleID)
+                engine?.kinds[vehicleID] = recent.kind
+                guard let last = recent.track.last ?? recent.before else { return }
+                try? pipeline.resume(vehicleID: vehicleID, from: last)
+                if let engine {
+                    engine.reset(vehicleID: vehicleID)
+                    if let before = recent.before { engine.prime(with: before) }
+                    pipeline.replay(recent.track, after: recent.before) { point, planar in
+                        engine.evaluate(point, planar: planar, appendingTo: &events)
+                    }
+                    if recent.track.isEmpty && recent.before == nil { engine.prime(with: last) }
+                }
+                return
             }
             if let engine {
                 if let kind {

@@ -251,6 +251,42 @@ public protocol TrackStore: AnyObject {
     func lastPoint(vehicleID: String, atOrBefore: UTCInstant?) throws(StoreError) -> TrackPoint?
     /// Every vehicle with its track summary, by ID.
     func summaries() throws(StoreError) -> [VehicleSummary]
+    /// What resuming several vehicles needs, in one go: for each registered one of `vehicleIDs`, its kind, its
+    /// stored fixes from `from` on and the last one before them (a cluster node resuming the vehicles of the shards it
+    /// claimed: thousands at once). The default asks per vehicle.
+    func recentTracks(vehicleIDs: [String], from: UTCInstant) throws(StoreError) -> [String: RecentTrack]
+}
+
+/// A vehicle's recent stored track, as `TrackStore.recentTracks` reads it.
+public struct RecentTrack: Sendable, Equatable {
+    /// The vehicle's kind.
+    public var kind: VehicleKind
+    /// The last fix before the window, if any.
+    public var before: TrackPoint?
+    /// The fixes in the window, in time order.
+    public var track: [TrackPoint]
+
+    /// Creates one.
+    public init(kind: VehicleKind, before: TrackPoint?, track: [TrackPoint]) {
+        self.kind = kind
+        self.before = before
+        self.track = track
+    }
+}
+
+extension TrackStore {
+    /// Per vehicle: three queries each (fine for SQLite, in the process; PostgreSQL reads them all at once).
+    public func recentTracks(vehicleIDs: [String], from: UTCInstant) throws(StoreError) -> [String: RecentTrack] {
+        var recent: [String: RecentTrack] = [:]
+        let justBefore = UTCInstant(microsecondsSinceEpoch: from.microsecondsSinceEpoch - 1)
+        for id in Set(vehicleIDs) {
+            guard let vehicle = try vehicle(id: id) else { continue }
+            recent[id] = RecentTrack(
+                kind: vehicle.kind, before: try lastPoint(vehicleID: id, atOrBefore: justBefore),
+                track: try track(vehicleID: id, from: from, to: nil))
+        }
+        return recent
+    }
 }
 
 /// A store of tracks and of the zones their events refer to: what fleet tracking (import and the live server) needs.

@@ -219,7 +219,9 @@ final class ClusterMember: @unchecked Sendable {
         }.map(\.element)
         var batches: [IngestBatch] = []
         for entry in ordered {
-            if let last = batches.last, last.source == entry.record.source {
+            // Compared in place: a copy of the last batch (`if let last = batches.last`) would share its fixes and
+            // make every append copy them (quadratic in the fetch).
+            if !batches.isEmpty, batches[batches.count - 1].source == entry.record.source {
                 batches[batches.count - 1].fixes.append(entry.record.fix)
             } else {
                 batches.append(IngestBatch(fixes: [entry.record.fix], source: entry.record.source))

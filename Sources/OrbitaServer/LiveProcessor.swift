@@ -192,6 +192,15 @@ final class LiveProcessor: @unchecked Sendable {
                     $0.submittedWhenApplied = $0.submitted
                 }
             }
+            if !recorder.tracker.resumesFromFleetSnapshot {
+                // A cluster node: the vehicles it has not met yet are read from the store in one go.
+                do throws(FleetTrackingError) {
+                    try recorder.tracker.prepareResume(batches.lazy.flatMap(\.fixes).compactMap(\.device))
+                } catch {
+                    logger.error(
+                        "cannot read the vehicles to resume; reading them one by one", metadata: ["error": "\(error)"])
+                }
+            }
             var received = 0
             var unregistered = 0
             let takenAt = Self.now()

@@ -402,6 +402,45 @@ public final class PostgresTrackStore: TrackStore, @unchecked Sendable {
         ).first.map(Self.trackPoint)
     }
 
+    /// Several vehicles' kinds, recent fixes and the fix before them in three queries (not three per vehicle): the
+    /// window's partitions only for the fixes, one index probe per vehicle (and partition) for the fix before.
+    public func recentTracks(vehicleIDs: [String], from: UTCInstant) throws(StoreError) -> [String: RecentTrack] {
+        let ids = Array(Set(vehicleIDs)).sorted()
+        guard !ids.isEmpty else { return [:] }
+        let low = from.microsecondsSinceEpoch
+        var kinds: [String: VehicleKind] = [:]
+        for row in try session.query("SELECT id, kind FROM vehicles WHERE id = ANY(\(ids))") {
+            guard let (id, kind) = try? row.decode((String, String).self) else { continue }
+            kinds[id] = VehicleKind(rawValue: kind) ?? .other
+        }
+        var recent: [String: RecentTrack] = [:]
+        for (id, kind) in kinds { recent[id] = RecentTrack(kind: kind, before: nil, track: []) }
+        let before = try session.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(Self.pointColumns) FROM vehicles v
+                    CROSS JOIN LATERAL (
+                        SELECT * FROM fixes WHERE vehicle_key = v.key AND time_us < $2 ORDER BY time_us DESC LIMIT 1
+                    ) f
+                    JOIN sources s ON s.key = f.source_key
+                    WHERE v.id = ANY($1)
+                    """, binds: Self.binds(ids, low)))
+        for row in before {
+            let point = Self.trackPoint(row)
+            recent[point.vehicleID]?.before = point
+        }
+        let window = try session.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    \(Self.selectPoints) WHERE v.id = ANY($1) AND f.time_us >= $2 ORDER BY v.id, f.time_us
+                    """, binds: Self.binds(ids, low)))
+        for row in window {
+            let point = Self.trackPoint(row)
+            recent[point.vehicleID]?.track.append(point)
+        }
+        return recent
+    }
+
     /// Every vehicle with its track summary, by ID: sums of the per-day summaries (no scan of fixes).
     public func summaries() throws(StoreError) -> [VehicleSummary] {
         try session.query(

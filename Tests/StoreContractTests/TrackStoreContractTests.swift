@@ -32,6 +32,32 @@ struct TrackStoreContractTests {
         #expect(zip(numbers, numbers.dropFirst()).allSatisfy { $0 < $1 }, "\(numbers)")
     }
 
+    /// Resuming many vehicles at once (a cluster node's claimed shards) reads what one query per vehicle would.
+    @Test(arguments: StoreBackend.all)
+    func recentTracksOfManyVehiclesAreWhatEachVehiclesQueriesGive(backend: StoreBackend) throws {
+        let store = try backend.makeStore()
+        // bus-1 reports before and inside the window, bus-2 only before it, bus-3 only inside, bus-4 never.
+        _ = try store.insert((0..<40).map { fix("bus-1", $0 * 10) } + [fix("bus-2", 5), fix("bus-2", 50)])
+        _ = try store.insert([fix("bus-3", 300), fix("bus-3", 390), fix("bus-1", 1_000)])
+        try store.save(Vehicle(id: "bus-4", kind: .ambulance))
+        let from = at(200)
+        let recent = try store.recentTracks(
+            vehicleIDs: ["bus-1", "bus-2", "bus-3", "bus-4", "nobody", "bus-1"], from: from)
+        #expect(Set(recent.keys) == ["bus-1", "bus-2", "bus-3", "bus-4"])
+        for id in ["bus-1", "bus-2", "bus-3", "bus-4"] {
+            let expected = RecentTrack(
+                kind: try store.vehicle(id: id)!.kind,
+                before: try store.lastPoint(vehicleID: id, atOrBefore: at(200).adding(seconds: -1e-6)),
+                track: try store.track(vehicleID: id, from: from, to: nil))
+            #expect(recent[id] == expected, "\(id)")
+        }
+        #expect(recent["bus-1"]?.track.count == 21)
+        #expect(recent["bus-1"]?.before?.time == at(190))
+        #expect(recent["bus-2"]?.track.isEmpty == true)
+        #expect(recent["bus-3"]?.before == nil)
+        #expect(recent["bus-4"]?.kind == .ambulance)
+    }
+
     /// PostgreSQL's batches travel as text (`COPY`): every double must come back with the same bits, as from SQLite.
     @Test(arguments: StoreBackend.all)
     func measuresKeepEveryBit(backend: StoreBackend) throws {
