@@ -83,7 +83,7 @@ for nodes in $counts; do
   warm=$(psql -X -A -t "$db" -c "SELECT count(*) FROM fixes")
   dropped_before=0; for h in "${https[@]}"; do dropped_before=$((dropped_before + $(metric "$h" orbita_fixes_dropped_total))); done
   pg=$(postgres_pids); node_start=$(ticks "${pids[@]}"); pg_start=$(ticks $pg); measured_from=$(date +%s.%N)
-  senders=()
+  senders=(); rm -f "$work"/cluster-send-*.out
   for ((k = 0; k < senders_count; k++)); do
     "$work/udp-replay" "$work/cluster-part-$k.nmea" 127.0.0.1 "${ports[$k]}" $((rate / senders_count)) "$seconds" \
       > "$work/cluster-send-$k.out" &

@@ -61,7 +61,13 @@ final class ClusterMember: @unchecked Sendable {
         var claimed = 0
         var released = 0
         var lost = 0
-        var error: String?
+        /// The coordinator's last round failed with this (nil after one that worked).
+        var leaseError: String?
+        /// The last inbox write or read failed with this (nil after one that worked).
+        var inboxError: String?
+        /// What is wrong now, if anything: `/health` answers 503 meanwhile, so that a balancer that checks it sends
+        /// trackers to other nodes.
+        var error: String? { leaseError ?? inboxError }
     }
 
     /// - Parameters:
@@ -157,7 +163,7 @@ final class ClusterMember: @unchecked Sendable {
                     break
                 } catch {
                     errorsCounter.increment()
-                    status.withLock { $0.error = error.description }
+                    status.withLock { $0.inboxError = error.description }
                     logger.error(
                         "cannot write to the cluster inbox; holding the fixes and retrying",
                         metadata: ["retry_s": "\(delay)", "error": "\(error)"])
@@ -168,7 +174,7 @@ final class ClusterMember: @unchecked Sendable {
             forwardedCounter.increment(by: records.count)
             status.withLock {
                 $0.forwarded += records.count
-                $0.error = nil
+                $0.inboxError = nil
             }
             for batch in batches { batch.acknowledge?(batch.fixes.count { $0.device != nil }) }
         }
@@ -205,11 +211,12 @@ final class ClusterMember: @unchecked Sendable {
             entries = try readerInbox.take(shards: shards, holdBack: holdBack, limit: batchLimit)
         } catch {
             errorsCounter.increment()
-            status.withLock { $0.error = error.description }
+            status.withLock { $0.inboxError = error.description }
             logger.error("cannot read the cluster inbox", metadata: ["error": "\(error)"])
             Thread.sleep(forTimeInterval: 1)
             return false
         }
+        status.withLock { $0.inboxError = nil }
         guard !entries.isEmpty else { return false }
         // Oldest fix first (arrival order for equal times, and for fixes without a date).
         let ordered = entries.enumerated().sorted { left, right in
@@ -276,7 +283,7 @@ final class ClusterMember: @unchecked Sendable {
             $0.claimed = snapshot.claimed
             $0.released = snapshot.released
             $0.lost = snapshot.lost
-            if let error = snapshot.error { $0.error = error }
+            $0.leaseError = snapshot.error
         }
     }
 

@@ -587,8 +587,8 @@ extension Wire {
             self.storeError = storeError
         }
 
-        /// Whether the store works.
-        public var isHealthy: Bool { storeError == nil }
+        /// Whether the store works (and a cluster node reaches its leases and inbox).
+        public var isHealthy: Bool { storeError == nil && cluster?.error == nil }
 
         /// Encodes every member, `storeError` as `null` when there is none.
         public func encode(to encoder: any Encoder) throws {
