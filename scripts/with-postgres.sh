@@ -31,7 +31,7 @@ trap 'exit 130' INT TERM
 settings="-c fsync=off -c full_page_writes=off -c synchronous_commit=off -c shared_buffers=128MB"
 [ "${PG_DURABLE:-0}" = 1 ] && settings="-c synchronous_commit=on -c shared_buffers=512MB -c max_wal_size=4GB"
 "${as[@]}" "$bin/pg_ctl" -D "$work/data" -l "$work/log" -w -t 60 \
-  -o "-p $port -k $work -c listen_addresses=127.0.0.1 -c max_connections=200 $settings" \
+  -o "-p $port -k $work -c listen_addresses=127.0.0.1 -c max_connections=500 $settings" \
   start > /dev/null || { cat "$work/log" >&2; exit 1; }
 export ORBITA_TEST_POSTGRES="postgres://orbita@127.0.0.1:$port/postgres"
 export ORBITA_TEST_POSTGRES_BIN="$bin"

@@ -160,18 +160,22 @@ public final class FleetTracker {
     }
 
     /// Late fixes were stored out of order: runs each such vehicle's stored track through the engine again, in time
-    /// order from the fix before the earliest late one (through the pipeline's own projection and outlier rule), so
-    /// that they raise the events live data would have raised. Events already stored are skipped by the store.
+    /// order (through the pipeline's own projection and outlier rule), so that it raises the events in-order data
+    /// would have raised. The replay starts `handoverReplaySeconds` before the earliest late fix (from the fix before
+    /// that), so that transitions pending then are rebuilt; events already stored are skipped by the store, and fence
+    /// events from the late fix on that the replay no longer raises — an enter confirmed at the fix after the one
+    /// that came late — are retracted unless acknowledged (`retractedKinds`).
     /// - Returns: the events stored.
     public func replayLate() throws(FleetTrackingError) -> Int {
         guard let engine, let pipeline, !earliestLate.isEmpty else { return 0 }
         var stored = 0
         for (vehicleID, earliest) in earliestLate.sorted(by: { $0.key < $1.key }) {
             do throws(StoreError) {
+                let from = earliest.adding(seconds: -Self.handoverReplaySeconds(eventConfiguration))
                 let before = try store.lastPoint(
                     vehicleID: vehicleID,
-                    atOrBefore: UTCInstant(microsecondsSinceEpoch: earliest.microsecondsSinceEpoch - 1))
-                let track = try store.track(vehicleID: vehicleID, from: earliest, to: nil)
+                    atOrBefore: UTCInstant(microsecondsSinceEpoch: from.microsecondsSinceEpoch - 1))
+                let track = try store.track(vehicleID: vehicleID, from: from, to: nil)
                 engine.reset(vehicleID: vehicleID)
                 if let before { engine.prime(with: before) }
                 var events: [VehicleEvent] = []
@@ -179,6 +183,8 @@ public final class FleetTracker {
                     engine.evaluate(point, planar: planar, appendingTo: &events)
                 }
                 stored += try store.insert([], events: events).eventsInserted
+                retracted += try store.retractEvents(
+                    vehicleID: vehicleID, kinds: Self.retractedKinds, from: earliest, keeping: events)
             } catch {
                 throw .store(error)
             }
@@ -186,6 +192,13 @@ public final class FleetTracker {
         earliestLate = [:]
         return stored
     }
+
+    /// The events a late replay may retract: fence transitions, whose state (membership and a persistence window) the
+    /// replay rebuilds in full. Dwell, speed and route events depend on longer history and are only ever added.
+    public static let retractedKinds: Set<EventKind> = [.geofenceEnter, .geofenceExit, .geofenceCross]
+
+    /// Events retracted by late replays so far.
+    public private(set) var retracted = 0
 
     /// Reads the zones again when they changed in the store since they were read (a live server calls this about
     /// once a second, so that `orbita geofence add` or a route assignment takes effect while it runs). Fences keep

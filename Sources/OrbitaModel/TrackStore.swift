@@ -255,6 +255,16 @@ public protocol TrackStore: AnyObject {
     /// stored fixes from `from` on and the last one before them (a cluster node resuming the vehicles of the shards it
     /// claimed: thousands at once). The default asks per vehicle.
     func recentTracks(vehicleIDs: [String], from: UTCInstant) throws(StoreError) -> [String: RecentTrack]
+    /// Removes the vehicle's unacknowledged events of `kinds` at or after `from` that `keeping` does not hold (the
+    /// same kind, subject and time): what a replay of its track after a late fix no longer raises.
+    /// - Returns: how many were removed.
+    func retractEvents(vehicleID: String, kinds: Set<EventKind>, from: UTCInstant, keeping: [VehicleEvent])
+        throws(StoreError) -> Int
+}
+
+extension VehicleEvent {
+    /// What makes an event the same event in the store: vehicle, kind, subject (fence or route) and time.
+    public var storedIdentity: String { "\(kind.rawValue)|\(subject)|\(time.microsecondsSinceEpoch)" }
 }
 
 /// A vehicle's recent stored track, as `TrackStore.recentTracks` reads it.

@@ -58,6 +58,8 @@ final class LiveProcessor: @unchecked Sendable {
         label: "orbita_fixes_dropped_total", dimensions: [("reason", "processing_error")])
     private let duplicateCounter = Counter(label: "orbita_fixes_duplicate_total")
     private let commitTimer = Timer(label: "orbita_commit_seconds")
+    /// Fence events a late fix's replay no longer raised, removed (see `FleetTracker.replayLate`).
+    private let retractedCounter = Counter(label: "orbita_events_retracted_total")
     /// Fixes a commit left out because this node no longer held their vehicles (a cluster node that lost leases).
     let fencedFixes = Shared(0)
     private let fencedCounter = Counter(label: "orbita_cluster_fenced_total")
@@ -311,8 +313,14 @@ final class LiveProcessor: @unchecked Sendable {
             // Everything evaluated is stored first (the commit just handed over is waited for): the replay reads the
             // stored tracks, and leaves the engine where the last stored fix left it.
             try recorder.flush(wait: true)
+            let retractedBefore = recorder.tracker.retracted
             let stored = try recorder.tracker.replayLate()
-            if stored > 0 { logger.info("events from late fixes", metadata: ["events": "\(stored)"]) }
+            let retracted = recorder.tracker.retracted - retractedBefore
+            if retracted > 0 { retractedCounter.increment(by: retracted) }
+            if stored > 0 || retracted > 0 {
+                logger.info(
+                    "events from late fixes", metadata: ["events": "\(stored)", "retracted": "\(retracted)"])
+            }
         } catch {
             logger.error("cannot replay late fixes' events; tried again later", metadata: ["error": "\(error)"])
         }

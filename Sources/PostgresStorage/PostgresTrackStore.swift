@@ -441,6 +441,29 @@ public final class PostgresTrackStore: TrackStore, @unchecked Sendable {
         return recent
     }
 
+    /// Removes the vehicle's unacknowledged events of `kinds` from `from` on that `keeping` does not hold.
+    public func retractEvents(
+        vehicleID: String, kinds: Set<EventKind>, from: UTCInstant, keeping: [VehicleEvent]
+    ) throws(StoreError) -> Int {
+        let kept = Set(keeping.map(\.storedIdentity))
+        var doomed: [Int64] = []
+        for row in try session.query(
+            """
+            SELECT e.id, e.kind, e.subject, e.time_us FROM events e JOIN vehicles v ON v.key = e.vehicle_key
+            WHERE v.id = \(vehicleID) AND e.time_us >= \(from.microsecondsSinceEpoch) AND e.acknowledged_us IS NULL
+            """)
+        {
+            guard let (id, kind, subject, time) = try? row.decode((Int64, String, String, Int64).self),
+                let parsed = EventKind(rawValue: kind), kinds.contains(parsed),
+                !kept.contains("\(kind)|\(subject)|\(time)")
+            else { continue }
+            doomed.append(id)
+        }
+        guard !doomed.isEmpty else { return 0 }
+        try session.query("DELETE FROM events WHERE id = ANY(\(doomed)) AND acknowledged_us IS NULL")
+        return doomed.count
+    }
+
     /// Every vehicle with its track summary, by ID: sums of the per-day summaries (no scan of fixes).
     public func summaries() throws(StoreError) -> [VehicleSummary] {
         try session.query(

@@ -350,6 +350,34 @@ public final class SQLiteTrackStore: TrackStore {
         }
     }
 
+    /// Removes the vehicle's unacknowledged events of `kinds` from `from` on that `keeping` does not hold.
+    public func retractEvents(
+        vehicleID: String, kinds: Set<EventKind>, from: UTCInstant, keeping: [VehicleEvent]
+    ) throws(StoreError) -> Int {
+        let kept = Set(keeping.map(\.storedIdentity))
+        return try write { db in
+            guard let key = try Self.vehicleKey(vehicleID, db) else { return 0 }
+            var doomed: [Int64] = []
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, kind, subject, time_us FROM events
+                    WHERE vehicle_key = ? AND time_us >= ? AND acknowledged_us IS NULL
+                    """, arguments: [key, from.microsecondsSinceEpoch])
+            {
+                let kind: String = row["kind"]
+                let subject: String = row["subject"]
+                let time: Int64 = row["time_us"]
+                guard let parsed = EventKind(rawValue: kind), kinds.contains(parsed),
+                    !kept.contains("\(kind)|\(subject)|\(time)")
+                else { continue }
+                doomed.append(row["id"])
+            }
+            for id in doomed { try db.execute(sql: "DELETE FROM events WHERE id = ?", arguments: [id]) }
+            return doomed.count
+        }
+    }
+
     /// The last stored fix of one vehicle at or before an instant (nil: the very last).
     public func lastPoint(vehicleID: String, atOrBefore: UTCInstant?) throws(StoreError) -> TrackPoint? {
         let high = atOrBefore?.microsecondsSinceEpoch ?? Int64.max

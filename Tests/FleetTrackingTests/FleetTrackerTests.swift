@@ -93,4 +93,53 @@ struct FleetTrackerTests {
         #expect(olderAfterwards.totals.late == 10)
         #expect(try events(late) == expected)
     }
+
+    /// A vehicle drives into the depot; the fix of its first moment inside arrives after the others. Without it the
+    /// enter is raised a fix later; once it is stored, the replay raises the enter at its time and retracts the later
+    /// one — the events are those of the fixes in order — unless a dispatcher acknowledged the later one.
+    @Test(arguments: [false, true])
+    func aLateFixMovesAnEnterEarlierAndTheEnterRaisedWithoutItIsRetracted(acknowledged: Bool) throws {
+        let approach = (0..<20).map { step in
+            Self.fix(
+                step * 10,
+                at: Coordinate(
+                    latitude: Self.depot.latitude - 0.0045 + Double(step) * 0.0003, longitude: Self.depot.longitude))
+        }
+        func enters(_ store: SQLiteTrackStore) throws -> [Int64] {
+            try store.events(EventQuery()).filter { $0.kind == .geofenceEnter }.map(\.time.microsecondsSinceEpoch)
+                .sorted()
+        }
+        let inOrder = try Self.store()
+        let recorder = FleetRecorder(store: inOrder, tracker: Self.tracker(inOrder))
+        for fix in approach { try recorder.record(fix, vehicleID: "B1", source: "test") }
+        try recorder.finish()
+        let expected = try enters(inOrder)
+        try #require(expected.count == 1)
+        let first = try #require(approach.firstIndex { $0.time?.instant?.microsecondsSinceEpoch == expected[0] })
+
+        let store = try Self.store()
+        let tracker = Self.tracker(store)
+        let live = FleetRecorder(store: store, tracker: tracker)
+        for (index, fix) in approach.enumerated() where index != first {
+            try live.record(fix, vehicleID: "B1", source: "test")
+        }
+        try live.flush(wait: true)
+        let without = try enters(store)
+        #expect(without == [expected[0] + 10_000_000], "without the late fix the enter comes a fix later")
+        if acknowledged {
+            let raised = try #require(
+                try store.storedEvents(EventQuery(limit: 10), order: .oldestFirst, afterID: nil).first)
+            _ = try store.acknowledgeEvent(id: raised.id, at: UTCInstant(microsecondsSinceEpoch: Self.start))
+        }
+        try live.record(approach[first], vehicleID: "B1", source: "test")
+        try live.finish()
+        #expect(live.totals.late == 1)
+        if acknowledged {
+            #expect(try enters(store) == expected + without, "an acknowledged event stays")
+            #expect(tracker.retracted == 0)
+        } else {
+            #expect(try enters(store) == expected)
+            #expect(tracker.retracted == 1)
+        }
+    }
 }

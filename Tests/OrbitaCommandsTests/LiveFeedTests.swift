@@ -137,9 +137,10 @@ struct LiveFeedTests {
         let revokedAt = ContinuousClock.now
         let messages = await session
         let ended = ContinuousClock.now
-        // The session ended within the 1 s recheck and a poll of the revocation, not at the end of its 20 s (the time
-        // from `began` also holds two `orbita token` processes, slow on a loaded machine: 15.2 s seen in CI).
-        #expect(ended - revokedAt < .seconds(5), "the session went on \(ended - revokedAt) after the revoke")
+        // The session ended within the 1 s recheck and a poll of the revocation (about 2 s here), not at the end of
+        // its 20 s. On a CI machine running the suites in parallel (cluster nodes included) 5.3 s was seen after the
+        // revoke, and 15.2 s from `began`, which also holds two `orbita token` processes.
+        #expect(ended - revokedAt < .seconds(8), "the session went on \(ended - revokedAt) after the revoke")
         #expect(ended - began < .seconds(19))
         if case .success(let received) = messages {
             #expect(received.first?["type"] as? String == "hello")

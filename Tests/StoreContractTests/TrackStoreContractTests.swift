@@ -58,6 +58,31 @@ struct TrackStoreContractTests {
         #expect(recent["bus-4"]?.kind == .ambulance)
     }
 
+    /// A late replay retracts what it no longer raises: only the vehicle's, only the kinds asked, only from the
+    /// instant asked, never an acknowledged event nor one it keeps.
+    @Test(arguments: StoreBackend.all)
+    func retractingEventsRemovesOnlyWhatWasAskedAndNothingAcknowledged(backend: StoreBackend) throws {
+        let store = try backend.makeStore()
+        let events = [
+            event(.geofenceEnter, "bus-1", 10), event(.geofenceExit, "bus-1", 20), event(.geofenceEnter, "bus-1", 30),
+            event(.geofenceEnter, "bus-1", 35), event(.overspeed, "bus-1", 40, geofence: nil),
+            event(.geofenceEnter, "bus-2", 50), event(.geofenceExit, "bus-1", 60, geofence: "yard"),
+        ]
+        let outcome = try store.insert([], events: events)
+        #expect(outcome.eventsInserted == events.count)
+        _ = try store.acknowledgeEvent(id: outcome.eventIDs[2]!, at: at(100))
+        let removed = try store.retractEvents(
+            vehicleID: "bus-1", kinds: [.geofenceEnter, .geofenceExit], from: at(15), keeping: [events[1], events[6]])
+        #expect(removed == 1)
+        let left = try store.storedEvents(EventQuery(limit: 100), order: .oldestFirst, afterID: nil).map(\.event)
+        #expect(
+            left.map { $0.vehicleID + " " + $0.storedIdentity }
+                == events.enumerated().filter { $0.offset != 3 }.map {
+                    $0.element.vehicleID + " " + $0.element.storedIdentity
+                })
+        #expect(try store.retractEvents(vehicleID: "nobody", kinds: [.geofenceEnter], from: at(0), keeping: []) == 0)
+    }
+
     /// PostgreSQL's batches travel as text (`COPY`): every double must come back with the same bits, as from SQLite.
     @Test(arguments: StoreBackend.all)
     func measuresKeepEveryBit(backend: StoreBackend) throws {
