@@ -49,6 +49,7 @@ let package = Package(
         .target(name: "Tracking", dependencies: ["Geodesy", "Geofencing", "OrbitaModel"], swiftSettings: strict),
         .target(
             name: "FleetTracking", dependencies: ["Geodesy", "OrbitaModel", "Tracking"], swiftSettings: strict),
+        .target(name: "Reports", dependencies: ["Geodesy", "OrbitaModel"], swiftSettings: strict),
         .target(
             name: "TrackImport", dependencies: ["CZlib", "FleetTracking", "OrbitaModel", "NMEA", "GPX", "Tracking"],
             swiftSettings: strict),
@@ -175,6 +176,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "OrbitaWireTests", dependencies: ["OrbitaWire", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "OrbitaModelTests", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .testTarget(
