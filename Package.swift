@@ -176,7 +176,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "OrbitaModel"], swiftSettings: strict),
+        .testTarget(
+            name: "ReportsTests", dependencies: ["Reports", "OrbitaModel", "OrbitaTesting", "Storage", "TrackImport"],
+            swiftSettings: strict),
         .testTarget(name: "OrbitaWireTests", dependencies: ["OrbitaWire", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "OrbitaModelTests", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .testTarget(

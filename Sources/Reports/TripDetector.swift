@@ -163,8 +163,16 @@ public struct TripDetector: Sendable {
     public mutating func add(_ point: TrackPoint) {
         switch phase {
         case .empty:
-            // A track starts parked: the first trip begins when the vehicle moves away.
-            phase = .parked(Parking(at: point))
+            // A track that starts halted starts parked (the first trip begins when the vehicle moves away); one that
+            // starts moving starts with a trip.
+            if isHalted(point) {
+                phase = .parked(Parking(at: point))
+            } else {
+                let trip = Trip(
+                    vehicleID: vehicleID, start: TrackMoment(point), end: TrackMoment(point), distanceMeters: 0,
+                    maxSpeedMetersPerSecond: point.speedMetersPerSecond ?? 0, stoppedSeconds: 0, open: true)
+                phase = .driving(Drive(trip: trip, last: point))
+            }
         case .parked(var parking):
             if point.time.seconds(since: parking.last.time) > settings.gapSeconds {
                 // The tracker was off. Still where it parked: the parking goes on; elsewhere: the parking ended at
