@@ -177,7 +177,10 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
-            name: "ReportsTests", dependencies: ["Reports", "OrbitaModel", "OrbitaTesting", "Storage", "TrackImport"],
+            name: "ReportsTests",
+            dependencies: [
+                "FleetTracking", "OrbitaModel", "OrbitaTesting", "Reports", "Storage", "TrackImport", "Tracking",
+            ],
             swiftSettings: strict),
         .testTarget(name: "OrbitaWireTests", dependencies: ["OrbitaWire", "OrbitaModel"], swiftSettings: strict),
         .testTarget(name: "OrbitaModelTests", dependencies: ["OrbitaModel"], swiftSettings: strict),
