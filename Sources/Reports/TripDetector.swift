@@ -1,3 +1,4 @@
+public import Foundation
 import Geodesy
 public import OrbitaModel
 
@@ -113,6 +114,9 @@ public struct TripDetector: Sendable {
     public private(set) var trips: [Trip] = []
     /// Stops and parkings ended so far, in order.
     public private(set) var halts: [Halt] = []
+    /// What the trips drove, per calendar day (the time zone given at creation): a trip's distance, credited as it is
+    /// driven (what a halt turns out to be is known later: its drift is credited only if it was a slowdown).
+    public private(set) var mileage: DailyMileage
 
     private enum Phase {
         /// Before the first fix.
@@ -154,9 +158,12 @@ public struct TripDetector: Sendable {
     private let geodesic = Geodesic.wgs84
 
     /// A detector for `vehicleID`.
-    public init(vehicleID: String, settings: TripSettings = TripSettings()) {
+    public init(
+        vehicleID: String, settings: TripSettings = TripSettings(), timeZone: TimeZone = .gmt
+    ) {
         self.vehicleID = vehicleID
         self.settings = settings
+        mileage = DailyMileage(timeZone: timeZone)
     }
 
     /// Takes the next fix (later than the previous one).
@@ -215,6 +222,7 @@ public struct TripDetector: Sendable {
                     distanceMeters: parking.away + step,
                     maxSpeedMetersPerSecond: max(parking.fastest, point.speedMetersPerSecond ?? 0),
                     stoppedSeconds: 0, open: true)
+                mileage.add(parking.away + step, at: point.time)
                 var drive = Drive(trip: trip, last: point)
                 if isHalted(point) { drive.halt = (point, point) }
                 phase = .driving(drive)
@@ -255,11 +263,13 @@ public struct TripDetector: Sendable {
                     drive.trip.stoppedSeconds += seconds
                 } else {
                     drive.trip.distanceMeters += drive.haltDistance
+                    mileage.add(drive.haltDistance, at: halt.last.time)
                 }
                 drive.halt = nil
                 drive.haltDistance = 0
             }
             drive.trip.distanceMeters += step
+            mileage.add(step, at: point.time)
             drive.trip.maxSpeedMetersPerSecond = max(
                 drive.trip.maxSpeedMetersPerSecond, point.speedMetersPerSecond ?? 0)
             drive.trip.end = TrackMoment(point)
