@@ -57,7 +57,7 @@ public final class ClusterCoordinator: @unchecked Sendable {
     public var didStep: (@Sendable (Snapshot) -> Void)?
 
     private let store: any ShardLeaseStore
-    private let endpoints: String
+    private let endpoints: Mutex<String>
     /// This process among the node's lives (a random token).
     private let incarnation = UUID().uuidString
     private let state = Mutex(Snapshot())
@@ -75,8 +75,12 @@ public final class ClusterCoordinator: @unchecked Sendable {
         self.node = node
         self.store = store
         self.settings = settings
-        self.endpoints = endpoints
+        self.endpoints = Mutex(endpoints)
     }
+
+    /// Replaces what the node says it listens on (the bound addresses, once the listeners have their ports): recorded
+    /// with the next heartbeat.
+    public func announce(endpoints: String) { self.endpoints.withLock { $0 = endpoints } }
 
     /// What the node holds now.
     public var snapshot: Snapshot { state.withLock { $0 } }
@@ -135,7 +139,8 @@ public final class ClusterCoordinator: @unchecked Sendable {
         let sentAt = Self.now()
         do throws(StoreError) {
             let live = try store.heartbeat(
-                node: node, incarnation: incarnation, endpoints: endpoints, liveWithin: settings.leaseSeconds)
+                node: node, incarnation: incarnation, endpoints: endpoints.withLock { $0 },
+                liveWithin: settings.leaseSeconds)
             var leases = try store.renew(node: node, leaseSeconds: settings.leaseSeconds)
             let before = state.withLock { $0 }
             let trusted = before.trustedUntil > sentAt

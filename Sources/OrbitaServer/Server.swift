@@ -241,6 +241,8 @@ public enum OrbitaServer {
             listeners.tcpAddress.map { "tcp=\(settings.ingest.tcp?.host ?? ""):\($0.port ?? 0)" },
             http.map { "http=\($0.address)" },
         ].compactMap(\.self)
+        // `orbita cluster status` shows the ports bound, not a configured 0.
+        member?.coordinator.announce(endpoints: ready.joined(separator: " "))
         let readyLine = TerminalText.output(
             "orbita serve ready \(ready.joined(separator: " ")) db=\(location)"
                 + (settings.node.map { " node=\($0)" } ?? ""))
@@ -328,7 +330,8 @@ public enum OrbitaServer {
     /// calls wait half a lease time): a cut network then shows as errors, not as a hang.
     static let clusterCallTimeoutSeconds = 30.0
 
-    /// What a cluster node listens on, for `orbita cluster status` (the configured addresses).
+    /// What a cluster node listens on, for `orbita cluster status` until the listeners are bound (the configured
+    /// addresses; the bound ones replace them at once).
     private static func endpoints(_ settings: ServerSettings) -> String {
         [
             settings.ingest.udp.map { "udp=\($0.host):\($0.port)" },

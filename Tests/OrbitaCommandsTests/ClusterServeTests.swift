@@ -71,6 +71,9 @@ struct ClusterServeTests {
         let status = try OrbitaProcess.run(["cluster", "status", "--db", url])
         #expect(status.status == 0, "\(status.stderr)")
         #expect(["n1", "n2", "n3", "n4"].allSatisfy { status.stdout.contains($0) }, "\(status.stdout)")
+        // The ports the nodes bound, not the configured 0.
+        #expect(
+            status.stdout.contains("udp=127.0.0.1:\(nodes["n1"]!.udp.split(separator: ":").last!)"), "\(status.stdout)")
     }
 
     /// Sends `signal` and waits up to 30 s for the exit (then SIGKILL): its status, or the signal that ended it.
