@@ -128,7 +128,7 @@ struct LiveFeedTests {
         defer { sender.terminate() }
         let began = ContinuousClock.now
         let http = server.http
-        async let session = Self.listen(http, token: token, seconds: 20)
+        async let session = Self.listen(http, token: token, seconds: 60)
         try await Task.sleep(for: .seconds(2))
         let listed = try OrbitaProcess.run(["token", "list", "--db", db]).stdout
         let id = try #require(
@@ -137,11 +137,12 @@ struct LiveFeedTests {
         let revokedAt = ContinuousClock.now
         let messages = await session
         let ended = ContinuousClock.now
-        // The session ended within the 1 s recheck and a poll of the revocation (about 2 s here), not at the end of
-        // its 20 s. On a CI machine running the suites in parallel (cluster nodes included) 5.3 s was seen after the
-        // revoke, and 15.2 s from `began`, which also holds two `orbita token` processes.
-        #expect(ended - revokedAt < .seconds(8), "the session went on \(ended - revokedAt) after the revoke")
-        #expect(ended - began < .seconds(19))
+        // The revocation ended the session, not its 60 s: about 2 s after the revoke (the 1 s recheck and a poll) when
+        // the test runs alone; on a CI machine running every suite at once 5.3 s and 11 s were seen, so the bound here
+        // only tells the two apart (a timing is for benchmarks).
+        print("live session ended \(ended - revokedAt) after its token was revoked")
+        #expect(ended - revokedAt < .seconds(30), "the session went on \(ended - revokedAt) after the revoke")
+        #expect(ended - began < .seconds(55))
         if case .success(let received) = messages {
             #expect(received.first?["type"] as? String == "hello")
         }
