@@ -196,6 +196,14 @@ public protocol CommitListener: Sendable {
     func stop()
 }
 
+/// What a `CommitListener` hears.
+public enum CommitNotice: Sendable, Equatable {
+    /// A commit stored fixes and events up to these numbers.
+    case committed(fix: Int64, event: Int64)
+    /// The listening connection was lost and is back: commits may have gone unheard meanwhile.
+    case mayHaveMissed
+}
+
 /// Why storage failed, whatever the backend.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The database file is damaged or is not a database.

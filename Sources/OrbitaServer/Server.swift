@@ -195,14 +195,18 @@ public enum OrbitaServer {
                 live.publish(fixes: report.storedFixes, events: report.storedEvents)
             }
             // What other processes commit (the other nodes of a cluster, an import) is announced by PostgreSQL's
-            // NOTIFY: the feed reads it at once instead of at its next fallback read. 0:0 follows a lost connection.
+            // NOTIFY: the feed reads it at once instead of at its next fallback read.
             let notified = Counter(label: "orbita_live_commits_notified_total")
-            commitListener = StoreFactory.listenForCommits(location) { fix, event in
+            commitListener = StoreFactory.listenForCommits(location) { notice in
                 notified.increment()
                 guard live.isFollowed else { return }
-                let unseen = fix == 0 && event == 0
-                live.committedElsewhere(
-                    through: LiveFeed.Cursor(fix: unseen ? .max : fix, event: unseen ? .max : event))
+                switch notice {
+                case .committed(let fix, let event):
+                    live.committedElsewhere(through: LiveFeed.Cursor(fix: fix, event: event))
+                case .mayHaveMissed:
+                    // Read whatever is there: a cursor beyond every number.
+                    live.committedElsewhere(through: LiveFeed.Cursor(fix: .max, event: .max))
+                }
             }
             router.addRoutes(
                 operations(registry: registry, processor: processor, listeners: listenersBox, cluster: member).routes)

@@ -6,9 +6,9 @@ import Synchronization
 
 /// Follows what every process commits to the database (`LISTEN orbita_live`, on a connection of its own): each
 /// commit's cursor (`FIX:EVENT`) goes to `onCommit`. A lost connection is made again after a second, and
-/// `onCommit(nil)` then says that commits may have gone unseen meanwhile.
+/// `onCommit(.mayHaveMissed)` then says that commits may have gone unseen meanwhile.
 public final class PostgresCommitListener: CommitListener {
-    private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
+    private let task: Task<Void, Never>
     private let current = OpenConnection()
 
     /// The connection listening now, if any (stop closes it).
@@ -17,12 +17,12 @@ public final class PostgresCommitListener: CommitListener {
     }
 
     /// Starts listening.
-    public init(_ endpoint: PostgresEndpoint, onCommit: @escaping @Sendable (_ fix: Int64, _ event: Int64) -> Void) {
+    public init(_ endpoint: PostgresEndpoint, onCommit: @escaping @Sendable (CommitNotice) -> Void) {
         var logger = Logger(label: "orbita.postgres.listen")
         logger.logLevel = .critical
         let configuration = PostgresSession.configuration(endpoint)
         let current = self.current
-        let started = Task {
+        task = Task {
             var first = true
             while !Task.isCancelled {
                 do {
@@ -33,13 +33,13 @@ public final class PostgresCommitListener: CommitListener {
                     let announceGap = !first
                     first = false
                     try await opened.listen(on: PostgresTrackStore.liveChannel) { notifications in
-                        if announceGap { onCommit(0, 0) }
+                        if announceGap { onCommit(.mayHaveMissed) }
                         for try await notification in notifications {
                             let parts = notification.payload.split(separator: ":")
                             guard parts.count == 2, let fix = Int64(parts[0]), let event = Int64(parts[1]) else {
                                 continue
                             }
-                            onCommit(fix, event)
+                            onCommit(.committed(fix: fix, event: event))
                         }
                     }
                 } catch {
@@ -50,12 +50,11 @@ public final class PostgresCommitListener: CommitListener {
                 try? await Task.sleep(for: .seconds(1))
             }
         }
-        task.withLock { $0 = started }
     }
 
     /// Stops listening and closes the connection.
     public func stop() {
-        task.withLock { $0?.cancel() }
+        task.cancel()
         current.connection.withLock { $0 }?.close().whenComplete { _ in }
     }
 }

@@ -59,11 +59,11 @@ public enum StoreFactory {
         }
     }
 
-    /// Follows the commits of every process on the database at `location`: `onCommit` gets each one's cursor (the
-    /// highest fix and event numbers it stored; 0, 0 after a lost connection came back: commits may have gone unseen).
+    /// Follows the commits of every process on the database at `location`: `onCommit` hears each one's cursor (the
+    /// highest fix and event numbers it stored), and when commits may have gone unheard (a lost connection came back).
     /// Nil for SQLite, whose only writer is the server itself.
     public static func listenForCommits(
-        _ location: DatabaseLocation, onCommit: @escaping @Sendable (_ fix: Int64, _ event: Int64) -> Void
+        _ location: DatabaseLocation, onCommit: @escaping @Sendable (CommitNotice) -> Void
     ) -> (any CommitListener)? {
         switch location {
         case .sqlite: return nil
