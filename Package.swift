@@ -48,8 +48,10 @@ let package = Package(
         .target(name: "GeoJSON", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .target(name: "Tracking", dependencies: ["Geodesy", "Geofencing", "OrbitaModel"], swiftSettings: strict),
         .target(
-            name: "FleetTracking", dependencies: ["Geodesy", "OrbitaModel", "Tracking"], swiftSettings: strict),
-        .target(name: "Reports", dependencies: ["Geodesy", "OrbitaModel"], swiftSettings: strict),
+            name: "Reports", dependencies: ["Geodesy", "Geofencing", "OrbitaModel", "Tracking"], swiftSettings: strict),
+        .target(
+            name: "FleetTracking", dependencies: ["Geodesy", "OrbitaModel", "Reports", "Tracking"],
+            swiftSettings: strict),
         .target(
             name: "TrackImport", dependencies: ["CZlib", "FleetTracking", "OrbitaModel", "NMEA", "GPX", "Tracking"],
             swiftSettings: strict),
@@ -99,7 +101,8 @@ let package = Package(
         .target(
             name: "DispatchAPI",
             dependencies: [
-                "OrbitaModel", "OrbitaWire", "GeoJSON", "GPX", .product(name: "Hummingbird", package: "hummingbird"),
+                "OrbitaModel", "OrbitaWire", "GeoJSON", "GPX", "Reports",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -170,7 +173,7 @@ let package = Package(
         .testTarget(
             name: "DispatchAPIEndpointTests",
             dependencies: [
-                "DispatchAPI", "OrbitaModel", "OrbitaWire", "Storage",
+                "DispatchAPI", "OrbitaModel", "OrbitaWire", "Reports", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -208,7 +211,7 @@ let package = Package(
         .testTarget(
             name: "StoreContractTests",
             dependencies: [
-                "OrbitaModel", "OrbitaTesting", "PostgresStorage", "Storage", "StoreFactory",
+                "Geodesy", "OrbitaModel", "OrbitaTesting", "PostgresStorage", "Reports", "Storage", "StoreFactory",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strict),

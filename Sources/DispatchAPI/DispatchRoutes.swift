@@ -21,6 +21,7 @@ public enum DispatchRoutes {
         api.addRoutes(DetoursController(store: store).routes, atPath: "detours")
         api.addRoutes(GeofencesController(store: store, limits: fenceLimits).routes, atPath: "geofences")
         api.addRoutes(RoutesController(store: store).routes, atPath: "routes")
+        api.addRoutes(ReportsController(store: store).routes, atPath: "reports")
     }
 
     /// A JSON response written by `write`.

@@ -88,6 +88,27 @@ enum OpenAPIDocument {
 
     private static let errors = ["401": "No, unknown or revoked token", "403": "The token's role is not enough"]
 
+    /// A report path: its filters, formats and errors.
+    private static func report(
+        _ summary: String, _ answer: String, geoJSON: Bool = false, extra: [[String: Any]] = []
+    ) -> [String: Any] {
+        [
+            "get": op(
+                summary, role: "viewer",
+                parameters: [
+                    parameter("vehicle", "Vehicles, comma-separated (default: all)"),
+                    parameter("from", "From: ISO 8601 UTC, or a date in tz (default: today)"),
+                    parameter("to", "To: ISO 8601 UTC, or a date in tz (its end; default: today)"),
+                    parameter("tz", "IANA time zone of days (default UTC)"),
+                    parameter("format", geoJSON ? "json (default), csv or geojson" : "json (default) or csv"),
+                    parameter("limit", "Rows at most, 1–100000 (default 10000; more: truncated)"),
+                ] + extra,
+                responses: [
+                    "200": answer, "400": "Bad parameter (window, time zone, format)", "404": "No such vehicle",
+                ].merging(errors) { a, _ in a })
+        ]
+    }
+
     static var document: [String: Any] {
         [
             "openapi": "3.1.0",
@@ -146,6 +167,25 @@ enum OpenAPIDocument {
                         parameters: [parameter("id", in: "path", "Event number")],
                         responses: ["200": "The event", "404": "No such event"].merging(errors) { a, _ in a })
                 ],
+                "/api/reports/trips": report(
+                    "Trips (parking to parking) overlapping the window, whole",
+                    "{report, from, to, timeZone, vehicles, rows: [{vehicle, start, end, startLat, startLon, endLat, "
+                        + "endLon, distanceM, durationS, maxSpeedMps, stoppedS, open}], note?, truncated?}",
+                    geoJSON: true),
+                "/api/reports/stops": report(
+                    "Stops (the trip went on) and parkings (it ended) with the geofences they lie in",
+                    "{…, rows: [{vehicle, kind, start, end, durationS, lat, lon, geofences, open}]}", geoJSON: true,
+                    extra: [parameter("kind", "stop or parking")]),
+                "/api/reports/visits": report(
+                    "Geofence visits, enter to exit, clipped to the window",
+                    "{…, rows: [{vehicle, geofence, start, end, durationS, openAtStart, openAtEnd}]}"),
+                "/api/reports/mileage": report(
+                    "Distance per vehicle and calendar day of tz", "{…, rows: [{vehicle, day, distanceM}]}"),
+                "/api/reports/summary": report(
+                    "Per vehicle and for the fleet (vehicle null): distance, driving, stopped and parked time, trips, "
+                        + "speeds, visits, deviations",
+                    "{…, rows: [{vehicle, distanceM, drivingS, stoppedS, parkedS, trips, maxSpeedMps, "
+                        + "averageMovingSpeedMps, visits, deviations}]}"),
                 "/api/detours": [
                     "post": op(
                         "Approve a detour: the vehicle is not judged against its route between from and to",

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Glibc
 public import OrbitaModel
+import Reports
 import Synchronization
 
 /// What one committed batch held (for a live server's metrics and acknowledgements).
@@ -51,8 +52,10 @@ public struct CommitReport: Sendable {
 /// `submit` or by `drain` — unless the writer retries: then the failed batch is tried again (after 0.25 s, doubling
 /// to 4 s) until it commits, and everything behind it waits (a full disk holds the data, it does not lose it).
 final class BatchWriter: @unchecked Sendable {
-    // @unchecked: `store` is used only on `queue`; the rest is immutable or in `state`.
+    // @unchecked: `store` and `reports` are used only on `queue`; the rest is immutable or in `state`.
     private let store: any TrackStore
+    /// Keeps report rows up to date after each commit (nil: no report rows).
+    private let reports: ReportMaintainer?
     private let queue = DispatchQueue(label: "orbita.import.writer")
     private let slots = DispatchSemaphore(value: 2)
     private let retries: Bool
@@ -62,6 +65,9 @@ final class BatchWriter: @unchecked Sendable {
         var finished: [([TrackPoint], InsertOutcome)] = []
         var failure: StoreError?
         var giveUp = false
+        /// Batches whose report rows could not be written (their vehicles are derived again at their next fixes).
+        var reportFailures = 0
+        var lastReportError: StoreError?
     }
 
     private let state = Mutex(State())
@@ -71,20 +77,23 @@ final class BatchWriter: @unchecked Sendable {
     private let niceness: Int32
 
     init(
-        store: any TrackStore, retries: Bool = false, niceness: Int32 = 0,
+        store: any TrackStore, reports: ReportMaintainer? = nil, retries: Bool = false, niceness: Int32 = 0,
         onError: (@Sendable (StoreError) -> Void)? = nil
     ) {
         self.store = store
+        self.reports = reports
         self.niceness = niceness
         self.retries = retries
         self.onError = onError
     }
 
-    /// Queues a batch; blocks while two are already waiting. `committed` runs on the writer's thread after it.
+    /// Queues a batch; blocks while two are already waiting. `committed` runs on the writer's thread after it; then
+    /// the report rows of its vehicles are brought up to date (measured in `frameCRS`, the pipeline's frame).
     /// - Returns: the batches written since the last call, in order, with their outcomes.
     /// - Throws: the error of a batch that failed.
     func submit(
-        _ points: [TrackPoint], events: [VehicleEvent] = [], committed: (@Sendable (CommitReport) -> Void)? = nil
+        _ points: [TrackPoint], events: [VehicleEvent] = [], frameCRS: String? = nil,
+        committed: (@Sendable (CommitReport) -> Void)? = nil
     ) throws(StoreError) -> [([TrackPoint], InsertOutcome)] {
         let done = try collect()
         slots.wait()
@@ -104,6 +113,7 @@ final class BatchWriter: @unchecked Sendable {
                             points: points.count, inserted: outcome.inserted, events: outcome.eventsInserted,
                             seconds: elapsed.secondsValue,
                             batch: (points, events, outcome)))
+                    maintainReports(points, outcome, frameCRS: frameCRS)
                     return
                 } catch {
                     onError?(error)
@@ -119,6 +129,41 @@ final class BatchWriter: @unchecked Sendable {
             }
         }
         return done
+    }
+
+    /// Brings the report rows of a committed batch's vehicles up to date (the fixes it stored, not those it skipped).
+    /// A failure loses nothing: the fixes are stored, and the vehicles' rows are derived again at their next fixes.
+    private func maintainReports(_ points: [TrackPoint], _ outcome: InsertOutcome, frameCRS: String?) {
+        guard let reports, let frameCRS, outcome.inserted > 0 else { return }
+        var stored: [TrackPoint] = []
+        stored.reserveCapacity(outcome.inserted)
+        var skipped = outcome.skippedIndices[...]
+        for (index, point) in points.enumerated() {
+            if skipped.first == index {
+                skipped.removeFirst()
+                continue
+            }
+            stored.append(point)
+        }
+        do throws(StoreError) {
+            try reports.committed(stored, frameCRS: frameCRS)
+        } catch {
+            state.withLock {
+                $0.reportFailures += 1
+                $0.lastReportError = error
+            }
+        }
+    }
+
+    /// Batches whose report rows could not be written, and the last error.
+    var reportFailures: (count: Int, last: StoreError?) {
+        state.withLock { ($0.reportFailures, $0.lastReportError) }
+    }
+
+    /// Forgets the report derivations of vehicles another node maintains now (after the batches queued before).
+    func forgetReports(_ vehicleIDs: [String]) {
+        guard reports != nil else { return }
+        queue.async { [self] in reports?.forget(vehicleIDs) }
     }
 
     /// Stops retrying a failing batch: it and the batches behind it are reported as failed.

@@ -1,4 +1,5 @@
 public import OrbitaModel
+public import Reports
 import Tracking
 
 /// Fixes through the `FleetTracker` into the store: buffers what it decided, hands batches to a writer thread (one
@@ -32,15 +33,27 @@ public final class FleetRecorder {
     ///   - retryFailedCommits: retry a failed commit with back-off until it succeeds (a live server on a full disk).
     ///   - writerNiceness: nice value of the writer thread (a live server lowers its writer below its receivers).
     ///   - onStoreError: called with each failed commit.
+    ///   - reports: how report rows are cut, kept up to date after each commit (nil: none kept).
     public init(
         store: any FleetStore, tracker: FleetTracker, batchSize: Int = 10_000, retryFailedCommits: Bool = false,
-        writerNiceness: Int32 = 0, onStoreError: (@Sendable (StoreError) -> Void)? = nil
+        writerNiceness: Int32 = 0, onStoreError: (@Sendable (StoreError) -> Void)? = nil,
+        reports: TripSettings? = TripSettings()
     ) {
         self.tracker = tracker
         self.batchSize = max(1, batchSize)
         writer = BatchWriter(
-            store: store, retries: retryFailedCommits, niceness: writerNiceness, onError: onStoreError)
+            store: store,
+            reports: reports.map {
+                ReportMaintainer(store: store, settings: $0, tracking: tracker.trackingConfiguration)
+            }, retries: retryFailedCommits, niceness: writerNiceness, onError: onStoreError)
     }
+
+    /// Committed batches whose report rows could not be written (the fixes are stored; their vehicles' rows are
+    /// derived again at their next fixes), and the last such error.
+    public var reportFailures: (count: Int, last: StoreError?) { writer.reportFailures }
+
+    /// Forgets the report derivations of vehicles another cluster node maintains now.
+    public func forgetReports(_ vehicleIDs: [String]) { writer.forgetReports(vehicleIDs) }
 
     /// Tracks one fix of `vehicleID` and buffers what is to be stored (written when the batch is full).
     public func record(_ fix: Fix, vehicleID: String, kind: VehicleKind? = nil, source: String)
@@ -108,7 +121,7 @@ public final class FleetRecorder {
         points.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)
         do throws(StoreError) {
-            count(try writer.submit(batch, events: raised, committed: committed))
+            count(try writer.submit(batch, events: raised, frameCRS: tracker.frameCRS, committed: committed))
         } catch {
             throw .store(error)
         }

@@ -57,6 +57,10 @@ public final class FleetTracker {
     public private(set) var skippedFences: [ZoneSet.SkippedFence] = []
     /// Called with each fence left out whenever the zones are (re)compiled.
     public var onSkippedFence: ((ZoneSet.SkippedFence) -> Void)?
+    /// The pipeline's metric frame, once the first position chose it (nil before).
+    public var frameCRS: String? { pipeline?.frame.crs }
+    /// The pipeline's thresholds.
+    public var trackingConfiguration: TrackingConfiguration { configuration }
     /// Whether the store held zones (an event engine runs).
     public var raisesEvents: Bool { engine != nil }
 

@@ -10,7 +10,8 @@ public struct OrbitaCommand: AsyncParsableCommand {
         abstract: "Orbita: a GLONASS/GPS fleet tracking backend.",
         subcommands: [
             DecodeCommand.self, ImportCommand.self, VehiclesCommand.self, TrackCommand.self, GeofenceCommand.self,
-            RouteCommand.self, EventsCommand.self, ServeCommand.self, SimulateCommand.self, TokenCommand.self,
+            RouteCommand.self, EventsCommand.self, ReportCommand.self, ServeCommand.self, SimulateCommand.self,
+            TokenCommand.self,
             MapCommand.self, DatabaseCommand.self, ClusterCommand.self,
             BenchCommand.self,
         ]

@@ -12,7 +12,7 @@ public enum EventOrder: Sendable {
 ///
 /// Synchronous and throwing on purpose, as `TrackStore` and `ZoneStore`: the API runs every call on NIO's blocking
 /// pool, never on an event loop, so an asynchronous client (postgres-nio) is served by waiting for its futures there.
-public protocol DispatchRepository: TrackStore, ZoneStore {
+public protocol DispatchRepository: TrackStore, ZoneStore, ReportStore {
     /// The latest `limit` fixes of a vehicle in a time range, in time order, and whether older ones were left out.
     func track(vehicleID: String, from: UTCInstant?, to: UTCInstant?, latest limit: Int) throws(StoreError)
         -> (points: [TrackPoint], truncated: Bool)

@@ -307,5 +307,6 @@ extension TrackStore {
     }
 }
 
-/// A store of tracks and of the zones their events refer to: what fleet tracking (import and the live server) needs.
-public typealias FleetStore = TrackStore & ZoneStore
+/// A store of tracks, of the zones their events refer to and of the report rows derived from them: what fleet tracking
+/// (import and the live server) needs.
+public typealias FleetStore = TrackStore & ZoneStore & ReportStore

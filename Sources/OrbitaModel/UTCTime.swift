@@ -36,6 +36,15 @@ public struct CivilDate: Sendable, Hashable, Comparable {
         }
     }
 
+    /// `YYYY-MM-DD`.
+    public var iso8601: String {
+        func padded(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))"
+    }
+
     /// Days since 1970-01-01 (negative before), by Howard Hinnant's `days_from_civil`.
     public var daysSinceEpoch: Int {
         let y = month <= 2 ? year - 1 : year

@@ -182,7 +182,10 @@ final class LiveProcessor: @unchecked Sendable {
             }
             if !forgetting.isEmpty {
                 let tracker = recorder.tracker
-                tracker.forget(tracker.vehiclesInMemory.filter { vehicle in forgetting.contains { $0(vehicle) } })
+                let forgotten = tracker.vehiclesInMemory.filter { vehicle in forgetting.contains { $0(vehicle) } }
+                tracker.forget(forgotten)
+                // Their report rows are the new owner's to maintain (this node derives them again if it gets them back).
+                recorder.forgetReports(Array(forgotten))
                 // What was computed for them and not yet handed to the writer goes too (their new owner makes it).
                 let dropped = recorder.discardBuffered { vehicle in forgetting.contains { $0(vehicle) } }
                 if dropped > 0 {

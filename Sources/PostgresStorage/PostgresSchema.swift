@@ -20,6 +20,7 @@ enum PostgresSchema {
         (1, "tracks, zones, events and tokens", v1),
         (2, "cluster nodes and shard leases", v2),
         (3, "cluster inbox", v3),
+        (4, "report rows", v4),
     ]
 
     /// Applies the migrations the database lacks, in one transaction under the migration lock.
@@ -137,6 +138,48 @@ enum PostgresSchema {
         """
 
     /// Fixes received by any node, waiting for the node that owns their vehicle's shard (`InboxCodec` bytes).
+    /// Report rows kept up to date as fixes are stored (issue 18), as in SQLite: trips, stops and parkings (a parking
+    /// carries the restart a derivation can go on from), and each trip's metres per UTC quarter hour.
+    static let v4 = """
+        CREATE TABLE report_trips (
+            vehicle_key bigint NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
+            start_us bigint NOT NULL,
+            end_us bigint NOT NULL,
+            start_lat double precision NOT NULL,
+            start_lon double precision NOT NULL,
+            end_lat double precision NOT NULL,
+            end_lon double precision NOT NULL,
+            distance_m double precision NOT NULL CHECK (distance_m >= 0),
+            max_speed_mps double precision NOT NULL,
+            stopped_s double precision NOT NULL,
+            open boolean NOT NULL,
+            PRIMARY KEY (vehicle_key, start_us),
+            CHECK (end_us >= start_us)
+        );
+        CREATE INDEX report_trips_end ON report_trips (vehicle_key, end_us);
+        CREATE TABLE report_halts (
+            vehicle_key bigint NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
+            start_us bigint NOT NULL,
+            end_us bigint NOT NULL,
+            kind text NOT NULL CHECK (kind IN ('stop', 'parking')),
+            lat double precision NOT NULL,
+            lon double precision NOT NULL,
+            open boolean NOT NULL,
+            restart_after_us bigint,
+            restart_state text,
+            PRIMARY KEY (vehicle_key, start_us),
+            CHECK (end_us >= start_us)
+        );
+        CREATE INDEX report_halts_end ON report_halts (vehicle_key, end_us);
+        CREATE TABLE report_mileage (
+            vehicle_key bigint NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
+            quarter bigint NOT NULL,
+            trip_start_us bigint NOT NULL,
+            meters double precision NOT NULL,
+            PRIMARY KEY (vehicle_key, quarter, trip_start_us)
+        );
+        """
+
     static let v3 = """
         CREATE TABLE cluster_inbox (
             id bigserial PRIMARY KEY,

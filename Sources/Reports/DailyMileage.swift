@@ -1,9 +1,9 @@
 public import Foundation
 public import OrbitaModel
 
-/// Distance per calendar day in a time zone: what the trips drove, credited to the day of the fix that drove it (a
-/// trip across midnight counts on both days). Days are found by the zone's rules (daylight saving included), one
-/// calendar computation per day boundary met, not per fix.
+/// Distance per calendar day in a time zone, summed from mileage slices (a trip's quarter hours: a trip across
+/// midnight counts on both days). Days are found by the zone's rules (daylight saving included), one calendar
+/// computation per day boundary met, not per slice: a quarter hour lies within one day in every zone.
 public struct DailyMileage: Sendable {
     /// The time zone whose days are counted.
     public let timeZone: TimeZone
@@ -17,25 +17,45 @@ public struct DailyMileage: Sendable {
         self.timeZone = timeZone
     }
 
-    /// Credits `meters` driven at `time` to its day.
-    public mutating func add(_ meters: Double, at time: UTCInstant) {
-        guard meters != 0 else { return }
-        let micros = time.microsecondsSinceEpoch
-        if let current, micros >= current.start, micros < current.end {
-            metersByDay[current.day, default: 0] += meters
-            return
+    /// Adds every slice of `trips`.
+    public init(timeZone: TimeZone = .gmt, trips: some Sequence<Trip>) {
+        self.init(timeZone: timeZone)
+        for trip in trips {
+            for slice in trip.mileage { add(slice) }
         }
+    }
+
+    /// Credits a slice to the day its quarter hour lies in.
+    public mutating func add(_ slice: MileageSlice) {
+        guard slice.meters != 0 else { return }
+        metersByDay[day(of: MileageSlice.start(of: slice.quarterHour)), default: 0] += slice.meters
+    }
+
+    /// The calendar day of an instant in the zone.
+    public mutating func day(of time: UTCInstant) -> CivilDate {
+        let micros = time.microsecondsSinceEpoch
+        if let current, micros >= current.start, micros < current.end { return current.day }
+        let span = Self.daySpan(of: time, in: timeZone)
+        current = (span.day, span.start.microsecondsSinceEpoch, span.end.microsecondsSinceEpoch)
+        return span.day
+    }
+
+    /// The calendar day an instant falls on in `timeZone`, with the instants it begins and ends ([start, end)).
+    public static func daySpan(of time: UTCInstant, in timeZone: TimeZone) -> (
+        day: CivilDate, start: UTCInstant, end: UTCInstant
+    ) {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        let date = Date(timeIntervalSince1970: Double(micros) / 1e6)
+        let date = Date(timeIntervalSince1970: Double(time.microsecondsSinceEpoch) / 1e6)
         let start = calendar.startOfDay(for: date)
         let end = calendar.date(byAdding: .day, value: 1, to: start) ?? start.addingTimeInterval(86_400)
         let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        guard let day = CivilDate(year: parts.year ?? 0, month: parts.month ?? 1, day: parts.day ?? 1) else { return }
-        current = (
-            day, Int64((start.timeIntervalSince1970 * 1e6).rounded()),
-            Int64((end.timeIntervalSince1970 * 1e6).rounded())
+        let day =
+            CivilDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)
+            ?? CivilDate(daysSinceEpoch: 0)
+        return (
+            day, UTCInstant(microsecondsSinceEpoch: Int64((start.timeIntervalSince1970 * 1e6).rounded())),
+            UTCInstant(microsecondsSinceEpoch: Int64((end.timeIntervalSince1970 * 1e6).rounded()))
         )
-        metersByDay[day, default: 0] += meters
     }
 }

@@ -1,24 +1,5 @@
 public import OrbitaModel
 
-/// A vehicle's stay inside a geofence: from its enter to its exit, clipped to a report's window.
-public struct GeofenceVisit: Sendable, Equatable {
-    /// The vehicle.
-    public var vehicleID: String
-    /// The geofence.
-    public var geofence: String
-    /// When it entered, or the window's start when it was already inside then (`openAtStart`).
-    public var start: UTCInstant
-    /// When it left, or the window's end when it was still inside then (`openAtEnd`).
-    public var end: UTCInstant
-    /// It was inside when the window began (the enter lies before it, or is not known).
-    public var openAtStart: Bool
-    /// It was still inside when the window ended.
-    public var openAtEnd: Bool
-
-    /// Seconds inside, within the window.
-    public var durationSeconds: Double { end.seconds(since: start) }
-}
-
 /// Geofence visits from fence events: each enter paired with the next exit of the same vehicle and fence. A visit open
 /// at the window's start counts from the start and one still open at its end counts to the end, both flagged — not
 /// dropped, as Traccar's geofence report drops them.

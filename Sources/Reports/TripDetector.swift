@@ -1,5 +1,4 @@
-public import Foundation
-import Geodesy
+public import Geodesy
 public import OrbitaModel
 
 /// How a vehicle's track is cut into trips, stops and parkings. NMEA trackers send no ignition, so movement comes
@@ -38,85 +37,41 @@ public struct TripSettings: Sendable, Equatable, Codable {
     }
 }
 
-/// A place and a moment on a track.
-public struct TrackMoment: Sendable, Equatable {
+/// A fix as the detector sees it: time, place (with its planar point in the fleet's frame) and speed.
+public struct TrackSample: Sendable, Hashable {
     /// When.
     public var time: UTCInstant
-    /// Where.
+    /// Where, WGS 84.
     public var coordinate: Coordinate
+    /// Where, in the frame the detector measures in.
+    public var planar: PlanarPoint
+    /// Speed over ground, m/s (nil: not reported; counted as halted).
+    public var speedMetersPerSecond: Double?
 
     /// Creates one.
-    public init(time: UTCInstant, coordinate: Coordinate) {
+    public init(time: UTCInstant, coordinate: Coordinate, planar: PlanarPoint, speedMetersPerSecond: Double?) {
         self.time = time
         self.coordinate = coordinate
+        self.planar = planar
+        self.speedMetersPerSecond = speedMetersPerSecond
     }
 
-    init(_ point: TrackPoint) { self.init(time: point.time, coordinate: point.coordinate) }
+    var moment: TrackMoment { TrackMoment(time: time, coordinate: coordinate) }
 }
 
-/// A drive from one parking to the next.
-public struct Trip: Sendable, Equatable {
-    /// The vehicle.
-    public var vehicleID: String
-    /// Where and when it began (the last fix of the parking before it, or the first fix).
-    public var start: TrackMoment
-    /// Where and when it ended (the first fix of the parking after it, or the last fix before a gap).
-    public var end: TrackMoment
-    /// Distance driven, metres: the fixes' segments while moving (not while halted: drift is not mileage).
-    public var distanceMeters: Double
-    /// The highest speed of its fixes, m/s.
-    public var maxSpeedMetersPerSecond: Double
-    /// Seconds spent in its stops.
-    public var stoppedSeconds: Double
-    /// Whether the track ended while it was going on (its end is the last fix so far).
-    public var open: Bool
-
-    /// Seconds from start to end.
-    public var durationSeconds: Double { end.time.seconds(since: start.time) }
-}
-
-/// A halt: a stop inside a trip, or a parking between trips.
-public struct Halt: Sendable, Equatable {
-    /// Which.
-    public enum Kind: String, Sendable {
-        /// Shorter than `TripSettings.parkingSeconds`: the trip goes on.
-        case stop
-        /// At least `TripSettings.parkingSeconds` (or the track's start, or a gap): the trip ends.
-        case parking
-    }
-
-    /// The vehicle.
-    public var vehicleID: String
-    /// Stop or parking.
-    public var kind: Kind
-    /// Where the vehicle stood (its first halted fix).
-    public var coordinate: Coordinate
-    /// The first halted fix's time.
-    public var start: UTCInstant
-    /// The last halted fix's time (for a parking: the fix before the vehicle left).
-    public var end: UTCInstant
-    /// Whether the track ended while it was going on.
-    public var open: Bool
-
-    /// Seconds from start to end.
-    public var durationSeconds: Double { end.seconds(since: start) }
-}
-
-/// Cuts one vehicle's stored track into trips, stops and parkings, a fix at a time in time order. The same fixes
-/// give the same rows however they are fed (it keeps no clock of its own), so the rows can be maintained as fixes
-/// arrive and re-derived for any span.
-public struct TripDetector: Sendable {
+/// Cuts one vehicle's track into trips, stops and parkings, a fix at a time in time order. It keeps no clock of its
+/// own, so the same fixes give the same rows however they are fed; and a detector started at a parking it reported
+/// (`init(vehicleID:settings:frame:parkedAt:confirmedAt:restart:)`) goes on exactly as the one that reported it, so
+/// rows can be derived again from there.
+public struct TripDetector {
     /// The thresholds.
     public let settings: TripSettings
     /// The vehicle.
     public let vehicleID: String
-    /// Trips ended so far, in order.
+    /// Trips ended so far, in order (see `drainEnded`).
     public private(set) var trips: [Trip] = []
-    /// Stops and parkings ended so far, in order.
+    /// Stops and parkings ended so far, in order (see `drainEnded`).
     public private(set) var halts: [Halt] = []
-    /// What the trips drove, per calendar day (the time zone given at creation): a trip's distance, credited as it is
-    /// driven (what a halt turns out to be is known later: its drift is credited only if it was a slowdown).
-    public private(set) var mileage: DailyMileage
 
     private enum Phase {
         /// Before the first fix.
@@ -131,13 +86,14 @@ public struct TripDetector: Sendable {
 
     /// A parking under way.
     private struct Parking {
-        var anchor: TrackPoint
-        var stood: TrackPoint
-        var last: TrackPoint
+        var anchor: TrackSample
+        var stood: TrackSample
+        var last: TrackSample
         var away = 0.0
         var fastest = 0.0
+        var restart: ReportRestart?
 
-        init(at anchor: TrackPoint, last: TrackPoint? = nil) {
+        init(at anchor: TrackSample, last: TrackSample? = nil) {
             self.anchor = anchor
             stood = last ?? anchor
             self.last = last ?? anchor
@@ -147,57 +103,80 @@ public struct TripDetector: Sendable {
     /// A trip under way, and the halt it may be in.
     private struct Drive {
         var trip: Trip
-        var last: TrackPoint
+        var last: TrackSample
         /// A halt under way: its first and last halted fixes.
-        var halt: (first: TrackPoint, last: TrackPoint)?
+        var halt: (first: TrackSample, last: TrackSample)?
         /// The segments within the halt: drift, unless the halt proves too short to be a stop.
         var haltDistance = 0.0
     }
 
     private var phase = Phase.empty
-    private let geodesic = Geodesic.wgs84
+    private let frame: LocalFrame
 
-    /// A detector for `vehicleID`.
-    public init(
-        vehicleID: String, settings: TripSettings = TripSettings(), timeZone: TimeZone = .gmt
-    ) {
+    /// A detector for `vehicleID` that measures distances in `frame` (the fleet's metric frame).
+    public init(vehicleID: String, settings: TripSettings = TripSettings(), frame: LocalFrame) {
         self.vehicleID = vehicleID
         self.settings = settings
-        mileage = DailyMileage(timeZone: timeZone)
+        self.frame = frame
+    }
+
+    /// A detector that goes on from a parking it reported: parked at `parkedAt` (the parking's first fix), having
+    /// just taken `confirmedAt` (the fix that made the parking certain), with the parking's `restart`.
+    public init(
+        vehicleID: String, settings: TripSettings = TripSettings(), frame: LocalFrame, parkedAt: TrackSample,
+        confirmedAt: TrackSample, restart: ReportRestart?
+    ) {
+        self.init(vehicleID: vehicleID, settings: settings, frame: frame)
+        var parking = Parking(at: parkedAt, last: confirmedAt)
+        parking.restart = restart
+        phase = .parked(parking)
+    }
+
+    /// Whether it is parked (a parking is under way).
+    public var isParked: Bool {
+        if case .parked = phase { return true }
+        return false
+    }
+
+    /// Gives the parking under way the restart to report with it.
+    public mutating func attachRestart(_ restart: ReportRestart) {
+        guard case .parked(var parking) = phase else { return }
+        parking.restart = restart
+        phase = .parked(parking)
     }
 
     /// Takes the next fix (later than the previous one).
-    public mutating func add(_ point: TrackPoint) {
+    /// - Returns: whether a parking began, or became certain, at this fix (its restart point).
+    @discardableResult
+    public mutating func add(_ point: TrackSample) -> Bool {
         switch phase {
         case .empty:
             // A track that starts halted starts parked (the first trip begins when the vehicle moves away); one that
             // starts moving starts with a trip.
             if isHalted(point) {
                 phase = .parked(Parking(at: point))
-            } else {
-                let trip = Trip(
-                    vehicleID: vehicleID, start: TrackMoment(point), end: TrackMoment(point), distanceMeters: 0,
-                    maxSpeedMetersPerSecond: point.speedMetersPerSecond ?? 0, stoppedSeconds: 0, open: true)
-                phase = .driving(Drive(trip: trip, last: point))
+                return true
             }
+            startTrip(at: point, distance: 0, fastest: point.speedMetersPerSecond ?? 0, now: point)
+            return false
         case .parked(var parking):
             if point.time.seconds(since: parking.last.time) > settings.gapSeconds {
                 // The tracker was off. Still where it parked: the parking goes on; elsewhere: the parking ended at
                 // its last fix, and a new one begins here (the drive in between is unknown, not a trip).
                 if distance(parking.anchor, point) > settings.tripStartMeters {
-                    appendHalt(.parking, from: parking.anchor, to: parking.stood)
+                    appendHalt(.parking, from: parking.anchor, to: parking.stood, restart: parking.restart)
                     phase = .parked(Parking(at: point))
-                } else {
-                    parking.stood = point
-                    parking.last = point
-                    parking.away = 0
-                    parking.fastest = 0
-                    phase = .parked(parking)
+                    return true
                 }
-                return
+                parking.stood = point
+                parking.last = point
+                parking.away = 0
+                parking.fastest = 0
+                phase = .parked(parking)
+                return false
             }
             let fromAnchor = distance(parking.anchor, point)
-            let step = point.segmentMeters ?? distance(parking.last, point)
+            let step = distance(parking.last, point)
             parking.last = point
             if fromAnchor <= settings.haltRadiusMeters {
                 if isHalted(point) {
@@ -216,17 +195,12 @@ public struct TripDetector: Sendable {
                 phase = .parked(parking)
             } else {
                 // Far enough: the parking ended, and the trip began, at its last halted fix.
-                appendHalt(.parking, from: parking.anchor, to: parking.stood)
-                let trip = Trip(
-                    vehicleID: vehicleID, start: TrackMoment(parking.stood), end: TrackMoment(point),
-                    distanceMeters: parking.away + step,
-                    maxSpeedMetersPerSecond: max(parking.fastest, point.speedMetersPerSecond ?? 0),
-                    stoppedSeconds: 0, open: true)
-                mileage.add(parking.away + step, at: point.time)
-                var drive = Drive(trip: trip, last: point)
-                if isHalted(point) { drive.halt = (point, point) }
-                phase = .driving(drive)
+                appendHalt(.parking, from: parking.anchor, to: parking.stood, restart: parking.restart)
+                startTrip(
+                    at: parking.stood, distance: parking.away + step,
+                    fastest: max(parking.fastest, point.speedMetersPerSecond ?? 0), now: point)
             }
+            return false
         case .driving(var drive):
             if point.time.seconds(since: drive.last.time) > settings.gapSeconds {
                 // A gap ends the trip at its last fix (where a halt began, if it was halted); a parking starts there.
@@ -234,14 +208,16 @@ public struct TripDetector: Sendable {
                 endTrip(drive.trip, at: parkedAt)
                 if distance(parkedAt, point) > settings.tripStartMeters {
                     // It moved while the tracker was off: where it stood before is a parking only if it stood.
-                    if drive.last.time > parkedAt.time { appendHalt(.parking, from: parkedAt, to: drive.last) }
+                    if drive.last.time > parkedAt.time {
+                        appendHalt(.parking, from: parkedAt, to: drive.last, restart: nil)
+                    }
                     phase = .parked(Parking(at: point))
                 } else {
                     phase = .parked(Parking(at: parkedAt, last: point))
                 }
-                return
+                return true
             }
-            let step = point.segmentMeters ?? distance(drive.last, point)
+            let step = distance(drive.last, point)
             if let halt = drive.halt {
                 if isHalted(point) && distance(halt.first, point) <= settings.haltRadiusMeters {
                     drive.halt = (halt.first, point)
@@ -251,31 +227,30 @@ public struct TripDetector: Sendable {
                         // Long enough to be a parking: the trip ended where the halt began.
                         endTrip(drive.trip, at: halt.first)
                         phase = .parked(Parking(at: halt.first, last: point))
-                    } else {
-                        phase = .driving(drive)
+                        return true
                     }
-                    return
+                    phase = .driving(drive)
+                    return false
                 }
                 // Moving again: a stop if it lasted, its drift not mileage; else a slowdown, driven distance.
                 let seconds = halt.last.time.seconds(since: halt.first.time)
                 if seconds >= settings.minimumStopSeconds {
-                    appendHalt(.stop, from: halt.first, to: halt.last)
+                    appendHalt(.stop, from: halt.first, to: halt.last, restart: nil)
                     drive.trip.stoppedSeconds += seconds
                 } else {
-                    drive.trip.distanceMeters += drive.haltDistance
-                    mileage.add(drive.haltDistance, at: halt.last.time)
+                    drive.trip.credit(drive.haltDistance, at: halt.last.time)
                 }
                 drive.halt = nil
                 drive.haltDistance = 0
             }
-            drive.trip.distanceMeters += step
-            mileage.add(step, at: point.time)
+            drive.trip.credit(step, at: point.time)
             drive.trip.maxSpeedMetersPerSecond = max(
                 drive.trip.maxSpeedMetersPerSecond, point.speedMetersPerSecond ?? 0)
-            drive.trip.end = TrackMoment(point)
+            drive.trip.end = point.moment
             if isHalted(point) { drive.halt = (point, point) }
             drive.last = point
             phase = .driving(drive)
+            return false
         }
     }
 
@@ -284,45 +259,75 @@ public struct TripDetector: Sendable {
     public func rows() -> (trips: [Trip], halts: [Halt]) {
         var trips = trips
         var halts = halts
-        switch phase {
-        case .empty:
-            break
-        case .parked(let parking):
-            halts.append(halt(.parking, from: parking.anchor, to: parking.stood, open: true))
-        case .driving(let drive):
-            var trip = drive.trip
-            if let halt = drive.halt, halt.last.time.seconds(since: halt.first.time) >= settings.minimumStopSeconds {
-                trip.end = TrackMoment(halt.first)
-                halts.append(self.halt(.stop, from: halt.first, to: halt.last, open: true))
-            } else {
-                trip.distanceMeters += drive.haltDistance
-            }
-            trips.append(trip)
+        if let open = openRows() {
+            trips += open.trips
+            halts += open.halts
         }
         return (trips, halts)
     }
 
-    private func distance(_ a: TrackPoint, _ b: TrackPoint) -> Double {
-        geodesic.inverse(from: a.coordinate, to: b.coordinate).distanceMeters
+    /// What is still going on, as open rows ending at the last fix (nil before the first fix).
+    public func openRows() -> (trips: [Trip], halts: [Halt])? {
+        switch phase {
+        case .empty:
+            return nil
+        case .parked(let parking):
+            return ([], [halt(.parking, from: parking.anchor, to: parking.stood, open: true, restart: parking.restart)])
+        case .driving(let drive):
+            var trip = drive.trip
+            if let halt = drive.halt, halt.last.time.seconds(since: halt.first.time) >= settings.minimumStopSeconds {
+                trip.end = halt.first.moment
+                return ([trip], [self.halt(.stop, from: halt.first, to: halt.last, open: true, restart: nil)])
+            }
+            if let halt = drive.halt { trip.credit(drive.haltDistance, at: halt.last.time) }
+            return ([trip], [])
+        }
     }
 
-    private func isHalted(_ point: TrackPoint) -> Bool {
+    /// The rows ended since the last call (they will not change as later fixes come), handed over and forgotten.
+    public mutating func drainEnded() -> (trips: [Trip], halts: [Halt]) {
+        defer {
+            trips = []
+            halts = []
+        }
+        return (trips, halts)
+    }
+
+    private func distance(_ a: TrackSample, _ b: TrackSample) -> Double {
+        frame.distanceMeters(from: a.coordinate, a.planar, to: b.coordinate, b.planar)
+    }
+
+    private func isHalted(_ point: TrackSample) -> Bool {
         (point.speedMetersPerSecond ?? 0) < settings.haltSpeedMetersPerSecond
     }
 
-    private func halt(_ kind: Halt.Kind, from first: TrackPoint, to last: TrackPoint, open: Bool) -> Halt {
+    private mutating func startTrip(at start: TrackSample, distance: Double, fastest: Double, now point: TrackSample) {
+        var trip = Trip(
+            vehicleID: vehicleID, start: start.moment, end: point.moment, distanceMeters: 0,
+            maxSpeedMetersPerSecond: fastest, stoppedSeconds: 0, open: true)
+        trip.credit(distance, at: point.time)
+        var drive = Drive(trip: trip, last: point)
+        if isHalted(point) { drive.halt = (point, point) }
+        phase = .driving(drive)
+    }
+
+    private func halt(
+        _ kind: Halt.Kind, from first: TrackSample, to last: TrackSample, open: Bool, restart: ReportRestart?
+    ) -> Halt {
         Halt(
             vehicleID: vehicleID, kind: kind, coordinate: first.coordinate, start: first.time, end: last.time,
-            open: open)
+            open: open, restart: restart)
     }
 
-    private mutating func appendHalt(_ kind: Halt.Kind, from first: TrackPoint, to last: TrackPoint) {
-        halts.append(halt(kind, from: first, to: last, open: false))
+    private mutating func appendHalt(
+        _ kind: Halt.Kind, from first: TrackSample, to last: TrackSample, restart: ReportRestart?
+    ) {
+        halts.append(halt(kind, from: first, to: last, open: false, restart: restart))
     }
 
-    private mutating func endTrip(_ trip: Trip, at end: TrackPoint) {
+    private mutating func endTrip(_ trip: Trip, at end: TrackSample) {
         var trip = trip
-        trip.end = TrackMoment(end)
+        trip.end = end.moment
         trip.open = false
         trips.append(trip)
     }

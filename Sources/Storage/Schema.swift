@@ -22,6 +22,7 @@ enum Schema {
         migrator.registerMigration("v4-zone-revision", migrate: v4ZoneRevision)
         migrator.registerMigration("v5-api-tokens", migrate: v5APITokens)
         migrator.registerMigration("v6-fix-partitions", migrate: v6FixPartitions)
+        migrator.registerMigration("v7-report-rows", migrate: v7ReportRows)
         return migrator
     }
 
@@ -298,6 +299,21 @@ enum Schema {
             ),
             ("v4-zone-revision", "zone_revision", ["id", "value"]),
             ("v5-api-tokens", "api_tokens", ["id", "name", "role", "secret_sha256", "created_us", "revoked_us"]),
+            (
+                "v7-report-rows", "report_trips",
+                [
+                    "vehicle_key", "start_us", "end_us", "start_lat", "start_lon", "end_lat", "end_lon", "distance_m",
+                    "max_speed_mps", "stopped_s", "open",
+                ]
+            ),
+            (
+                "v7-report-rows", "report_halts",
+                [
+                    "vehicle_key", "start_us", "end_us", "kind", "lat", "lon", "open", "restart_after_us",
+                    "restart_state",
+                ]
+            ),
+            ("v7-report-rows", "report_mileage", ["vehicle_key", "quarter", "trip_start_us", "meters"]),
         ]
         // The single fix table of v2–v5 is a partition since v6.
         let superseded: Set<String> = applied.contains("v6-fix-partitions") ? ["fixes"] : []
@@ -309,6 +325,52 @@ enum Schema {
                 throw SchemaMismatch(table: table, missing: missing.sorted())
             }
         }
+    }
+
+    /// Report rows kept up to date as fixes are stored (issue 18): trips, stops and parkings (a parking carries the
+    /// restart a derivation can go on from), and each trip's metres per UTC quarter hour. Keyed by vehicle and start:
+    /// a derivation replaces a vehicle's rows from an instant on.
+    static func v7ReportRows(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE report_trips (
+                    vehicle_key INTEGER NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
+                    start_us INTEGER NOT NULL,
+                    end_us INTEGER NOT NULL,
+                    start_lat REAL NOT NULL,
+                    start_lon REAL NOT NULL,
+                    end_lat REAL NOT NULL,
+                    end_lon REAL NOT NULL,
+                    distance_m REAL NOT NULL CHECK (distance_m >= 0),
+                    max_speed_mps REAL NOT NULL,
+                    stopped_s REAL NOT NULL,
+                    open INTEGER NOT NULL CHECK (open BETWEEN 0 AND 1),
+                    PRIMARY KEY (vehicle_key, start_us),
+                    CHECK (end_us >= start_us)
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX report_trips_end ON report_trips (vehicle_key, end_us);
+                CREATE TABLE report_halts (
+                    vehicle_key INTEGER NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
+                    start_us INTEGER NOT NULL,
+                    end_us INTEGER NOT NULL,
+                    kind INTEGER NOT NULL CHECK (kind BETWEEN 0 AND 1),
+                    lat REAL NOT NULL,
+                    lon REAL NOT NULL,
+                    open INTEGER NOT NULL CHECK (open BETWEEN 0 AND 1),
+                    restart_after_us INTEGER,
+                    restart_state TEXT,
+                    PRIMARY KEY (vehicle_key, start_us),
+                    CHECK (end_us >= start_us)
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX report_halts_end ON report_halts (vehicle_key, end_us);
+                CREATE TABLE report_mileage (
+                    vehicle_key INTEGER NOT NULL REFERENCES vehicles(key) ON DELETE CASCADE,
+                    quarter INTEGER NOT NULL,
+                    trip_start_us INTEGER NOT NULL,
+                    meters REAL NOT NULL,
+                    PRIMARY KEY (vehicle_key, quarter, trip_start_us)
+                ) STRICT, WITHOUT ROWID;
+                """)
     }
 }
 

@@ -106,14 +106,9 @@ public final class PositionPipeline {
             maximumHDOP: configuration.maximumHDOP, minimumSatellites: configuration.minimumSatellites)
         datum = DatumStage(converter: try DatumConverter())
         projection = ProjectionStage(frame: frame)
-        outlier = OutlierStage(
-            maximumSpeed: configuration.maximumSpeedMetersPerSecond,
-            minimumDistance: configuration.outlierMinimumDistanceMeters, resetCount: configuration.outlierResetCount)
-        parkingHold = ParkingHoldStage(
-            radius: configuration.parkingHoldRadiusMeters, stoppedSpeed: configuration.stoppedSpeedMetersPerSecond)
-        motion = MotionStage(
-            frame: frame, stoppedSpeed: configuration.stoppedSpeedMetersPerSecond,
-            stopAfterMicroseconds: Int64(configuration.stopAfterSeconds * 1e6))
+        outlier = OutlierStage(configuration)
+        parkingHold = ParkingHoldStage(configuration)
+        motion = MotionStage(frame: frame, configuration)
     }
 
     /// Forgets a vehicle's state: its next fix starts it afresh, unless `resume` starts it from a stored fix first.

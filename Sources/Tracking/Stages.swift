@@ -116,6 +116,12 @@ struct OutlierStage {
     let minimumDistance: Double
     let resetCount: Int
 
+    init(_ configuration: TrackingConfiguration) {
+        maximumSpeed = configuration.maximumSpeedMetersPerSecond
+        minimumDistance = configuration.outlierMinimumDistanceMeters
+        resetCount = configuration.outlierResetCount
+    }
+
     func process(_ fix: inout PipelineFix, state: inout VehicleState) -> StageOutcome {
         guard let last = state.last, let from = state.lastPlanar, let to = fix.planar else { return .pass }
         let distance = from.distance(to: to)
@@ -140,6 +146,11 @@ struct OutlierStage {
 struct ParkingHoldStage {
     let radius: Double
     let stoppedSpeed: Double
+
+    init(_ configuration: TrackingConfiguration) {
+        radius = configuration.parkingHoldRadiusMeters
+        stoppedSpeed = configuration.stoppedSpeedMetersPerSecond
+    }
 
     func process(_ fix: inout PipelineFix, state: VehicleState) -> StageOutcome {
         guard radius > 0, state.motion == .stopped, let parked = state.parkedAt, let planar = fix.planar,
@@ -170,6 +181,12 @@ struct MotionStage {
     let frame: LocalFrame
     let stoppedSpeed: Double
     let stopAfterMicroseconds: Int64
+
+    init(frame: LocalFrame, _ configuration: TrackingConfiguration) {
+        self.frame = frame
+        stoppedSpeed = configuration.stoppedSpeedMetersPerSecond
+        stopAfterMicroseconds = Int64(configuration.stopAfterSeconds * 1e6)
+    }
 
     func process(_ fix: inout PipelineFix, state: inout VehicleState) {
         guard let planar = fix.planar else { return }

@@ -19,6 +19,11 @@ struct EndpointTests {
                 (.get, "/api/events", "", .viewer),
                 (.get, "/api/geofences", "", .viewer),
                 (.get, "/api/routes", "", .viewer),
+                (.get, "/api/reports/trips", "", .viewer),
+                (.get, "/api/reports/stops", "", .viewer),
+                (.get, "/api/reports/visits", "", .viewer),
+                (.get, "/api/reports/mileage", "", .viewer),
+                (.get, "/api/reports/summary", "", .viewer),
                 (.post, "/api/events/1/ack", "", .dispatcher),
                 (.post, "/api/detours", #"{"vehicle":"API0001","to":"2030-01-01T00:00:00Z"}"#, .dispatcher),
                 (
@@ -52,6 +57,8 @@ struct EndpointTests {
                 Set(paths?.keys.map { $0 } ?? []) == [
                     "/api/vehicles", "/api/vehicles/{id}", "/api/vehicles/{id}/track", "/api/events",
                     "/api/events/{id}/ack", "/api/detours", "/api/geofences", "/api/geofences/{name}", "/api/routes",
+                    "/api/reports/trips", "/api/reports/stops", "/api/reports/visits", "/api/reports/mileage",
+                    "/api/reports/summary",
                 ])
         }
     }

@@ -15,14 +15,13 @@ struct DailyMileageTests {
         night.drive(1_200)
         night.halt(400, drift: 3)
         func days(_ zone: String) throws -> [String: Double] {
-            var detector = TripDetector(vehicleID: "B1", timeZone: try #require(TimeZone(identifier: zone)))
-            for point in night.points { detector.add(point) }
-            let trips = detector.rows().trips
+            let trips = try Derivation.rows(of: night.points).trips
             #expect(trips.count == 1)
-            let total = detector.mileage.metersByDay.values.reduce(0, +)
+            let mileage = DailyMileage(timeZone: try #require(TimeZone(identifier: zone)), trips: trips)
+            let total = mileage.metersByDay.values.reduce(0, +)
             #expect(abs(total - (trips.first?.distanceMeters ?? 0)) < 0.001, "the days add up to the trip")
             return Dictionary(
-                uniqueKeysWithValues: detector.mileage.metersByDay.map {
+                uniqueKeysWithValues: mileage.metersByDay.map {
                     ("\($0.key.year)-\($0.key.month)-\($0.key.day)", $0.value)
                 })
         }

@@ -29,9 +29,7 @@ struct MileageTests {
         for point in day.points { try recorder.record(Self.fix(point), vehicleID: "B1", source: "synthetic") }
         try recorder.finish()
         let track = try store.track(vehicleID: "B1", from: nil, to: nil)
-        var detector = TripDetector(vehicleID: "B1")
-        for point in track { detector.add(point) }
-        let trips = detector.rows().trips
+        let trips = try Derivation.rows(of: track).trips
         let mileage = trips.map(\.distanceMeters).reduce(0, +)
         let odometer = track.compactMap(\.segmentMeters).reduce(0, +)
         print(

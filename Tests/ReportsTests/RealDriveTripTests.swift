@@ -27,9 +27,7 @@ struct RealDriveTripTests {
         var summary: [String] = []
         for vehicle in try store.vehicles() {
             let track = try store.track(vehicleID: vehicle.id, from: nil, to: nil)
-            var detector = TripDetector(vehicleID: vehicle.id)
-            for point in track { detector.add(point) }
-            let (trips, halts) = detector.rows()
+            let (trips, halts) = try Derivation.rows(of: track, vehicleID: vehicle.id)
             let stops = halts.filter { $0.kind == .stop }
             let parkings = halts.filter { $0.kind == .parking }
             let driven = trips.map(\.distanceMeters).reduce(0, +)

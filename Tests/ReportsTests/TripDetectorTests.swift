@@ -86,9 +86,7 @@ struct TripDetectorTests {
         day.halt(60, drift: 4)  // 33960–34020
         day.drive(200)  // 34020–34220, still driving when the track ends
 
-        var detector = TripDetector(vehicleID: "B1")
-        for point in day.points { detector.add(point) }
-        let (trips, halts) = detector.rows()
+        let (trips, halts) = try Derivation.rows(of: day.points)
 
         func near(_ instant: UTCInstant, _ second: Int, _ what: String) {
             #expect(abs(instant.seconds(since: Self.time(second))) <= 2, "\(what): \(instant) vs second \(second)")
@@ -127,15 +125,15 @@ struct TripDetectorTests {
     }
 
     /// Fed in two parts (rows read between) or whole: the same rows — what maintaining them as fixes arrive needs.
-    @Test func theRowsDoNotDependOnWhenTheyWereRead() {
+    @Test func theRowsDoNotDependOnWhenTheyWereRead() throws {
         var day = Drive(seed: 9)
         day.halt(400, drift: 4)
         day.drive(200)
         day.halt(30, drift: 2)
         day.drive(100)
         day.halt(400, drift: 4)
-        var whole = TripDetector(vehicleID: "B1")
-        var parts = TripDetector(vehicleID: "B1")
+        var whole = try Derivation.deriver(for: day.points)
+        var parts = try Derivation.deriver(for: day.points)
         for point in day.points { whole.add(point) }
         for (index, point) in day.points.enumerated() {
             parts.add(point)
@@ -148,7 +146,7 @@ struct TripDetectorTests {
     }
 
     /// A vehicle that only drifts, or crawls round a yard within the trip distance, makes no trip.
-    @Test func driftAndYardManoeuvresMakeNoTrip() {
+    @Test func driftAndYardManoeuvresMakeNoTrip() throws {
         var yard = Drive(seed: 4)
         yard.halt(1_800, drift: 8)
         for _ in 0..<6 {
@@ -157,9 +155,7 @@ struct TripDetectorTests {
             yard.drive(8, speed: -5)
             yard.halt(30, drift: 2)
         }
-        var detector = TripDetector(vehicleID: "B1")
-        for point in yard.points { detector.add(point) }
-        let (trips, halts) = detector.rows()
+        let (trips, halts) = try Derivation.rows(of: yard.points)
         #expect(trips.isEmpty, "\(trips)")
         #expect(halts.count == 1 && halts[0].kind == .parking && halts[0].open)
     }

@@ -158,6 +158,29 @@ struct MigrationTests {
                 #expect(summary?.fixCount == 1 && summary?.distanceMeters == 7.5)
                 #expect(try store.latestNumbers().fix >= 50)
             }),
+        "v7-report-rows": Seed(
+            sql: """
+                INSERT INTO vehicles (id, name, kind) VALUES ('bus-7', 'Bus 7', 'bus');
+                INSERT INTO report_trips (vehicle_key, start_us, end_us, start_lat, start_lon, end_lat, end_lon,
+                    distance_m, max_speed_mps, stopped_s, open)
+                    SELECT key, 1700000000000000, 1700000600000000, 55.7, 37.6, 55.8, 37.7, 1200, 12, 30, 0
+                    FROM vehicles WHERE id = 'bus-7';
+                INSERT INTO report_mileage (vehicle_key, quarter, trip_start_us, meters)
+                    SELECT key, 1888888, 1700000000000000, 1200 FROM vehicles WHERE id = 'bus-7';
+                INSERT INTO report_halts (vehicle_key, start_us, end_us, kind, lat, lon, open)
+                    SELECT key, 1700000600000000, 1700004200000000, 1, 55.8, 37.7, 1 FROM vehicles WHERE id = 'bus-7';
+                """,
+            check: { (store: SQLiteTrackStore) throws in
+                let window = (
+                    UTCInstant(microsecondsSinceEpoch: 1_699_999_000_000_000),
+                    UTCInstant(microsecondsSinceEpoch: 1_700_005_000_000_000)
+                )
+                let trips = try store.reportTrips(vehicleIDs: ["bus-7"], from: window.0, to: window.1)
+                #expect(trips.count == 1 && trips.first?.distanceMeters == 1200)
+                #expect(trips.first?.mileage == [MileageSlice(quarterHour: 1_888_888, meters: 1200)])
+                let halts = try store.reportHalts(vehicleIDs: ["bus-7"], from: window.0, to: window.1)
+                #expect(halts.count == 1 && halts.first?.kind == .parking && halts.first?.open == true)
+            }),
     ]
 
     @Test func everyMigrationHasASeed() {
