@@ -152,7 +152,7 @@ let package = Package(
             name: "orbita-bench",
             dependencies: [
                 "ConsoleMap", "FleetSimulation", "FleetTracking", "Geodesy", "Geofencing", "NMEA", "OrbitaModel",
-                "PostgresStorage", "StoreFactory", "TerminalOutput", "TrackImport", "Tracking",
+                "PostgresStorage", "Reports", "Storage", "StoreFactory", "TerminalOutput", "TrackImport", "Tracking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

@@ -82,7 +82,10 @@ extension ReplayLog {
     /// Sends the log cycle by cycle at its own pace divided by `speed` (0: as fast as possible), up to `duration`
     /// seconds of the log's time when given. Over TCP everything goes through one connection, so that the file's
     /// order is kept.
-    public func play(through sender: any FleetSender, speed: Double, duration: Double?) async throws -> FleetRunReport {
+    /// With `expectAcknowledgements` (TCP), waits for the server's acknowledgement of every cycle sent (up to 5 s).
+    public func play(
+        through sender: any FleetSender, speed: Double, duration: Double?, expectAcknowledgements: Bool = false
+    ) async throws -> FleetRunReport {
         let clock = ContinuousClock()
         let start = clock.now
         var first: Double?
@@ -108,7 +111,8 @@ extension ReplayLog {
             }
         }
         sender.send(batch)
-        _ = await sender.finish(expecting: nil)
+        let acknowledged = await sender.finish(expecting: expectAcknowledgements ? report.cycles : nil)
+        if expectAcknowledgements { report.acknowledged = acknowledged }
         report.seconds = start.duration(to: clock.now).seconds
         return report
     }

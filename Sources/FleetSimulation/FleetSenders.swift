@@ -127,6 +127,9 @@ public final class TCPFleetSender: FleetSender {
     private let channels: [any Channel]
     private let counter: AcknowledgementCounter
     private let failures = AcknowledgementCounter()
+    /// Each connection's last write: writes complete in order, so `finish` waits for these before closing (a close
+    /// fails the writes still queued: what a fast sender would lose).
+    private var lastWrites: [EventLoopFuture<Void>?]
     /// Datagrams (UDP) or writes (TCP) sent.
     public private(set) var messages = 0
     /// Bytes sent.
@@ -137,6 +140,7 @@ public final class TCPFleetSender: FleetSender {
     private init(channels: [any Channel], counter: AcknowledgementCounter) {
         self.channels = channels
         self.counter = counter
+        lastWrites = Array(repeating: nil, count: channels.count)
     }
 
     /// `connections` connections to `host`:`port`.
@@ -174,14 +178,27 @@ public final class TCPFleetSender: FleetSender {
             let promise = channels[index].eventLoop.makePromise(of: Void.self)
             let failures = self.failures
             promise.futureResult.whenFailure { _ in failures.add(1) }
+            lastWrites[index] = promise.futureResult
             channels[index].writeAndFlush(buffer, promise: promise)
         }
     }
 
-    /// Flushes; with `expecting`, waits (≤ 5 s) for that many acknowledgements.
+    /// Waits until every write went out; with `expecting`, also for that many acknowledgements while they keep
+    /// coming (until none came for 5 s: a server still working through a long replay is waited for); then closes.
     public func finish(expecting: Int?) async -> Int {
+        for write in lastWrites { _ = try? await write?.get() }
         if let expecting {
-            for _ in 0..<500 where counter.value < expecting { try? await Task.sleep(for: .milliseconds(10)) }
+            var seen = counter.value
+            var idle = 0
+            while counter.value < expecting && idle < 500 {
+                try? await Task.sleep(for: .milliseconds(10))
+                if counter.value != seen {
+                    seen = counter.value
+                    idle = 0
+                } else {
+                    idle += 1
+                }
+            }
         }
         for channel in channels { try? await channel.close() }
         return counter.value

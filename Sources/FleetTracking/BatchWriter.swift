@@ -92,7 +92,7 @@ final class BatchWriter: @unchecked Sendable {
     /// - Returns: the batches written since the last call, in order, with their outcomes.
     /// - Throws: the error of a batch that failed.
     func submit(
-        _ points: [TrackPoint], events: [VehicleEvent] = [], frameCRS: String? = nil,
+        _ points: [TrackPoint], planars: [PlanarPoint] = [], events: [VehicleEvent] = [], frameCRS: String? = nil,
         committed: (@Sendable (CommitReport) -> Void)? = nil
     ) throws(StoreError) -> [([TrackPoint], InsertOutcome)] {
         let done = try collect()
@@ -113,7 +113,7 @@ final class BatchWriter: @unchecked Sendable {
                             points: points.count, inserted: outcome.inserted, events: outcome.eventsInserted,
                             seconds: elapsed.secondsValue,
                             batch: (points, events, outcome)))
-                    maintainReports(points, outcome, frameCRS: frameCRS)
+                    maintainReports(points, planars, outcome, frameCRS: frameCRS)
                     return
                 } catch {
                     onError?(error)
@@ -133,25 +133,46 @@ final class BatchWriter: @unchecked Sendable {
 
     /// Brings the report rows of a committed batch's vehicles up to date (the fixes it stored, not those it skipped).
     /// A failure loses nothing: the fixes are stored, and the vehicles' rows are derived again at their next fixes.
-    private func maintainReports(_ points: [TrackPoint], _ outcome: InsertOutcome, frameCRS: String?) {
-        guard let reports, let frameCRS, outcome.inserted > 0 else { return }
-        var stored: [TrackPoint] = []
-        stored.reserveCapacity(outcome.inserted)
-        var skipped = outcome.skippedIndices[...]
-        for (index, point) in points.enumerated() {
-            if skipped.first == index {
-                skipped.removeFirst()
-                continue
+    private func maintainReports(
+        _ points: [TrackPoint], _ planars: [PlanarPoint], _ outcome: InsertOutcome, frameCRS: String?
+    ) {
+        // Also with nothing stored: rows still going on that are due are written (an idle server's last fixes).
+        guard let reports, let frameCRS else { return }
+        var stored = points
+        var storedPlanars = planars
+        if !outcome.skippedIndices.isEmpty {
+            stored = []
+            storedPlanars = []
+            stored.reserveCapacity(outcome.inserted)
+            var skipped = outcome.skippedIndices[...]
+            for (index, point) in points.enumerated() {
+                if skipped.first == index {
+                    skipped.removeFirst()
+                    continue
+                }
+                stored.append(point)
+                if index < planars.count { storedPlanars.append(planars[index]) }
             }
-            stored.append(point)
         }
         do throws(StoreError) {
-            try reports.committed(stored, frameCRS: frameCRS)
+            try reports.committed(stored, planars: storedPlanars, frameCRS: frameCRS)
         } catch {
-            state.withLock {
-                $0.reportFailures += 1
-                $0.lastReportError = error
-            }
+            noteReportFailure(error)
+        }
+    }
+
+    private func noteReportFailure(_ error: StoreError) {
+        state.withLock {
+            $0.reportFailures += 1
+            $0.lastReportError = error
+        }
+    }
+
+    /// Writes the report rows still going on of every vehicle, after the batches queued before (waits).
+    func flushReports() {
+        guard reports != nil else { return }
+        queue.sync {
+            do throws(StoreError) { try reports?.flush() } catch { noteReportFailure(error) }
         }
     }
 

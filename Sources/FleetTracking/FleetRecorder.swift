@@ -11,6 +11,9 @@ public final class FleetRecorder {
     private let writer: BatchWriter
     private let batchSize: Int
     private var points: [TrackPoint] = []
+    /// For each of `points`, its planar position when the pipeline accepted it in order (else not finite): report
+    /// maintenance does not project it again.
+    private var planars: [PlanarPoint] = []
     private var events: [VehicleEvent] = []
     /// Per-vehicle counts, boxed so that a fix costs one dictionary lookup.
     private final class Entry {
@@ -62,8 +65,14 @@ public final class FleetRecorder {
         let entry = entry(vehicleID)
         entry.counts.decoded += 1
         totals.decoded += 1
+        let before = points.count
         let decision = try tracker.track(
             fix, vehicleID: vehicleID, kind: kind, source: source, points: &points, events: &events)
+        if points.count > before {
+            var planar = Self.notProjected
+            if case .accepted = decision, let accepted = tracker.lastAcceptedPlanar { planar = accepted }
+            planars.append(planar)
+        }
         if case .dropped(let reason) = decision {
             entry.counts.dropped[reason, default: 0] += 1
             totals.dropped[reason, default: 0] += 1
@@ -93,6 +102,12 @@ public final class FleetRecorder {
     /// - Returns: how many fixes were dropped.
     public func discardBuffered(matching: (String) -> Bool) -> Int {
         let before = points.count
+        var kept = 0
+        for index in points.indices where !matching(points[index].vehicleID) {
+            planars[kept] = planars[index]
+            kept += 1
+        }
+        planars.removeLast(planars.count - kept)
         points.removeAll { matching($0.vehicleID) }
         events.removeAll { matching($0.vehicleID) }
         return before - points.count
@@ -109,19 +124,27 @@ public final class FleetRecorder {
     /// Writes what is still buffered and replays the events of vehicles that received late fixes (once, at the end).
     public func finish() throws(FleetTrackingError) {
         try flush(wait: true)
+        writer.flushReports()
         eventsStored += try tracker.replayLate()
     }
+
+    /// A planar position that says "not projected by the pipeline".
+    private static let notProjected = PlanarPoint(x: .nan, y: .nan)
 
     /// Stops retrying a failing commit (shutdown while the disk is full): `finish` then reports the error.
     public func stopRetrying() { writer.stopRetrying() }
 
     private func submit(_ committed: (@Sendable (CommitReport) -> Void)?) throws(FleetTrackingError) {
         let batch = points
+        let batchPlanars = planars
         let raised = events
         points.removeAll(keepingCapacity: true)
+        planars.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)
         do throws(StoreError) {
-            count(try writer.submit(batch, events: raised, frameCRS: tracker.frameCRS, committed: committed))
+            count(
+                try writer.submit(
+                    batch, planars: batchPlanars, events: raised, frameCRS: tracker.frameCRS, committed: committed))
         } catch {
             throw .store(error)
         }

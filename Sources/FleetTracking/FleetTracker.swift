@@ -57,6 +57,8 @@ public final class FleetTracker {
     public private(set) var skippedFences: [ZoneSet.SkippedFence] = []
     /// Called with each fence left out whenever the zones are (re)compiled.
     public var onSkippedFence: ((ZoneSet.SkippedFence) -> Void)?
+    /// The planar position of the last fix accepted in order, in the pipeline's frame.
+    public var lastAcceptedPlanar: PlanarPoint? { pipeline?.lastAcceptedPlanar }
     /// The pipeline's metric frame, once the first position chose it (nil before).
     public var frameCRS: String? { pipeline?.frame.crs }
     /// The pipeline's thresholds.

@@ -129,10 +129,21 @@ struct SimulateCommand: AsyncParsableCommand {
         if !quiet {
             printError("replaying \(log.cycles.count) cycles of \(path) at \(speed == 0 ? "full" : "\(speed)×") speed")
         }
-        let report = try await log.play(through: sender, speed: speed, duration: duration)
-        printText(
+        let report = try await log.play(through: sender, speed: speed, duration: duration, expectAcknowledgements: ack)
+        var summary =
             "simulate replayed cycles=\(report.cycles) datagrams=\(sender.messages) bytes=\(sender.bytes)"
-                + " seconds=\(TextFormat.fixed(report.seconds, decimals: 2))")
+            + " seconds=\(TextFormat.fixed(report.seconds, decimals: 2))"
+        if let acknowledged = report.acknowledged { summary += " acknowledged=\(acknowledged)" }
+        if sender.failedWrites > 0 { summary += " failed_writes=\(sender.failedWrites)" }
+        printText(summary)
+        // As for a simulated fleet: sent is not received.
+        if sender.failedWrites > 0 {
+            throw CommandError(
+                "orbita simulate: \(sender.failedWrites) writes failed: the server closed the connection")
+        }
+        if let acknowledged = report.acknowledged, acknowledged < report.cycles {
+            throw CommandError("orbita simulate: \(acknowledged) of \(report.cycles) cycles acknowledged")
+        }
     }
 
     private func loadRoutes() throws -> [[Coordinate]] {

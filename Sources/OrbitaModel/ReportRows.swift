@@ -110,7 +110,8 @@ public struct Halt: Sendable, Hashable {
     public var coordinate: Coordinate
     /// The first halted fix's time.
     public var start: UTCInstant
-    /// The last halted fix's time (for a parking: the fix before the vehicle left).
+    /// The last halted fix's time (for a parking: the fix before the vehicle left; when its tracker was off and came
+    /// back elsewhere, the first fix back).
     public var end: UTCInstant
     /// Whether the track ended while it was going on.
     public var open: Bool

@@ -54,6 +54,22 @@ public struct ReportDeriver {
         guard !point.flags.contains(.ahead) else { return }
         lastTime = point.time
         guard let (kept, planar) = filter.filter(point) else { return }
+        take(kept, planar: planar)
+    }
+
+    /// `add(_:)` for a fix whose planar position in the frame is known (the pipeline's, for a fix it accepted in
+    /// order: the same as projecting it).
+    public mutating func add(_ point: TrackPoint, planar: PlanarPoint) {
+        guard !point.flags.contains(.ahead) else { return }
+        lastTime = point.time
+        guard let (kept, planar) = filter.filter(point, planar: planar) else { return }
+        take(kept, planar: planar)
+    }
+
+    /// Whether rows ended since `drainEnded` was last called.
+    public var hasEnded: Bool { detector.hasEnded }
+
+    private mutating func take(_ kept: TrackPoint, planar: PlanarPoint) {
         let sample = TrackSample(
             time: kept.time, coordinate: kept.coordinate, planar: planar,
             speedMetersPerSecond: kept.speedMetersPerSecond)

@@ -3,28 +3,61 @@ public import OrbitaModel
 public import Tracking
 
 /// Keeps report rows up to date as fixes are stored, so that a report reads rows instead of tracks. Fixes that
-/// continue a vehicle's track are fed to its derivation in memory and only the rows they changed are written; older
-/// fixes (late, imported, shuffled), or a vehicle not seen since the process started, make it derive the vehicle's
-/// rows again from the last parking restart before them, from the stored track. Either way the rows are those a
-/// derivation of the whole stored track gives.
+/// continue a vehicle's track are fed to its derivation in memory; older fixes (late, imported, shuffled), or a
+/// vehicle not seen since the process started, make it derive the vehicle's rows again from the last parking restart
+/// before them, from the stored track. Either way the rows are those a derivation of the whole stored track gives.
 ///
-/// Used on the thread that stores fixes, right after each batch commits: the rows are written in a transaction of
-/// their own, so a crash between the two leaves rows behind their fixes, and the next start derives them again from
-/// the last restart (every vehicle starts cold).
+/// Rows that ended are written at the next commit; the rows still going on (the current trip, stop or parking) at
+/// most every `openRowsInterval`, and by `flush` — so that a fleet whose every vehicle sends at every commit does
+/// not rewrite every vehicle's open rows at every commit. Used on the thread that stores fixes, right after each batch
+/// commits, in a transaction of its own: a crash between the two leaves rows behind their fixes, and the next start
+/// derives them again from the last restart (every vehicle starts cold).
 public final class ReportMaintainer {
     /// The thresholds.
     public let settings: TripSettings
+    /// How long a vehicle's rows still going on may lag its fixes (rows that ended are written at once).
+    public var openRowsInterval: Duration = .seconds(30)
     private let store: any TrackStore & ReportStore
     private let tracking: TrackingConfiguration
     private var frame: LocalFrame?
+    private let clock = ContinuousClock()
 
-    /// A vehicle's derivation in memory, and where its rows that may still change begin.
-    private struct Warm {
+    /// A vehicle's derivation in memory, and what of it is written.
+    private final class Warm {
         var deriver: ReportDeriver
+        /// Where its written rows that may still change begin (nil: all of its rows).
         var pendingFrom: UTCInstant?
+        /// Rows that ended from `pendingFrom` on (a stop inside the trip still going on): written again with the
+        /// open rows each time, since a change replaces everything from `pendingFrom`.
+        var settled: (trips: [Trip], halts: [Halt]) = ([], [])
+        /// When its rows were last written.
+        var written: ContinuousClock.Instant
+        /// Fixes fed since then.
+        var dirty = false
+
+        init(deriver: ReportDeriver, pendingFrom: UTCInstant?, written: ContinuousClock.Instant) {
+            self.deriver = deriver
+            self.pendingFrom = pendingFrom
+            self.written = written
+        }
+
+        /// After writing `trips` and `halts` that ended and the `open` rows: the next change begins at the earliest
+        /// open row, and keeps the ended rows from there on.
+        func keep(trips: [Trip], halts: [Halt], open: (trips: [Trip], halts: [Halt])?) {
+            guard let open else { return }
+            let from = (open.trips.map(\.start.time) + open.halts.map(\.start)).min() ?? pendingFrom
+            pendingFrom = from
+            if let from {
+                settled = (trips.filter { $0.start.time >= from }, halts.filter { $0.start >= from })
+            } else {
+                settled = (trips, halts)
+            }
+        }
     }
 
     private var warm: [String: Warm] = [:]
+    /// Vehicles with fixes fed and not written.
+    private var dirty: Set<String> = []
 
     /// Vehicles whose rows were derived again from the stored track (a late fix, a cold start).
     public private(set) var rederivations = 0
@@ -43,49 +76,117 @@ public final class ReportMaintainer {
     }
 
     /// Brings the rows of the vehicles of `points` — fixes just stored, in the order they were — up to date.
-    /// - Parameter frameCRS: the pipeline's metric frame (distances and the parking hold are measured in it).
+    /// - Parameters:
+    ///   - planars: for each point, its planar position in the frame as the pipeline computed it for a fix accepted
+    ///     in order (not projected again), or a non-finite point for the others; empty: all projected here.
+    ///   - frameCRS: the pipeline's metric frame (distances and the parking hold are measured in it).
     /// - Throws: when the store or the frame fails; the vehicles of the batch are then derived again at their next
     ///   fixes.
-    public func committed(_ points: [TrackPoint], frameCRS: String) throws(StoreError) {
-        guard points.contains(where: { !$0.flags.contains(.ahead) }) else { return }
+    public func committed(_ points: [TrackPoint], planars: [PlanarPoint] = [], frameCRS: String) throws(StoreError) {
         let frame = try frame(frameCRS)
-        var order: [String] = []
-        var byVehicle: [String: [TrackPoint]] = [:]
-        for point in points where !point.flags.contains(.ahead) {
-            if byVehicle[point.vehicleID] == nil { order.append(point.vehicleID) }
-            byVehicle[point.vehicleID, default: []].append(point)
-        }
         var changes: [ReportRowsChange] = []
-        changes.reserveCapacity(order.count)
-        do throws(StoreError) {
-            for vehicleID in order {
-                guard let fixes = byVehicle[vehicleID] else { continue }
-                if var vehicle = warm[vehicleID], Self.continues(fixes, after: vehicle.deriver.lastTime) {
-                    for fix in fixes { vehicle.deriver.add(fix) }
-                    let ended = vehicle.deriver.drainEnded()
-                    let open = vehicle.deriver.openRows()
-                    changes.append(
-                        ReportRowsChange(
-                            vehicleID: vehicleID, from: vehicle.pendingFrom, trips: ended.trips + (open?.trips ?? []),
-                            halts: ended.halts + (open?.halts ?? [])))
-                    vehicle.pendingFrom = Self.earliestStart(open) ?? vehicle.pendingFrom
-                    warm[vehicleID] = vehicle
+        var settled: [ReportRowsChange] = []
+        var cold: [String: UTCInstant] = [:]
+        var coldOrder: [String] = []
+        var current: (id: String, warm: Warm?)?
+        for (index, point) in points.enumerated() where !point.flags.contains(.ahead) {
+            let id = point.vehicleID
+            if current?.id != id { current = (id, cold[id] == nil ? warm[id] : nil) }
+            if let vehicle = current?.warm, let last = vehicle.deriver.lastTime, point.time > last {
+                if index < planars.count, planars[index].x.isFinite {
+                    vehicle.deriver.add(point, planar: planars[index])
                 } else {
-                    let earliest = fixes.lazy.map(\.time).min() ?? fixes[0].time
-                    changes.append(try rederive(vehicleID, before: earliest, frame: frame))
+                    vehicle.deriver.add(point)
                 }
+                vehicle.dirty = true
+                dirty.insert(id)
+                continue
+            }
+            // Older than what it took, or not in memory: derived again from the store (which holds the batch).
+            if let earliest = cold[id] {
+                if point.time < earliest { cold[id] = point.time }
+            } else {
+                cold[id] = point.time
+                coldOrder.append(id)
+                // What it derived and did not write yet is written first: the derivation again starts from a
+                // restart the store holds, and rewrites only the rows from there on.
+                if let vehicle = warm[id], let change = change(id, vehicle, now: clock.now, force: true) {
+                    settled.append(change)
+                }
+                warm[id] = nil
+                dirty.remove(id)
+                current = (id, nil)
+            }
+        }
+        do throws(StoreError) {
+            try store.replaceReportRows(settled)
+            for id in coldOrder {
+                guard let earliest = cold[id] else { continue }
+                changes.append(try rederive(id, before: earliest, frame: frame))
+            }
+            let now = clock.now
+            for id in dirty {
+                guard let vehicle = warm[id] else { continue }
+                if let change = change(id, vehicle, now: now, force: false) { changes.append(change) }
             }
             try store.replaceReportRows(changes)
         } catch {
-            for vehicleID in order { warm[vehicleID] = nil }
+            for id in coldOrder { warm[id] = nil }
+            for change in changes { warm[change.vehicleID] = nil }
+            for id in dirty { warm[id] = nil }
+            dirty = []
+            throw error
+        }
+    }
+
+    /// Writes every vehicle's rows still going on (at the end of an import, before a server stops).
+    public func flush() throws(StoreError) {
+        let now = clock.now
+        var changes: [ReportRowsChange] = []
+        for id in dirty {
+            guard let vehicle = warm[id], let change = change(id, vehicle, now: now, force: true) else { continue }
+            changes.append(change)
+        }
+        do throws(StoreError) {
+            try store.replaceReportRows(changes)
+        } catch {
+            for change in changes { warm[change.vehicleID] = nil }
             throw error
         }
     }
 
     /// Forgets the vehicles' derivations (another cluster node maintains them now): their next fixes here derive
-    /// them again from the store.
+    /// them again from the store. Rows not yet written are left to that node.
     public func forget(_ vehicleIDs: some Sequence<String>) {
-        for vehicleID in vehicleIDs { warm[vehicleID] = nil }
+        for vehicleID in vehicleIDs {
+            warm[vehicleID] = nil
+            dirty.remove(vehicleID)
+        }
+    }
+
+    /// The change to write for a vehicle fed since it was written: when rows ended, when its open rows are older
+    /// than `openRowsInterval`, or when forced; nil otherwise (it stays dirty).
+    private func change(_ id: String, _ vehicle: Warm, now: ContinuousClock.Instant, force: Bool)
+        -> ReportRowsChange?
+    {
+        guard vehicle.dirty else {
+            dirty.remove(id)
+            return nil
+        }
+        let ended = vehicle.deriver.hasEnded
+        guard force || ended || vehicle.written.duration(to: now) >= openRowsInterval else { return nil }
+        let closed = vehicle.deriver.drainEnded()
+        let open = vehicle.deriver.openRows()
+        let trips = vehicle.settled.trips + closed.trips
+        let halts = vehicle.settled.halts + closed.halts
+        let change = ReportRowsChange(
+            vehicleID: id, from: vehicle.pendingFrom, trips: trips + (open?.trips ?? []),
+            halts: halts + (open?.halts ?? []))
+        vehicle.keep(trips: trips, halts: halts, open: open)
+        vehicle.written = now
+        vehicle.dirty = false
+        dirty.remove(id)
+        return change
     }
 
     /// Derives a vehicle's rows again from the last restart taken before `time` (from the start of its track when
@@ -106,12 +207,16 @@ public final class ReportMaintainer {
         }
         let track = try store.track(vehicleID: vehicleID, from: readFrom, to: nil)
         for point in track { deriver.add(point) }
-        let rows = deriver.rows()
-        _ = deriver.drainEnded()
+        let closed = deriver.drainEnded()
+        let open = deriver.openRows()
         rederivations += 1
         fixesRederived += track.count
-        warm[vehicleID] = Warm(deriver: deriver, pendingFrom: Self.earliestStart(deriver.openRows()) ?? from)
-        return ReportRowsChange(vehicleID: vehicleID, from: from, trips: rows.trips, halts: rows.halts)
+        let vehicle = Warm(deriver: deriver, pendingFrom: from, written: clock.now)
+        vehicle.keep(trips: closed.trips, halts: closed.halts, open: open)
+        warm[vehicleID] = vehicle
+        return ReportRowsChange(
+            vehicleID: vehicleID, from: from, trips: closed.trips + (open?.trips ?? []),
+            halts: closed.halts + (open?.halts ?? []))
     }
 
     private func frame(_ crs: String) throws(StoreError) -> LocalFrame {
@@ -120,24 +225,10 @@ public final class ReportMaintainer {
             let made = try LocalFrame(crs: crs)
             frame = made
             warm = [:]
+            dirty = []
             return made
         } catch {
             throw .io("report rows: cannot build the frame \(crs): \(error)")
         }
-    }
-
-    /// Whether fixes continue a derivation that last took a fix at `last`: all later, in time order.
-    private static func continues(_ fixes: [TrackPoint], after last: UTCInstant?) -> Bool {
-        guard var previous = last else { return false }
-        for fix in fixes {
-            guard fix.time > previous else { return false }
-            previous = fix.time
-        }
-        return true
-    }
-
-    private static func earliestStart(_ open: (trips: [Trip], halts: [Halt])?) -> UTCInstant? {
-        guard let open else { return nil }
-        return (open.trips.map(\.start.time) + open.halts.map(\.start)).min()
     }
 }

@@ -132,6 +132,9 @@ public struct TripDetector {
         phase = .parked(parking)
     }
 
+    /// Whether rows ended since `drainEnded` was last called.
+    public var hasEnded: Bool { !trips.isEmpty || !halts.isEmpty }
+
     /// Whether it is parked (a parking is under way).
     public var isParked: Bool {
         if case .parked = phase { return true }
@@ -153,20 +156,16 @@ public struct TripDetector {
         case .empty:
             // A track that starts halted starts parked (the first trip begins when the vehicle moves away); one that
             // starts moving starts with a trip.
-            if isHalted(point) {
-                phase = .parked(Parking(at: point))
-                return true
-            }
-            startTrip(at: point, distance: 0, fastest: point.speedMetersPerSecond ?? 0, now: point)
-            return false
+            return resume(at: point)
         case .parked(var parking):
             if point.time.seconds(since: parking.last.time) > settings.gapSeconds {
-                // The tracker was off. Still where it parked: the parking goes on; elsewhere: the parking ended at
-                // its last fix, and a new one begins here (the drive in between is unknown, not a trip).
+                // The tracker was off. Still where it parked: the parking goes on. Elsewhere: the parking lasted until
+                // the tracker came back, and what comes next begins there (the drive in between is unknown).
                 if distance(parking.anchor, point) > settings.tripStartMeters {
-                    appendHalt(.parking, from: parking.anchor, to: parking.stood, restart: parking.restart)
-                    phase = .parked(Parking(at: point))
-                    return true
+                    halts.append(
+                        halt(
+                            .parking, from: parking.anchor, toTime: point.time, open: false, restart: parking.restart))
+                    return resume(at: point)
                 }
                 parking.stood = point
                 parking.last = point
@@ -203,18 +202,16 @@ public struct TripDetector {
             return false
         case .driving(var drive):
             if point.time.seconds(since: drive.last.time) > settings.gapSeconds {
-                // A gap ends the trip at its last fix (where a halt began, if it was halted); a parking starts there.
+                // A gap ends the trip at its last fix (where a halt began, if it was halted): the vehicle parked there
+                // with its tracker off. Back where it parked: the parking goes on; elsewhere: it lasted until the
+                // tracker came back, and what comes next begins there.
                 let parkedAt = drive.halt?.first ?? drive.last
                 endTrip(drive.trip, at: parkedAt)
                 if distance(parkedAt, point) > settings.tripStartMeters {
-                    // It moved while the tracker was off: where it stood before is a parking only if it stood.
-                    if drive.last.time > parkedAt.time {
-                        appendHalt(.parking, from: parkedAt, to: drive.last, restart: nil)
-                    }
-                    phase = .parked(Parking(at: point))
-                } else {
-                    phase = .parked(Parking(at: parkedAt, last: point))
+                    halts.append(halt(.parking, from: parkedAt, toTime: point.time, open: false, restart: nil))
+                    return resume(at: point)
                 }
+                phase = .parked(Parking(at: parkedAt, last: point))
                 return true
             }
             let step = distance(drive.last, point)
@@ -314,9 +311,26 @@ public struct TripDetector {
     private func halt(
         _ kind: Halt.Kind, from first: TrackSample, to last: TrackSample, open: Bool, restart: ReportRestart?
     ) -> Halt {
+        halt(kind, from: first, toTime: last.time, open: open, restart: restart)
+    }
+
+    private func halt(
+        _ kind: Halt.Kind, from first: TrackSample, toTime end: UTCInstant, open: Bool, restart: ReportRestart?
+    ) -> Halt {
         Halt(
-            vehicleID: vehicleID, kind: kind, coordinate: first.coordinate, start: first.time, end: last.time,
-            open: open, restart: restart)
+            vehicleID: vehicleID, kind: kind, coordinate: first.coordinate, start: first.time, end: end, open: open,
+            restart: restart)
+    }
+
+    /// After a gap that ended elsewhere: parked again if the first fix back is halted (a restart point), else
+    /// driving from it.
+    private mutating func resume(at point: TrackSample) -> Bool {
+        if isHalted(point) {
+            phase = .parked(Parking(at: point))
+            return true
+        }
+        startTrip(at: point, distance: 0, fastest: point.speedMetersPerSecond ?? 0, now: point)
+        return false
     }
 
     private mutating func appendHalt(

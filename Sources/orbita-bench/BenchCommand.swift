@@ -6,6 +6,8 @@ import Glibc
 import NMEA
 import OrbitaModel
 import PostgresStorage
+import Reports
+import Storage
 import StoreFactory
 import TerminalOutput
 import TrackImport
@@ -20,6 +22,7 @@ struct OrbitaBench: ParsableCommand {
         subcommands: [
             GenerateLog.self, DecodeBench.self, PipelineBench.self, ImportBench.self, StoreBench.self,
             GeofenceBench.self, RouteBench.self, ZonesBench.self, FleetBench.self, MapBench.self, HistoryBench.self,
+            ReportBench.self,
         ]
     )
 
@@ -90,6 +93,12 @@ struct OrbitaBench: ParsableCommand {
 
         @Argument(help: "An NMEA log (see `orbita bench generate`).") var file: String
         @Option(help: "Runs; the median is reported.") var runs = 5
+        @Flag(
+            help: """
+                Also time the pipeline with report maintenance after each batch of 10,000 (derivation in memory, \
+                rows written to an in-memory SQLite database), in the same run, and print the added cost.
+                """)
+        var reports = false
 
         func run() throws {
             let decoder = NMEADecoder()
@@ -107,25 +116,50 @@ struct OrbitaBench: ParsableCommand {
                 throw ExitCode(1)
             }
             var timings: [Double] = []
+            var reportTimings: [Double] = []
             var accepted = 0
+            let vehicleIDs = Set(fixes.map { $0.device ?? "anonymous" })
             for _ in 0..<max(1, runs) {
-                let frame = try LocalFrame.utm(around: Coordinate(latitude: lat, longitude: lon))
-                let pipeline = try PositionPipeline(frame: frame)
-                var points: [TrackPoint] = []
-                points.reserveCapacity(10_000)
-                accepted = 0
-                let clock = ContinuousClock()
-                let started = clock.now
-                for fix in fixes {
-                    _ = pipeline.process(
-                        fix, vehicleID: fix.device ?? "anonymous", source: "bench", appendingTo: &points)
-                    if points.count >= 10_000 {  // what import does with a batch: hand it over and start again
-                        accepted += points.count
-                        points.removeAll(keepingCapacity: true)
+                for maintaining in reports ? [false, true] : [false] {
+                    let frame = try LocalFrame.utm(around: Coordinate(latitude: lat, longitude: lon))
+                    let pipeline = try PositionPipeline(frame: frame)
+                    var maintainer: ReportMaintainer?
+                    if maintaining {
+                        let store = try SQLiteTrackStore()
+                        for id in vehicleIDs { try store.save(Vehicle(id: id)) }
+                        maintainer = ReportMaintainer(store: store)
+                    }
+                    var points: [TrackPoint] = []
+                    points.reserveCapacity(10_000)
+                    accepted = 0
+                    let clock = ContinuousClock()
+                    let started = clock.now
+                    for fix in fixes {
+                        _ = pipeline.process(
+                            fix, vehicleID: fix.device ?? "anonymous", source: "bench", appendingTo: &points)
+                        if points.count >= 10_000 {  // what import does with a batch: hand it over and start again
+                            accepted += points.count
+                            try maintainer?.committed(points, frameCRS: frame.crs)
+                            points.removeAll(keepingCapacity: true)
+                        }
+                    }
+                    accepted += points.count
+                    try maintainer?.committed(points, frameCRS: frame.crs)
+                    if maintaining {
+                        reportTimings.append((clock.now - started).secondsValue)
+                    } else {
+                        timings.append((clock.now - started).secondsValue)
                     }
                 }
-                accepted += points.count
-                timings.append((clock.now - started).secondsValue)
+            }
+            if reports {
+                let plain = timings.sorted()[timings.count / 2]
+                let maintained = reportTimings.sorted()[reportTimings.count / 2]
+                print(
+                    "bench=pipeline+reports fixes=\(fixes.count) seconds=\(TextFormat.fixed(maintained, decimals: 4)) "
+                        + "fixes_per_s=\(Int(Double(fixes.count) / maintained)) "
+                        + "pipeline_alone_s=\(TextFormat.fixed(plain, decimals: 4)) "
+                        + "added=\(TextFormat.fixed((maintained / plain - 1) * 100, decimals: 1))%")
             }
             let median = timings.sorted()[timings.count / 2]
             let frame = try LocalFrame.utm(around: Coordinate(latitude: lat, longitude: lon))

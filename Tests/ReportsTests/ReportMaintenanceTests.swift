@@ -99,6 +99,14 @@ struct ReportMaintenanceTests {
         #expect(expected.trips.count == 5, "two trips a day and one driving at the end: \(expected.trips.count)")
         #expect(expected.halts.filter { $0.kind == .stop }.count == 4)
 
+        // In order in small batches: rows maintained across many commits (stops ended inside a trip still going
+        // on are kept when the trip's row is written again).
+        let small = try Self.imported([lines], batchSize: Int.random(in: 40...400, using: &random))
+        let smallRows = try Self.rows(small)
+        #expect(smallRows.trips == expected.trips)
+        #expect(smallRows.halts == expected.halts)
+        #expect(smallRows.mileage == expected.mileage)
+
         // Shuffled in blocks of 50–800 lines, several batches.
         var blocks: [[String]] = []
         var index = 0

@@ -159,4 +159,21 @@ struct TripDetectorTests {
         #expect(trips.isEmpty, "\(trips)")
         #expect(halts.count == 1 && halts[0].kind == .parking && halts[0].open)
     }
+
+    /// A tracker that is off while the vehicle is parked (powered with the ignition) and comes back already driving,
+    /// 150 m on: one parking spanning the gap, then a trip from the first fix back — no parking of no time.
+    @Test func aTrackerOffWhileParkedMakesOneParkingOverTheGap() throws {
+        var day = Drive(seed: 5)
+        day.drive(300)  // 0–300
+        day.gap(3_600, speed: 0)  // 300–3900: off, parked
+        day.east += 150  // it left before the tracker was back
+        day.drive(300)  // 3900–4200
+        let (trips, halts) = try Derivation.rows(of: day.points)
+        #expect(trips.count == 2, "\(trips)")
+        #expect(halts.count == 1, "\(halts)")
+        #expect(halts.first?.kind == .parking)
+        #expect(halts.first?.start == trips.first?.end.time, "from the last fix before the gap")
+        #expect(halts.first?.end == trips.last?.start.time, "to the first fix back, where the next trip begins")
+        #expect((halts.first?.durationSeconds ?? 0) > 3_600)
+    }
 }

@@ -131,6 +131,7 @@ struct ReportStoreContractTests {
             _ = try store.insert(batch)
             try maintainer.committed(batch, frameCRS: "EPSG:32637")
         }
+        try maintainer.flush()
         var deriver = ReportDeriver(vehicleID: "bus-1", frame: try LocalFrame(crs: "EPSG:32637"))
         for stored in try store.track(vehicleID: "bus-1", from: nil, to: nil) { deriver.add(stored) }
         let expected = deriver.rows()
