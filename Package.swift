@@ -53,7 +53,8 @@ let package = Package(
             name: "FleetTracking", dependencies: ["Geodesy", "OrbitaModel", "Reports", "Tracking"],
             swiftSettings: strict),
         .target(
-            name: "TrackImport", dependencies: ["CZlib", "FleetTracking", "OrbitaModel", "NMEA", "GPX", "Tracking"],
+            name: "TrackImport",
+            dependencies: ["CZlib", "FleetTracking", "OrbitaModel", "NMEA", "GPX", "Reports", "Tracking"],
             swiftSettings: strict),
         .target(
             name: "PostgresStorage",
@@ -95,7 +96,9 @@ let package = Package(
         .target(name: "TerminalOutput", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .target(
             name: "DispatcherMap",
-            dependencies: ["ConsoleMap", "DispatchClient", "GeoJSON", "Geodesy", "OrbitaModel", "OrbitaWire"],
+            dependencies: [
+                "ConsoleMap", "DispatchClient", "GeoJSON", "Geodesy", "OrbitaModel", "OrbitaWire", "Reports",
+            ],
             swiftSettings: strict),
         .target(name: "OrbitaWire", dependencies: ["OrbitaModel"], swiftSettings: strict),
         .target(
@@ -182,7 +185,8 @@ let package = Package(
         .testTarget(
             name: "ReportsTests",
             dependencies: [
-                "FleetTracking", "OrbitaModel", "OrbitaTesting", "Reports", "Storage", "TrackImport", "Tracking",
+                "ConsoleMap", "DispatcherMap", "FleetTracking", "GeoJSON", "OrbitaModel", "OrbitaTesting", "OrbitaWire",
+                "Reports", "Storage", "TrackImport", "Tracking",
             ],
             swiftSettings: strict),
         .testTarget(name: "OrbitaWireTests", dependencies: ["OrbitaWire", "OrbitaModel"], swiftSettings: strict),

@@ -11,6 +11,7 @@ public enum MapScreen {
         "/ search vehicle (n next match)   g go to lat,lon   e event panel: up/down, Enter jump, a ack, e back",
         "t labels on/off   c Braille/ASCII   Ctrl-C or q quit",
         "r replay selected vehicle: left/right step, Space play/pause, [ ] slower/faster, r or Esc end",
+        "p report of the selected vehicle's day: up/down, Enter replays a trip or jumps to a stop, p back",
         "  replay trail by speed: grey < 5 km/h, orange < 30, green < 60, cyan 60 and over",
         "? this help   q quit",
     ]
@@ -75,11 +76,24 @@ public enum MapScreen {
     }
 
     /// The panel's lines with their colours.
-    static func panelText(session: MapSession, scene: MapScene, events: [PanelEvent], width: Int, rows: Int)
+    public static func panelText(session: MapSession, scene: MapScene, events: [PanelEvent], width: Int, rows: Int)
         -> [(String, UInt8)]
     {
         guard width > 0 else { return [] }
         var lines: [(String, UInt8)] = []
+        if session.focus == .report, let report = session.report {
+            lines.append(("REPORT " + TerminalText.sanitise(report.vehicleID, limit: width - 7), 231))
+            lines.append((TerminalText.sanitise(report.title + " (Enter, p back)", limit: width), 250))
+            let room = max(1, rows - lines.count)
+            let first = max(0, min(session.reportIndex - room / 2, report.rows.count - room))
+            for (offset, row) in report.rows.dropFirst(first).prefix(room).enumerated() {
+                let index = first + offset
+                let marker = index == session.reportIndex ? ">" : " "
+                let colour: UInt8 = if case .trip = row.kind { 117 } else { 214 }
+                lines.append((marker + TerminalText.sanitise(row.text, limit: width - 1), colour))
+            }
+            return lines
+        }
         let inEvents = session.focus == .events
         let eventRows = max(3, rows / 2)
         lines.append((inEvents ? "EVENTS (a ack, Enter jump, e back)" : "Events (e)", inEvents ? 231 : 250))

@@ -20,10 +20,34 @@ public struct PanelEvent: Sendable {
     }
 }
 
+/// A line of the report panel: a trip (Enter replays it) or a stop or parking (Enter jumps there).
+public struct MapReportRow: Sendable, Equatable {
+    /// What the row is.
+    public enum Kind: Sendable, Equatable {
+        /// A trip from `from` to `to`.
+        case trip(from: UTCInstant, to: UTCInstant)
+        /// A stop or parking at a point of the map's frame (nil: not projectable).
+        case halt(PlanarPoint?)
+    }
+
+    /// One line (sanitised when drawn).
+    public var text: String
+    /// What Enter does with it.
+    public var kind: Kind
+
+    /// Creates one.
+    public init(text: String, kind: Kind) {
+        self.text = text
+        self.kind = kind
+    }
+}
+
 /// The interactive map's state and its key map (mapscii's where it has one): arrows/hjkl pan, +/- and a/z zoom,
 /// f follow the selected vehicle, Tab next vehicle, / search, g go to lat,lon, e the event panel (↑/↓ choose, Enter
 /// jumps there, a acknowledges when allowed, e or Esc back), r replays the selected vehicle's track (←/→ step,
-/// Space play, [/] speed, r or Esc end), n next search match, t labels, c Braille/ASCII, ? help, q or Ctrl-C quit. Pure: the command runs the I/O.
+/// Space play, [/] speed, r or Esc end), p the selected vehicle's report for its day (↑/↓ choose, Enter replays a
+/// trip or jumps to a stop, p or Esc back), n next search match, t labels, c Braille/ASCII, ? help, q or Ctrl-C
+/// quit. Pure: the command runs the I/O.
 public struct MapSession: Sendable {
     /// What a key asks of the command.
     public enum Command: Equatable, Sendable {
@@ -35,11 +59,15 @@ public struct MapSession: Sendable {
         case goTo(Coordinate)
         /// Load this vehicle's track and start a replay (`startReplay`).
         case replay(String)
+        /// Load this vehicle's report for its day and show it (`showReport`).
+        case report(String)
+        /// Load this vehicle's track from `from` to `to` and start a replay of it (`startReplay`).
+        case replayTrip(String, from: UTCInstant, to: UTCInstant)
     }
 
     /// Where input goes.
     public enum Focus: Sendable, Equatable {
-        case map, events
+        case map, events, report
         /// Typing a search (vehicle ID or name) or a `g` target; the text so far.
         case search(String), goTo(String)
     }
@@ -68,6 +96,18 @@ public struct MapSession: Sendable {
     public var replay: MapReplay?
     /// Whether `a` may acknowledge (a dispatcher token, or a writable database).
     public var canAcknowledge: Bool
+    /// The report shown in the panel: whose, its title and its rows.
+    public private(set) var report: (vehicleID: String, title: String, rows: [MapReportRow])?
+    /// The report row chosen.
+    public var reportIndex = 0
+
+    /// Shows a vehicle's report in the panel and gives it the keys.
+    public mutating func showReport(vehicleID: String, title: String, rows: [MapReportRow]) {
+        report = (vehicleID, title, rows)
+        reportIndex = 0
+        focus = .report
+        if rows.isEmpty { message = "\(vehicleID): no trips or stops in \(title)" }
+    }
 
     /// A session over a viewport.
     public init(viewport: MapViewport, canAcknowledge: Bool) {
@@ -82,6 +122,8 @@ public struct MapSession: Sendable {
         switch focus {
         case .search(let text), .goTo(let text):
             return typing(key, text: text, scene: scene)
+        case .report:
+            return inReport(key)
         case .events:
             return inEvents(key, events: events)
         case .map:
@@ -174,9 +216,42 @@ public struct MapSession: Sendable {
                 return nil
             }
             return .replay(selected)
+        case .character("p"):
+            guard let selected else {
+                message = "select a vehicle first (Tab or /)"
+                return nil
+            }
+            return .report(selected)
         case .character("?"): help.toggle()
         case .character("q"): return .quit
         case .escape: help = false
+        default: break
+        }
+        return nil
+    }
+
+    private mutating func inReport(_ key: Key) -> Command? {
+        guard let report else {
+            focus = .map
+            return nil
+        }
+        switch key {
+        case .up, .character("k"): reportIndex = max(0, reportIndex - 1)
+        case .down, .character("j"): reportIndex = min(max(0, report.rows.count - 1), reportIndex + 1)
+        case .enter:
+            guard report.rows.indices.contains(reportIndex) else { return nil }
+            switch report.rows[reportIndex].kind {
+            case .trip(let from, let to):
+                return .replayTrip(report.vehicleID, from: from, to: to)
+            case .halt(let point):
+                guard let point else { return nil }
+                follow = false
+                viewport.center = point
+            }
+        case .character("p"), .escape:
+            focus = .map
+            self.report = nil
+        case .character("q"): return .quit
         default: break
         }
         return nil

@@ -181,6 +181,10 @@ enum OpenAPIDocument {
                     "{…, rows: [{vehicle, geofence, start, end, durationS, openAtStart, openAtEnd}]}"),
                 "/api/reports/mileage": report(
                     "Distance per vehicle and calendar day of tz", "{…, rows: [{vehicle, day, distanceM}]}"),
+                "/api/reports/routes": report(
+                    "Trips judged against their route assignments",
+                    "{…, rows: [{vehicle, route, start, end, distanceM, onRouteShare, offRouteM, deviations, "
+                        + "longestDeviationM, maxOffsetM, checkpointsArrived, checkpointsMissed, wrongDirection}]}"),
                 "/api/reports/summary": report(
                     "Per vehicle and for the fleet (vehicle null): distance, driving, stopped and parked time, trips, "
                         + "speeds, visits, deviations",

@@ -4,7 +4,7 @@ import OrbitaModel
 import OrbitaWire
 import Reports
 
-/// `/api/reports/{trips,stops,visits,mileage,summary}` (viewer): the reports of `orbita report`, read from the
+/// `/api/reports/{trips,stops,visits,mileage,routes,summary}` (viewer): the reports of `orbita report`, read from the
 /// maintained report rows. Query: `vehicle` (comma-separated; default all), `from` and `to` (ISO 8601 UTC, or a date
 /// in `tz`; default today), `tz` (IANA; default UTC), `kind` (stops: `stop` or `parking`), `limit` (rows, 1–100000,
 /// default 10000: more are left out and the answer says `truncated`), `format` (`json`, the default: the window and
@@ -19,6 +19,7 @@ struct ReportsController {
         viewer.get("stops", use: stops)
         viewer.get("visits", use: visits)
         viewer.get("mileage", use: mileage)
+        viewer.get("routes", use: routeTrips)
         viewer.get("summary", use: summary)
         return routes
     }
@@ -144,6 +145,14 @@ struct ReportsController {
             try service.mileage(vehicles: asked.vehicles, window: asked.window).map(Wire.MileageRow.init)
         }
         return try Self.answer(rows, report: "mileage", asked: asked)
+    }
+
+    @Sendable func routeTrips(_ request: Request, _ context: DispatchContext) async throws -> Response {
+        let asked = try Self.asked(request, formats: ["json", "csv"])
+        let rows = try await run { service throws(ReportError) in
+            try service.routeTrips(vehicles: asked.vehicles, window: asked.window).map(Wire.RouteTripRow.init)
+        }
+        return try Self.answer(rows, report: "route trips", asked: asked)
     }
 
     @Sendable func summary(_ request: Request, _ context: DispatchContext) async throws -> Response {

@@ -54,6 +54,37 @@ public struct DispatchClient: Sendable {
             Wire.Track.self, "/api/vehicles/\(id ?? vehicle)/track?from=\(from.iso8601)&limit=\(limit)")
     }
 
+    /// `GET /api/vehicles/{id}/track` from `from` to `to`, at most `limit` fixes (the newest).
+    public func track(vehicle: String, from: UTCInstant, to: UTCInstant, limit: Int) async throws(Failure) -> Wire.Track
+    {
+        let id = vehicle.addingPercentEncoding(
+            withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
+        return try await decode(
+            Wire.Track.self,
+            "/api/vehicles/\(id ?? vehicle)/track?from=\(from.iso8601)&to=\(to.iso8601)&limit=\(limit)")
+    }
+
+    /// `GET /api/reports/trips` of one vehicle.
+    public func reportTrips(vehicle: String, from: UTCInstant, to: UTCInstant) async throws(Failure)
+        -> Wire.Report<Wire.TripRow>
+    {
+        try await decode(Wire.Report<Wire.TripRow>.self, Self.reportPath("trips", vehicle, from, to))
+    }
+
+    /// `GET /api/reports/stops` of one vehicle.
+    public func reportStops(vehicle: String, from: UTCInstant, to: UTCInstant) async throws(Failure)
+        -> Wire.Report<Wire.StopRow>
+    {
+        try await decode(Wire.Report<Wire.StopRow>.self, Self.reportPath("stops", vehicle, from, to))
+    }
+
+    private static func reportPath(_ report: String, _ vehicle: String, _ from: UTCInstant, _ to: UTCInstant)
+        -> String
+    {
+        let id = vehicle.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? vehicle
+        return "/api/reports/\(report)?vehicle=\(id)&from=\(from.iso8601)&to=\(to.iso8601)"
+    }
+
     /// `POST /api/events/{id}/ack`: the event as acknowledged.
     public func acknowledge(event id: Int64) async throws(Failure) -> Wire.Event {
         let path = "/api/events/\(id)/ack"

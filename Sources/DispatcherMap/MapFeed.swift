@@ -1,8 +1,9 @@
 public import DispatchClient
-import Foundation
+public import Foundation
 import GeoJSON
 public import OrbitaModel
-import OrbitaWire
+public import OrbitaWire
+import Reports
 import Synchronization
 
 /// What the map shows, from the database or from a server: vehicles, their last fixes, zones, recent events.
@@ -105,6 +106,27 @@ public protocol MapFeed: AnyObject {
     func acknowledge(_ id: Int64) -> String
     /// A vehicle's track for replay: the 24 hours up to its last fix, oldest first, at most 50,000 fixes.
     func track(_ vehicleID: String) throws -> [MapData.Fix]
+    /// A vehicle's track from `from` to `to` (a trip to replay), oldest first, at most 50,000 fixes.
+    func track(_ vehicleID: String, from: UTCInstant, to: UTCInstant) throws -> [MapData.Fix]
+    /// A vehicle's trips and stops of its day: the calendar day (in `timeZone`) of its last fix.
+    func report(_ vehicleID: String, timeZone: TimeZone) throws -> MapReport
+}
+
+/// A vehicle's trips and stops for the map's report panel.
+public struct MapReport: Sendable {
+    /// The window, for the panel's title.
+    public var from: UTCInstant
+    /// Where it ends.
+    public var to: UTCInstant
+    /// Its trips.
+    public var trips: [Wire.TripRow]
+    /// Its stops and parkings.
+    public var stops: [Wire.StopRow]
+
+    /// The day of a vehicle's last fix in `timeZone`, up to that fix.
+    static func window(lastFix: UTCInstant, timeZone: TimeZone) -> (from: UTCInstant, to: UTCInstant) {
+        (DailyMileage.daySpan(of: lastFix, in: timeZone).start, lastFix)
+    }
 }
 
 extension MapData.Fix {
@@ -163,6 +185,24 @@ public final class DatabaseFeed: MapFeed {
         guard let last = try store.lastPoint(vehicleID: vehicleID, atOrBefore: nil) else { return [] }
         let start = MapData.replayStart(lastFix: last.time)
         return try store.track(vehicleID: vehicleID, from: start, to: nil).suffix(50_000).map(MapData.Fix.init)
+    }
+
+    /// A vehicle's track from `from` to `to`.
+    public func track(_ vehicleID: String, from: UTCInstant, to: UTCInstant) throws -> [MapData.Fix] {
+        try store.track(vehicleID: vehicleID, from: from, to: to).prefix(50_000).map(MapData.Fix.init)
+    }
+
+    /// A vehicle's trips and stops of its day, from the report rows.
+    public func report(_ vehicleID: String, timeZone: TimeZone) throws -> MapReport {
+        guard let last = try store.lastPoint(vehicleID: vehicleID, atOrBefore: nil) else {
+            return MapReport(from: .now, to: .now, trips: [], stops: [])
+        }
+        let (from, to) = MapReport.window(lastFix: last.time, timeZone: timeZone)
+        let service = ReportService(store: store)
+        let window = ReportWindow(from: from, to: to, timeZone: timeZone)
+        return MapReport(
+            from: from, to: to, trips: try service.trips(vehicles: [vehicleID], window: window).map(Wire.TripRow.init),
+            stops: try service.stops(vehicles: [vehicleID], kind: nil, window: window).map(Wire.StopRow.init))
     }
 }
 
@@ -250,6 +290,29 @@ public final class ServerFeed: MapFeed, Sendable {
                 time: $0.time, coordinate: $0.coordinate, speedMetersPerSecond: $0.speedMPS, courseDegrees: $0.courseDeg
             )
         }
+    }
+
+    /// A vehicle's track from `from` to `to` (the API's newest fixes of the span, at most 50,000).
+    public func track(_ vehicleID: String, from: UTCInstant, to: UTCInstant) throws -> [MapData.Fix] {
+        let client = client
+        let track = try blocking { try await client.track(vehicle: vehicleID, from: from, to: to, limit: 50_000) }
+        return track.fixes.map {
+            MapData.Fix(
+                time: $0.time, coordinate: $0.coordinate, speedMetersPerSecond: $0.speedMPS, courseDegrees: $0.courseDeg
+            )
+        }
+    }
+
+    /// A vehicle's trips and stops of its day, from `/api/reports`.
+    public func report(_ vehicleID: String, timeZone: TimeZone) throws -> MapReport {
+        guard let last = live.withLock({ $0.state.last[vehicleID] }) else {
+            return MapReport(from: .now, to: .now, trips: [], stops: [])
+        }
+        let (from, to) = MapReport.window(lastFix: last.time, timeZone: timeZone)
+        let client = client
+        let trips = try blocking { try await client.reportTrips(vehicle: vehicleID, from: from, to: to) }
+        let stops = try blocking { try await client.reportStops(vehicle: vehicleID, from: from, to: to) }
+        return MapReport(from: from, to: to, trips: trips.rows, stops: stops.rows)
     }
 
     /// Follows the live feed and refreshes over REST every 10 s, until cancelled.

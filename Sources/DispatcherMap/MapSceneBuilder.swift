@@ -1,8 +1,9 @@
 public import ConsoleMap
-import Foundation
+public import Foundation
 import GeoJSON
 public import Geodesy
 public import OrbitaModel
+import OrbitaWire
 
 /// Turns what a feed holds into what the terminal map draws: a scene in one metric frame (a UTM zone around the
 /// fleet, chosen at the first data and kept, so the view does not jump when vehicles move), the basemap projected
@@ -123,6 +124,56 @@ public final class MapSceneBuilder {
             }
         }
         return MapReplay(vehicleID: vehicleID, fixes: fixes)
+    }
+
+    /// A trip of `from` to `to` of a vehicle, replayed.
+    public func replay(of vehicleID: String, from: UTCInstant, to: UTCInstant, feed: any MapFeed) throws -> MapReplay? {
+        guard let frame else { return nil }
+        let fixes = try feed.track(vehicleID, from: from, to: to).compactMap { fix in
+            (try? frame.project(fix.coordinate)).map {
+                ReplayFix(
+                    time: fix.time, point: $0, courseDegrees: fix.courseDegrees,
+                    speedMetersPerSecond: fix.speedMetersPerSecond)
+            }
+        }
+        return MapReplay(vehicleID: vehicleID, fixes: fixes)
+    }
+
+    /// The report panel's rows: trips and stops in time order, each a line of its times, length or duration, and
+    /// its geofences.
+    public func reportRows(_ report: MapReport, timeZone: TimeZone) -> [MapReportRow] {
+        let formatter = DateFormatter()
+        formatter.timeZone = timeZone
+        formatter.dateFormat = "HH:mm"
+        func clock(_ time: UTCInstant) -> String {
+            formatter.string(from: Date(timeIntervalSince1970: time.secondsSinceEpoch))
+        }
+        func minutes(_ seconds: Double) -> String {
+            seconds >= 3_600
+                ? "\(Int(seconds / 3_600))h\(String(format: "%02d", Int(seconds) % 3_600 / 60))"
+                : "\(Int((seconds / 60).rounded())) min"
+        }
+        var rows: [(UTCInstant, MapReportRow)] = report.trips.map { trip in
+            (
+                trip.start,
+                MapReportRow(
+                    text:
+                        "\(clock(trip.start))–\(clock(trip.end)) trip \(String(format: "%.1f", trip.distanceM / 1000)) km"
+                        + (trip.open ? " (on)" : ""),
+                    kind: .trip(from: trip.start, to: trip.end))
+            )
+        }
+        rows += report.stops.map { stop in
+            let point = frame.flatMap { try? $0.project(Coordinate(latitude: stop.lat, longitude: stop.lon)) }
+            let fences = stop.geofences.isEmpty ? "" : " " + stop.geofences.joined(separator: ",")
+            return (
+                stop.start,
+                MapReportRow(
+                    text: "\(clock(stop.start)) \(stop.kind.rawValue) \(minutes(stop.durationS))\(fences)",
+                    kind: .halt(point))
+            )
+        }
+        return rows.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     /// Geofence outlines and route lines in the frame.

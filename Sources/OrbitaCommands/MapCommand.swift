@@ -6,6 +6,7 @@ import Foundation
 import GeoJSON
 import Geodesy
 import OrbitaModel
+import Reports
 import StoreFactory
 
 /// `orbita map`: the fleet on a terminal map, from the database or from a server's dispatch API.
@@ -192,6 +193,17 @@ struct MapCommand: AsyncParsableCommand {
                     }
                 case .replay(let vehicleID):
                     session.startReplay(try builder.replay(of: vehicleID, from: feed))
+                case .report(let vehicleID):
+                    do {
+                        let report = try feed.report(vehicleID, timeZone: .current)
+                        let day = DailyMileage.daySpan(of: report.from, in: .current).day.iso8601
+                        session.showReport(
+                            vehicleID: vehicleID, title: day, rows: builder.reportRows(report, timeZone: .current))
+                    } catch {
+                        session.message = "report failed: \(error)"
+                    }
+                case .replayTrip(let vehicleID, let from, let to):
+                    session.startReplay(try builder.replay(of: vehicleID, from: from, to: to, feed: feed))
                 case nil: break
                 }
             }

@@ -19,8 +19,8 @@ struct ReportCommand: ParsableCommand {
             defaults to today in --tz.
             """,
         subcommands: [
-            TripsReport.self, StopsReport.self, VisitsReport.self, MileageReport.self, SummaryReport.self,
-            RebuildReport.self,
+            TripsReport.self, StopsReport.self, VisitsReport.self, MileageReport.self, RoutesReport.self,
+            SummaryReport.self, RebuildReport.self,
         ])
 }
 
@@ -164,6 +164,23 @@ struct MileageReport: ParsableCommand {
     }
 }
 
+/// `orbita report routes`.
+struct RoutesReport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "routes",
+        abstract: "Trips judged against their route assignments: share on route, deviations, checkpoints.")
+    @OptionGroup var options: ReportOptions
+
+    func run() throws {
+        let (_, service, window) = try options.prepare("route trips")
+        let trips: [RouteTripReport]
+        do { trips = try service.routeTrips(vehicles: options.vehicles, window: window) } catch {
+            throw options.failure("routes", error)
+        }
+        try options.write(trips.map(Wire.RouteTripRow.init), report: "route trips", window: window)
+    }
+}
+
 /// `orbita report summary`.
 struct SummaryReport: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -202,7 +219,11 @@ struct RebuildReport: ParsableCommand {
         let started = ContinuousClock.now
         let result: ReportRebuild.Result
         do {
-            result = try ReportRebuild.run(store: store, vehicles: vehicles, crs: crs)
+            // A connection per core: vehicles are derived in parallel.
+            let more = try (1..<max(1, ProcessInfo.processInfo.activeProcessorCount)).map { _ in
+                try database.open()
+            }
+            result = try ReportRebuild.run(store: store, more: more, vehicles: vehicles, crs: crs)
         } catch {
             throw CommandError("orbita report rebuild: \(error)")
         }

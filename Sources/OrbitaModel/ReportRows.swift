@@ -296,6 +296,75 @@ public struct ReportSummary: Sendable, Equatable {
     public var averageMovingSpeed: Double { drivingSeconds > 0 ? totals.distanceMeters / drivingSeconds : 0 }
 }
 
+/// A trip judged against an assigned route: a vehicle's trip within one of its route assignments.
+public struct RouteTripReport: Sendable, Equatable {
+    /// A checkpoint reached or missed, and when.
+    public struct Checkpoint: Sendable, Equatable {
+        /// Its name.
+        public var name: String
+        /// When it was reached, or passed without being reached.
+        public var time: UTCInstant
+
+        /// Creates one.
+        public init(name: String, time: UTCInstant) {
+            self.name = name
+            self.time = time
+        }
+    }
+
+    /// The vehicle.
+    public var vehicleID: String
+    /// The route.
+    public var route: String
+    /// Where the judged part begins: the trip's start, or the assignment's when later.
+    public var start: UTCInstant
+    /// Where it ends: the trip's end, or the assignment's when earlier.
+    public var end: UTCInstant
+    /// Metres driven in it.
+    public var distanceMeters: Double
+    /// Metres driven off the route (between each deviation and its return, or the end).
+    public var offRouteMeters: Double
+    /// Route deviations that began in it.
+    public var deviations: Int
+    /// The most metres driven off the route in one deviation.
+    public var longestDeviationMeters: Double
+    /// The farthest from the route a deviation went, metres (as its event measured).
+    public var maxOffsetMeters: Double
+    /// Checkpoints reached, in order.
+    public var checkpointsArrived: [Checkpoint]
+    /// Checkpoints missed, in order.
+    public var checkpointsMissed: [Checkpoint]
+    /// Wrong-direction events in it (the engine raises one when a vehicle starts driving against the route).
+    public var wrongDirection: Int
+
+    /// Creates one.
+    public init(
+        vehicleID: String, route: String, start: UTCInstant, end: UTCInstant, distanceMeters: Double,
+        offRouteMeters: Double = 0, deviations: Int = 0, longestDeviationMeters: Double = 0,
+        maxOffsetMeters: Double = 0, checkpointsArrived: [Checkpoint] = [], checkpointsMissed: [Checkpoint] = [],
+        wrongDirection: Int = 0
+    ) {
+        self.vehicleID = vehicleID
+        self.route = route
+        self.start = start
+        self.end = end
+        self.distanceMeters = distanceMeters
+        self.offRouteMeters = offRouteMeters
+        self.deviations = deviations
+        self.longestDeviationMeters = longestDeviationMeters
+        self.maxOffsetMeters = maxOffsetMeters
+        self.checkpointsArrived = checkpointsArrived
+        self.checkpointsMissed = checkpointsMissed
+        self.wrongDirection = wrongDirection
+    }
+
+    /// The share of the judged distance driven on the route, 0–1 (1 without deviations).
+    public var onRouteShare: Double {
+        guard distanceMeters > 0 else { return offRouteMeters > 0 ? 0 : 1 }
+        return min(1, max(0, 1 - offRouteMeters / distanceMeters))
+    }
+}
+
 /// Where report rows live, beside the tracks they are derived from (each backend keeps them in its own tables and
 /// runs the same contract suite). Rows are replaced from an instant on, never edited one by one: a derivation rewrites
 /// everything from where it started.

@@ -183,6 +183,80 @@ extension Wire {
         public var cells: [String] { [vehicle, day, TextFormat.fixed(distanceM, decimals: 1)] }
     }
 
+    /// A trip judged against its assigned route.
+    public struct RouteTripRow: ReportRow {
+        /// A checkpoint and when it was reached or missed.
+        public struct Checkpoint: Codable, Sendable, Equatable {
+            /// Its name.
+            public var name: String
+            /// When.
+            public var time: UTCInstant
+        }
+
+        /// The vehicle.
+        public var vehicle: String
+        /// The route.
+        public var route: String
+        /// When the judged part began (ISO 8601 UTC).
+        public var start: UTCInstant
+        /// When it ended (ISO 8601 UTC).
+        public var end: UTCInstant
+        /// Metres driven.
+        public var distanceM: Double
+        /// The share of them on the route, 0–1.
+        public var onRouteShare: Double
+        /// Metres driven off the route.
+        public var offRouteM: Double
+        /// Deviations that began in it.
+        public var deviations: Int
+        /// The most metres off the route in one deviation.
+        public var longestDeviationM: Double
+        /// The farthest from the route, metres.
+        public var maxOffsetM: Double
+        /// Checkpoints reached, in order.
+        public var checkpointsArrived: [Checkpoint]
+        /// Checkpoints missed, in order.
+        public var checkpointsMissed: [Checkpoint]
+        /// Wrong-direction events.
+        public var wrongDirection: Int
+
+        /// The row of a judged trip.
+        public init(_ trip: RouteTripReport) {
+            vehicle = trip.vehicleID
+            route = trip.route
+            start = trip.start
+            end = trip.end
+            distanceM = trip.distanceMeters
+            onRouteShare = trip.onRouteShare
+            offRouteM = trip.offRouteMeters
+            deviations = trip.deviations
+            longestDeviationM = trip.longestDeviationMeters
+            maxOffsetM = trip.maxOffsetMeters
+            checkpointsArrived = trip.checkpointsArrived.map { Checkpoint(name: $0.name, time: $0.time) }
+            checkpointsMissed = trip.checkpointsMissed.map { Checkpoint(name: $0.name, time: $0.time) }
+            wrongDirection = trip.wrongDirection
+        }
+
+        /// The column names, in order.
+        public static let columns = [
+            "vehicle", "route", "start", "end", "distanceM", "onRouteShare", "offRouteM", "deviations",
+            "longestDeviationM", "maxOffsetM", "checkpointsArrived", "checkpointsMissed", "wrongDirection",
+        ]
+        /// The row's cells, in `columns` order (checkpoints as `name@time` separated by `;`).
+        public var cells: [String] {
+            func list(_ checkpoints: [Checkpoint]) -> String {
+                checkpoints.map { "\($0.name)@\($0.time.iso8601)" }.joined(separator: ";")
+            }
+            return [
+                vehicle, route, start.iso8601, end.iso8601, TextFormat.fixed(distanceM, decimals: 1),
+                TextFormat.fixed(onRouteShare, decimals: 4), TextFormat.fixed(offRouteM, decimals: 1),
+                String(deviations), TextFormat.fixed(longestDeviationM, decimals: 1),
+                TextFormat.fixed(maxOffsetM, decimals: 1), list(checkpointsArrived), list(checkpointsMissed),
+                String(wrongDirection),
+            ]
+        }
+    }
+
     /// A vehicle's — or, with `vehicle` null, the fleet's — summary over the window.
     public struct SummaryRow: ReportRow {
         /// The vehicle; null for the fleet.

@@ -53,8 +53,8 @@ public struct ReportDeriver {
     public mutating func add(_ point: TrackPoint) {
         guard !point.flags.contains(.ahead) else { return }
         lastTime = point.time
-        guard let (kept, planar) = filter.filter(point) else { return }
-        take(kept, planar: planar)
+        guard let (coordinate, planar) = filter.filter(point) else { return }
+        take(point, at: coordinate, planar: planar)
     }
 
     /// `add(_:)` for a fix whose planar position in the frame is known (the pipeline's, for a fix it accepted in
@@ -62,24 +62,23 @@ public struct ReportDeriver {
     public mutating func add(_ point: TrackPoint, planar: PlanarPoint) {
         guard !point.flags.contains(.ahead) else { return }
         lastTime = point.time
-        guard let (kept, planar) = filter.filter(point, planar: planar) else { return }
-        take(kept, planar: planar)
+        guard let (coordinate, planar) = filter.filter(point, planar: planar) else { return }
+        take(point, at: coordinate, planar: planar)
     }
 
     /// Whether rows ended since `drainEnded` was last called.
     public var hasEnded: Bool { detector.hasEnded }
 
-    private mutating func take(_ kept: TrackPoint, planar: PlanarPoint) {
+    private mutating func take(_ point: TrackPoint, at coordinate: Coordinate, planar: PlanarPoint) {
         let sample = TrackSample(
-            time: kept.time, coordinate: kept.coordinate, planar: planar,
-            speedMetersPerSecond: kept.speedMetersPerSecond)
+            time: point.time, coordinate: coordinate, planar: planar, speedMetersPerSecond: point.speedMetersPerSecond)
         if detector.add(sample), let parkedAt = parkingStart() {
             let state = RestartState(
-                parkedAt: Moment(parkedAt), confirmedAt: Moment(kept.time, kept.coordinate), filter: filter.state)
+                parkedAt: Moment(parkedAt), confirmedAt: Moment(point.time, coordinate), filter: filter.state)
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys  // the same state, the same text: rows compare equal
             if let data = try? encoder.encode(state), let text = String(data: data, encoding: .utf8) {
-                detector.attachRestart(ReportRestart(after: kept.time, state: text))
+                detector.attachRestart(ReportRestart(after: point.time, state: text))
             }
         }
     }

@@ -91,15 +91,17 @@ public final class ReportMaintainer {
         var current: (id: String, warm: Warm?)?
         for (index, point) in points.enumerated() where !point.flags.contains(.ahead) {
             let id = point.vehicleID
-            if current?.id != id { current = (id, cold[id] == nil ? warm[id] : nil) }
-            if let vehicle = current?.warm, let last = vehicle.deriver.lastTime, point.time > last {
+            if current?.id != id { current = (id, cold.isEmpty || cold[id] == nil ? warm[id] : nil) }
+            if let vehicle = current?.warm, vehicle.deriver.lastTime.map({ point.time > $0 }) ?? true {
                 if index < planars.count, planars[index].x.isFinite {
                     vehicle.deriver.add(point, planar: planars[index])
                 } else {
                     vehicle.deriver.add(point)
                 }
-                vehicle.dirty = true
-                dirty.insert(id)
+                if !vehicle.dirty {
+                    vehicle.dirty = true
+                    dirty.insert(id)
+                }
                 continue
             }
             // Older than what it took, or not in memory: derived again from the store (which holds the batch).

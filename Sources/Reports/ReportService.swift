@@ -181,6 +181,98 @@ public final class ReportService {
         return rows
     }
 
+    /// Trips judged against assigned routes: each trip overlapping the window, within each of its vehicle's route
+    /// assignments it overlaps, clipped to the assignment; with the route events raised in it — deviations (and the
+    /// metres driven off the route until each return, from the stored track), checkpoints reached and missed,
+    /// wrong-direction events. A trip wholly inside its assignment keeps its distance; one cut by the assignment's
+    /// edge is measured from its fixes inside it.
+    public func routeTrips(vehicles ids: [String], window: ReportWindow) throws(ReportError) -> [RouteTripReport] {
+        let vehicles = try vehicles(ids)
+        let wanted = vehicles.map(Set.init)
+        let assignments = try run { () throws(StoreError) in try store.assignments() }
+            .filter { wanted?.contains($0.vehicleID) ?? true }
+        guard !assignments.isEmpty else { return [] }
+        let byVehicle = Dictionary(grouping: assignments, by: \.vehicleID)
+        let trips = try run { () throws(StoreError) in
+            try store.reportTrips(vehicleIDs: byVehicle.keys.sorted(), from: window.from, to: window.to)
+        }
+        let kinds: [EventKind] = [.routeDeviation, .routeReturn, .checkpointArrive, .checkpointMissed, .wrongDirection]
+        var reports: [RouteTripReport] = []
+        for (vehicleID, vehicleTrips) in Dictionary(grouping: trips, by: \.vehicleID).sorted(by: { $0.key < $1.key }) {
+            guard let first = vehicleTrips.first?.start.time, let last = vehicleTrips.map(\.end.time).max() else {
+                continue
+            }
+            let events = try run { () throws(StoreError) in
+                try store.storedEvents(
+                    EventQuery(vehicleID: vehicleID, kinds: kinds, since: first, until: last), order: .oldestFirst,
+                    afterID: nil
+                ).map(\.event)
+            }
+            for trip in vehicleTrips {
+                for assignment in byVehicle[vehicleID] ?? [] {
+                    let start = max(trip.start.time, assignment.from ?? trip.start.time)
+                    let end = min(trip.end.time, assignment.to ?? trip.end.time)
+                    guard start < end else { continue }
+                    reports.append(
+                        try judge(
+                            trip, route: assignment.route, from: start, to: end,
+                            events: events.filter { $0.route == assignment.route && $0.time >= start && $0.time <= end }
+                        ))
+                }
+            }
+        }
+        return reports
+    }
+
+    private func judge(_ trip: Trip, route: String, from start: UTCInstant, to end: UTCInstant, events: [VehicleEvent])
+        throws(ReportError) -> RouteTripReport
+    {
+        var report = RouteTripReport(
+            vehicleID: trip.vehicleID, route: route, start: start, end: end, distanceMeters: trip.distanceMeters)
+        if start > trip.start.time || end < trip.end.time {
+            report.distanceMeters = try driven(trip.vehicleID, from: start, to: end)
+        }
+        var leftAt: UTCInstant?
+        func back(at time: UTCInstant) throws(ReportError) {
+            guard let left = leftAt else { return }
+            let meters = try driven(trip.vehicleID, from: left, to: time)
+            report.offRouteMeters += meters
+            report.longestDeviationMeters = max(report.longestDeviationMeters, meters)
+            leftAt = nil
+        }
+        for event in events {
+            switch event.kind {
+            case .routeDeviation:
+                report.deviations += 1
+                report.maxOffsetMeters = max(report.maxOffsetMeters, event.distanceMeters ?? 0)
+                if leftAt == nil { leftAt = event.time }
+            case .routeReturn:
+                try back(at: event.time)
+            case .checkpointArrive:
+                report.checkpointsArrived.append(.init(name: event.checkpoint ?? "", time: event.time))
+            case .checkpointMissed:
+                report.checkpointsMissed.append(.init(name: event.checkpoint ?? "", time: event.time))
+            case .wrongDirection:
+                report.wrongDirection += 1
+            default:
+                break
+            }
+        }
+        try back(at: end)
+        report.offRouteMeters = min(report.offRouteMeters, report.distanceMeters)
+        return report
+    }
+
+    /// Metres between a vehicle's stored fixes from `from` to `to` (geodesic, fix to fix).
+    private func driven(_ vehicleID: String, from: UTCInstant, to: UTCInstant) throws(ReportError) -> Double {
+        let track = try run { () throws(StoreError) in try store.track(vehicleID: vehicleID, from: from, to: to) }
+        var meters = 0.0
+        for (a, b) in zip(track, track.dropFirst()) {
+            meters += Geodesic.wgs84.distance(from: a.coordinate, to: b.coordinate)
+        }
+        return meters
+    }
+
     /// Per vehicle with rows in the window, and for the fleet: distance (the quarter hours that begin in the
     /// window), driving, stopped and parked time (clipped to it), trips begun in it, the highest and the average
     /// moving speed, geofence visits and route deviations.

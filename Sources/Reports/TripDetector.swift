@@ -201,6 +201,9 @@ public struct TripDetector {
             }
             return false
         case .driving(var drive):
+            // Every way out sets the phase again; emptied meanwhile so that the trip's mileage is not copied on
+            // write at every fix (the enum would otherwise hold a second reference to it).
+            phase = .empty
             if point.time.seconds(since: drive.last.time) > settings.gapSeconds {
                 // A gap ends the trip at its last fix (where a halt began, if it was halted): the vehicle parked there
                 // with its tracker off. Back where it parked: the parking goes on; elsewhere: it lasted until the

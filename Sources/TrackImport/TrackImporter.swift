@@ -3,6 +3,7 @@ import Foundation
 import GPX
 import NMEA
 public import OrbitaModel
+public import Reports
 public import Tracking
 
 /// Imports logged tracks (NMEA logs, plain or gzip'd, and GPX 1.0/1.1): reads the files and records their fixes
@@ -58,10 +59,10 @@ public final class TrackImporter {
     public init(
         store: any FleetStore, configuration: TrackingConfiguration = TrackingConfiguration(), crs: String? = nil,
         clock: any PipelineClock = SystemClock(), batchSize: Int = 10_000,
-        events: EventConfiguration = EventConfiguration()
+        events: EventConfiguration = EventConfiguration(), reports: TripSettings? = TripSettings()
     ) {
         let tracker = FleetTracker(store: store, configuration: configuration, events: events, crs: crs, clock: clock)
-        recorder = FleetRecorder(store: store, tracker: tracker, batchSize: batchSize)
+        recorder = FleetRecorder(store: store, tracker: tracker, batchSize: batchSize, reports: reports)
     }
 
     /// Imports one file.

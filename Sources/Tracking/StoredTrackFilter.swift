@@ -55,15 +55,18 @@ public struct StoredTrackFilter {
         restore(state)
     }
 
-    /// The next stored fix (later than the previous one) with its planar position, as an in-order arrival would have
-    /// stored it; nil when it is a late fix the outlier rule leaves out, or cannot be projected.
-    public mutating func filter(_ point: TrackPoint) -> (point: TrackPoint, planar: PlanarPoint)? {
+    /// Where the next stored fix (later than the previous one) stands, and its planar position, as an in-order
+    /// arrival would have stored it (held at the parked position, or as it is); nil when it is a late fix the
+    /// outlier rule leaves out, or cannot be projected.
+    public mutating func filter(_ point: TrackPoint) -> (coordinate: Coordinate, planar: PlanarPoint)? {
         guard let planar = try? frame.project(point.coordinate) else { return nil }
         return filter(point, planar: planar)
     }
 
     /// `filter(_:)` for a point already projected into the frame.
-    public mutating func filter(_ point: TrackPoint, planar: PlanarPoint) -> (point: TrackPoint, planar: PlanarPoint)? {
+    public mutating func filter(_ point: TrackPoint, planar: PlanarPoint) -> (
+        coordinate: Coordinate, planar: PlanarPoint
+    )? {
         var candidate = PipelineFix(point: point, planar: planar)
         if point.flags.contains(.late) {
             guard outlier.process(&candidate, state: &vehicle) == .pass else { return nil }
@@ -73,7 +76,7 @@ public struct StoredTrackFilter {
         _ = parkingHold.process(&candidate, state: vehicle)
         motion.process(&candidate, state: &vehicle)
         guard let projected = candidate.planar else { return nil }
-        return (candidate.point, projected)
+        return (candidate.point.coordinate, projected)
     }
 
     /// Where it stands, to go on from later.

@@ -158,4 +158,36 @@ struct MapSessionTests {
         _ = map.handle(.escape, scene: scene, events: events)
         #expect(map.replay == nil && map.message == "replay ended")
     }
+
+    /// p asks for the selected vehicle's report; in the panel, Enter on a trip asks for its replay and on a stop
+    /// jumps there; p goes back to the map.
+    @Test func theReportPanelReplaysATripAndJumpsToAStop() {
+        var map = session()
+        #expect(map.handle(.character("p"), scene: scene, events: events) == nil)
+        #expect(map.message.contains("select a vehicle first"))
+        _ = map.handle(.tab, scene: scene, events: events)
+        let selected = map.selected ?? ""
+        #expect(map.handle(.character("p"), scene: scene, events: events) == .report(selected))
+        let from = UTCInstant(microsecondsSinceEpoch: 1_717_228_800_000_000)
+        let to = from.adding(seconds: 1_200)
+        map.showReport(
+            vehicleID: selected, title: "2024-06-01",
+            rows: [
+                MapReportRow(text: "08:00 parking 30 min", kind: .halt(PlanarPoint(x: 700, y: -300))),
+                MapReportRow(text: "08:30–08:50 trip 12.0 km", kind: .trip(from: from, to: to)),
+            ])
+        #expect(map.focus == .report)
+        let panel = MapScreen.panelText(session: map, scene: scene, events: events, width: 40, rows: 20)
+        #expect(panel.first?.0.hasPrefix("REPORT") == true)
+        #expect(panel.contains { $0.0.hasPrefix(">") && $0.0.contains("parking") }, "the chosen row marked")
+        #expect(map.handle(.enter, scene: scene, events: events) == nil)
+        #expect(map.viewport.center == PlanarPoint(x: 700, y: -300), "Enter on a stop jumps there")
+        _ = map.handle(.down, scene: scene, events: events)
+        #expect(map.handle(.enter, scene: scene, events: events) == .replayTrip(selected, from: from, to: to))
+        _ = map.handle(.character("p"), scene: scene, events: events)
+        #expect(map.focus == .map && map.report == nil)
+        // An empty day says so.
+        map.showReport(vehicleID: selected, title: "2024-06-02", rows: [])
+        #expect(map.message.contains("no trips or stops"))
+    }
 }

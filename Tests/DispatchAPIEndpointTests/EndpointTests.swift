@@ -23,6 +23,7 @@ struct EndpointTests {
                 (.get, "/api/reports/stops", "", .viewer),
                 (.get, "/api/reports/visits", "", .viewer),
                 (.get, "/api/reports/mileage", "", .viewer),
+                (.get, "/api/reports/routes", "", .viewer),
                 (.get, "/api/reports/summary", "", .viewer),
                 (.post, "/api/events/1/ack", "", .dispatcher),
                 (.post, "/api/detours", #"{"vehicle":"API0001","to":"2030-01-01T00:00:00Z"}"#, .dispatcher),
@@ -58,7 +59,7 @@ struct EndpointTests {
                     "/api/vehicles", "/api/vehicles/{id}", "/api/vehicles/{id}/track", "/api/events",
                     "/api/events/{id}/ack", "/api/detours", "/api/geofences", "/api/geofences/{name}", "/api/routes",
                     "/api/reports/trips", "/api/reports/stops", "/api/reports/visits", "/api/reports/mileage",
-                    "/api/reports/summary",
+                    "/api/reports/routes", "/api/reports/summary",
                 ])
         }
     }
