@@ -87,7 +87,11 @@ struct ClusterServeTests {
         while true {
             let reaped = waitpid(pid, &status, WNOHANG)
             if reaped == pid { break }
-            if reaped < 0 { return server.process.isRunning ? -1 : server.process.terminationStatus }
+            if reaped < 0 {
+                // Foundation's Process reaped it first (its own monitor races this loop): wait for it to say so.
+                server.process.waitUntilExit()
+                return server.process.terminationStatus
+            }
             if Date() > deadline { kill(pid, SIGKILL) }
             Thread.sleep(forTimeInterval: 0.05)
         }
