@@ -39,6 +39,9 @@ stop() {
   kill -TERM "${pids[0]}" 2>/dev/null || true
   wait "${pids[0]}" 2>/dev/null || true
   "$orbita" vehicles --db "$db"
+  echo; echo "demo: today's report rows (kept up to date as the fixes came; see README, Reports)"
+  "$orbita" report summary --db "$db"
+  echo "demo: more with: $orbita report trips|stops|visits|mileage|routes --db $db"
   exit 0
 }
 trap stop INT TERM
