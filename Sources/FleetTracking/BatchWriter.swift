@@ -76,12 +76,16 @@ final class BatchWriter: @unchecked Sendable {
     /// Nice value of the writing thread (0: as the process; a live server lowers it, see `LiveProcessor`).
     private let niceness: Int32
 
+    /// Called with each failed write of report rows.
+    private let onReportError: (@Sendable (StoreError) -> Void)?
+
     init(
         store: any TrackStore, reports: ReportMaintainer? = nil, retries: Bool = false, niceness: Int32 = 0,
-        onError: (@Sendable (StoreError) -> Void)? = nil
+        onError: (@Sendable (StoreError) -> Void)? = nil, onReportError: (@Sendable (StoreError) -> Void)? = nil
     ) {
         self.store = store
         self.reports = reports
+        self.onReportError = onReportError
         self.niceness = niceness
         self.retries = retries
         self.onError = onError
@@ -162,6 +166,7 @@ final class BatchWriter: @unchecked Sendable {
     }
 
     private func noteReportFailure(_ error: StoreError) {
+        onReportError?(error)
         state.withLock {
             $0.reportFailures += 1
             $0.lastReportError = error

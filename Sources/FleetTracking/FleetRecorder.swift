@@ -37,10 +37,11 @@ public final class FleetRecorder {
     ///   - writerNiceness: nice value of the writer thread (a live server lowers its writer below its receivers).
     ///   - onStoreError: called with each failed commit.
     ///   - reports: how report rows are cut, kept up to date after each commit (nil: none kept).
+    ///   - onReportError: called with each failed write of report rows (the fixes are stored).
     public init(
         store: any FleetStore, tracker: FleetTracker, batchSize: Int = 10_000, retryFailedCommits: Bool = false,
         writerNiceness: Int32 = 0, onStoreError: (@Sendable (StoreError) -> Void)? = nil,
-        reports: TripSettings? = TripSettings()
+        reports: TripSettings? = TripSettings(), onReportError: (@Sendable (StoreError) -> Void)? = nil
     ) {
         self.tracker = tracker
         self.batchSize = max(1, batchSize)
@@ -48,7 +49,8 @@ public final class FleetRecorder {
             store: store,
             reports: reports.map {
                 ReportMaintainer(store: store, settings: $0, tracking: tracker.trackingConfiguration)
-            }, retries: retryFailedCommits, niceness: writerNiceness, onError: onStoreError)
+            }, retries: retryFailedCommits, niceness: writerNiceness, onError: onStoreError,
+            onReportError: onReportError)
     }
 
     /// Committed batches whose report rows could not be written (the fixes are stored; their vehicles' rows are

@@ -62,6 +62,14 @@ struct ImportCommand: ParsableCommand {
         }
         progress.clear()
         printText(ImportSummaryText.render(importer))
+        let reports = importer.reportFailures
+        if reports.count > 0 {
+            // The fixes are stored; the report rows of some vehicles are not: a rebuild derives them from the tracks.
+            printError(
+                "orbita import: report rows of \(reports.count) batches not written (\(reports.last?.description ?? "")); "
+                    + "run `orbita report rebuild`")
+            throw ExitCode(1)
+        }
         if failed { throw ExitCode(1) }
     }
 }

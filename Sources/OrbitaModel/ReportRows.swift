@@ -36,6 +36,11 @@ public struct MileageSlice: Sendable, Hashable {
         return micros % microseconds < 0 ? quotient - 1 : quotient
     }
 
+    /// The first quarter hour that begins at or after an instant.
+    public static func firstQuarterHour(from time: UTCInstant) -> Int64 {
+        quarterHour(of: UTCInstant(microsecondsSinceEpoch: time.microsecondsSinceEpoch + microseconds - 1))
+    }
+
     /// When a quarter hour begins.
     public static func start(of quarterHour: Int64) -> UTCInstant {
         UTCInstant(microsecondsSinceEpoch: quarterHour * microseconds)

@@ -101,6 +101,11 @@ final class LiveProcessor: @unchecked Sendable {
                 errors.increment()
                 status.withLock { $0.storeError = error.description }
                 logger.error("commit failed; retrying", metadata: ["error": "\(error)"])
+            },
+            onReportError: { error in
+                logger.warning(
+                    "report rows not written; the vehicles are derived again at their next fixes",
+                    metadata: ["error": "\(error)"])
             })
         for reason in DropReason.allCases {
             dropCounters[reason] = Counter(

@@ -178,7 +178,7 @@ extension PostgresTrackStore: ReportStore {
     public func reportMileage(vehicleIDs: [String]?, from: UTCInstant, to: UTCInstant) throws(StoreError)
         -> [VehicleMileageSlice]
     {
-        let first = MileageSlice.quarterHour(of: from)
+        let first = MileageSlice.firstQuarterHour(from: from)
         let last = MileageSlice.quarterHour(of: UTCInstant(microsecondsSinceEpoch: to.microsecondsSinceEpoch - 1))
         return try session.query(
             PostgresQuery(
@@ -200,7 +200,7 @@ extension PostgresTrackStore: ReportStore {
     {
         let low = from.microsecondsSinceEpoch
         let high = to.microsecondsSinceEpoch
-        let first = MileageSlice.quarterHour(of: from)
+        let first = MileageSlice.firstQuarterHour(from: from)
         let last = MileageSlice.quarterHour(of: UTCInstant(microsecondsSinceEpoch: high - 1))
         return try session.query(
             PostgresQuery(

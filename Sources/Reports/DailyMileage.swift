@@ -47,8 +47,11 @@ public struct DailyMileage: Sendable {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let date = Date(timeIntervalSince1970: Double(time.microsecondsSinceEpoch) / 1e6)
-        let start = calendar.startOfDay(for: date)
-        let end = calendar.date(byAdding: .day, value: 1, to: start) ?? start.addingTimeInterval(86_400)
+        // The day's interval, not start + 1 day: where daylight saving begins at midnight a day starts at 01:00,
+        // and adding a day to its start would run into the next day's first hour.
+        let interval = calendar.dateInterval(of: .day, for: date)
+        let start = interval?.start ?? calendar.startOfDay(for: date)
+        let end = interval?.end ?? start.addingTimeInterval(86_400)
         let parts = calendar.dateComponents([.year, .month, .day], from: date)
         let day =
             CivilDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)

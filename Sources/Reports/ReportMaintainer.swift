@@ -10,8 +10,10 @@ public import Tracking
 /// Rows that ended are written at the next commit; the rows still going on (the current trip, stop or parking) at
 /// most every `openRowsInterval`, and by `flush` — so that a fleet whose every vehicle sends at every commit does
 /// not rewrite every vehicle's open rows at every commit. Used on the thread that stores fixes, right after each batch
-/// commits, in a transaction of its own: a crash between the two leaves rows behind their fixes, and the next start
-/// derives them again from the last restart (every vehicle starts cold).
+/// commits, in a transaction of its own. A failed write is remembered: the vehicle's next derivation starts before
+/// the earliest fix it missed. A crash between the two transactions leaves rows behind their fixes: every vehicle
+/// starts cold and is derived again from the last restart before its next fix, which misses late fixes of the lost
+/// batch older than that restart (`orbita report rebuild` mends them).
 public final class ReportMaintainer {
     /// The thresholds.
     public let settings: TripSettings
@@ -58,6 +60,8 @@ public final class ReportMaintainer {
     private var warm: [String: Warm] = [:]
     /// Vehicles with fixes fed and not written.
     private var dirty: Set<String> = []
+    /// Vehicles whose rows a failed write left behind their fixes, from when: their next derivation starts before it.
+    private var staleFrom: [String: UTCInstant] = [:]
 
     /// Vehicles whose rows were derived again from the stored track (a late fix, a cold start).
     public private(set) var rederivations = 0
@@ -108,7 +112,7 @@ public final class ReportMaintainer {
             if let earliest = cold[id] {
                 if point.time < earliest { cold[id] = point.time }
             } else {
-                cold[id] = point.time
+                cold[id] = min(point.time, staleFrom[id] ?? point.time)
                 coldOrder.append(id)
                 // What it derived and did not write yet is written first: the derivation again starts from a
                 // restart the store holds, and rewrites only the rows from there on.
@@ -133,12 +137,23 @@ public final class ReportMaintainer {
             }
             try store.replaceReportRows(changes)
         } catch {
-            for id in coldOrder { warm[id] = nil }
-            for change in changes { warm[change.vehicleID] = nil }
-            for id in dirty { warm[id] = nil }
+            // Nothing of this batch's rows was written: each vehicle is derived again at its next fix, from before
+            // the earliest fix this batch brought (a late one included).
+            for id in coldOrder { markStale(id, from: cold[id]) }
+            for change in changes { markStale(change.vehicleID, from: change.from) }
+            for id in dirty { markStale(id, from: warm[id]?.pendingFrom) }
             dirty = []
             throw error
         }
+        for id in coldOrder { staleFrom[id] = nil }
+    }
+
+    /// Forgets a vehicle's derivation after a failed write, remembering that its rows may be wrong from `time` on
+    /// (nil: from its first row).
+    private func markStale(_ id: String, from time: UTCInstant?) {
+        warm[id] = nil
+        let from = time ?? UTCInstant(microsecondsSinceEpoch: .min)
+        staleFrom[id] = min(from, staleFrom[id] ?? from)
     }
 
     /// Writes every vehicle's rows still going on (at the end of an import, before a server stops).
@@ -152,7 +167,7 @@ public final class ReportMaintainer {
         do throws(StoreError) {
             try store.replaceReportRows(changes)
         } catch {
-            for change in changes { warm[change.vehicleID] = nil }
+            for change in changes { markStale(change.vehicleID, from: change.from) }
             throw error
         }
     }
@@ -208,6 +223,10 @@ public final class ReportMaintainer {
             readFrom = UTCInstant(microsecondsSinceEpoch: restart.after.microsecondsSinceEpoch + 1)
         }
         let track = try store.track(vehicleID: vehicleID, from: readFrom, to: nil)
+        if readFrom == nil {
+            // From the first stored fix: rows before it (their fixes dropped by retention) are kept.
+            from = track.first?.time ?? UTCInstant(microsecondsSinceEpoch: .max)
+        }
         for point in track { deriver.add(point) }
         let closed = deriver.drainEnded()
         let open = deriver.openRows()

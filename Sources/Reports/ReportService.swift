@@ -263,12 +263,18 @@ public final class ReportService {
         return report
     }
 
-    /// Metres between a vehicle's stored fixes from `from` to `to` (geodesic, fix to fix).
+    /// Metres between a vehicle's stored fixes from `from` to `to`, read as trips read them: through the stored-track
+    /// filter (a late outlier left out, drift held at the parked position), fixes ahead of the clock left out.
     private func driven(_ vehicleID: String, from: UTCInstant, to: UTCInstant) throws(ReportError) -> Double {
         let track = try run { () throws(StoreError) in try store.track(vehicleID: vehicleID, from: from, to: to) }
+        guard let first = track.first, let frame = try? LocalFrame.utm(around: first.coordinate) else { return 0 }
+        var filter = StoredTrackFilter(frame: frame)
         var meters = 0.0
-        for (a, b) in zip(track, track.dropFirst()) {
-            meters += Geodesic.wgs84.distance(from: a.coordinate, to: b.coordinate)
+        var previous: Coordinate?
+        for point in track where !point.flags.contains(.ahead) {
+            guard let (coordinate, _) = filter.filter(point) else { continue }
+            if let previous { meters += Geodesic.wgs84.distance(from: previous, to: coordinate) }
+            previous = coordinate
         }
         return meters
     }

@@ -209,7 +209,8 @@ public struct TripDetector {
                 // with its tracker off. Back where it parked: the parking goes on; elsewhere: it lasted until the
                 // tracker came back, and what comes next begins there.
                 let parkedAt = drive.halt?.first ?? drive.last
-                endTrip(drive.trip, at: parkedAt)
+                // A trip of one fix (the first back after an earlier gap, moving, then off again) is no trip.
+                if drive.trip.start.time < parkedAt.time { endTrip(drive.trip, at: parkedAt) }
                 if distance(parkedAt, point) > settings.tripStartMeters {
                     halts.append(halt(.parking, from: parkedAt, toTime: point.time, open: false, restart: nil))
                     return resume(at: point)

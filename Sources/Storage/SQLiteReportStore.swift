@@ -29,6 +29,8 @@ extension SQLiteTrackStore: ReportStore {
                     ON CONFLICT DO UPDATE SET meters = excluded.meters
                     """)
             for change in changes {
+                // As for fixes: a vehicle not registered yet is registered (kind `other`), as PostgreSQL does.
+                if try Self.vehicleKey(change.vehicleID, db) == nil { try Self.registerVehicle(change.vehicleID, db) }
                 guard let key = try Self.vehicleKey(change.vehicleID, db) else {
                     throw StoreError.constraint("report rows for an unknown vehicle \(change.vehicleID)")
                 }
@@ -135,7 +137,7 @@ extension SQLiteTrackStore: ReportStore {
     public func reportMileage(vehicleIDs: [String]?, from: UTCInstant, to: UTCInstant) throws(StoreError)
         -> [VehicleMileageSlice]
     {
-        let first = MileageSlice.quarterHour(of: from)
+        let first = MileageSlice.firstQuarterHour(from: from)
         // Quarter hours that begin before `to`.
         let last = MileageSlice.quarterHour(of: UTCInstant(microsecondsSinceEpoch: to.microsecondsSinceEpoch - 1))
         return try read { db in
@@ -164,7 +166,7 @@ extension SQLiteTrackStore: ReportStore {
     {
         let low = from.microsecondsSinceEpoch
         let high = to.microsecondsSinceEpoch
-        let first = MileageSlice.quarterHour(of: from)
+        let first = MileageSlice.firstQuarterHour(from: from)
         let last = MileageSlice.quarterHour(of: UTCInstant(microsecondsSinceEpoch: high - 1))
         let wanted = vehicleIDs.map(Set.init)
         return try read { db in

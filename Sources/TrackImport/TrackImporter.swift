@@ -27,6 +27,8 @@ public final class TrackImporter {
     public var eventsStored: Int { recorder.eventsStored }
     /// Counts per vehicle.
     public var vehicles: [String: VehicleFixCounts] { recorder.vehicles }
+    /// Committed batches whose report rows could not be written, and the last such error.
+    public var reportFailures: (count: Int, last: StoreError?) { recorder.reportFailures }
     /// Totals over all vehicles: decoded, stored, duplicates, late, held, drops by reason.
     public var totals: VehicleFixCounts { recorder.totals }
     /// One report per file, in the order imported.

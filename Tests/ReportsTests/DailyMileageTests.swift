@@ -33,4 +33,18 @@ struct DailyMileageTests {
         #expect(utc.keys.sorted() == ["2024-6-1"])
         #expect(abs((utc["2024-6-1"] ?? 0) - 12_000) < 40, "the drift of the first and last steps: tens of metres")
     }
+
+    /// Where daylight saving begins at midnight (Santiago, 2024-09-08: clocks go from 00:00 to 01:00) the day runs
+    /// from 01:00 to the next midnight, 23 hours — not into the next day's first hour.
+    @Test func aDayThatBeginsAtOneStillEndsAtMidnight() throws {
+        let santiago = try #require(TimeZone(identifier: "America/Santiago"))
+        let noon = try #require(ISO8601.parse("2024-09-08T16:00:00Z"))  // 12:00 local
+        let span = DailyMileage.daySpan(of: noon, in: santiago)
+        #expect(span.day == CivilDate(year: 2024, month: 9, day: 8))
+        #expect(span.end.seconds(since: span.start) == 23 * 3_600)
+        #expect(span.end == ISO8601.parse("2024-09-09T03:00:00Z"), "midnight of the 9th, UTC-3")
+        let window = try ReportService.window(from: "2024-09-08", to: "2024-09-08", timeZone: "America/Santiago")
+        #expect(window.from == span.start)
+        #expect(window.to.microsecondsSinceEpoch == span.end.microsecondsSinceEpoch - 1)
+    }
 }

@@ -176,4 +176,22 @@ struct TripDetectorTests {
         #expect(halts.first?.end == trips.last?.start.time, "to the first fix back, where the next trip begins")
         #expect((halts.first?.durationSeconds ?? 0) > 3_600)
     }
+
+    /// A tracker that sends less often than the gap threshold: one moving fix between two gaps is no trip, and the
+    /// parking goes on through it — so that rows derived again from a parking's restart are the same.
+    @Test func aSingleMovingFixBetweenGapsIsNoTrip() throws {
+        var day = TripDetectorTests.Drive(seed: 8)
+        day.drive(60)  // 0–60
+        day.gap(1_200, speed: 0)  // parked, tracker off
+        day.east += 500
+        day.fix(speed: 8)  // back elsewhere, moving: the start of something
+        day.second += 1
+        day.gap(1_200, speed: 0)  // off again
+        day.east += 20
+        day.halt(60, drift: 2)  // back near the same place, halted
+        let (trips, halts) = try Derivation.rows(of: day.points)
+        #expect(trips.count == 1, "\(trips)")
+        #expect(trips.allSatisfy { $0.end.time > $0.start.time })
+        #expect(halts.filter { $0.kind == .parking }.count == 2, "\(halts)")
+    }
 }
