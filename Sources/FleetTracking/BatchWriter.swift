@@ -91,8 +91,8 @@ final class BatchWriter: @unchecked Sendable {
         self.onError = onError
     }
 
-    /// Queues a batch; blocks while two are already waiting. `committed` runs on the writer's thread after it; then
-    /// the report rows of its vehicles are brought up to date (measured in `frameCRS`, the pipeline's frame).
+    /// Queues a batch; blocks while two are already waiting. After it commits, the report rows of its vehicles are
+    /// brought up to date (measured in `frameCRS`, the pipeline's frame), then `committed` runs (writer's thread).
     /// - Returns: the batches written since the last call, in order, with their outcomes.
     /// - Throws: the error of a batch that failed.
     func submit(
@@ -112,12 +112,14 @@ final class BatchWriter: @unchecked Sendable {
                     let outcome = try store.insert(points, events: events)
                     let elapsed = started.duration(to: .now)
                     state.withLock { $0.finished.append((points, outcome)) }
+                    // Report rows before `committed` reports the batch done: a cluster node hands its shards over
+                    // once its batches are done, so the new owner never reads rows this node is still writing.
+                    maintainReports(points, planars, outcome, frameCRS: frameCRS)
                     committed?(
                         CommitReport(
                             points: points.count, inserted: outcome.inserted, events: outcome.eventsInserted,
                             seconds: elapsed.secondsValue,
                             batch: (points, events, outcome)))
-                    maintainReports(points, planars, outcome, frameCRS: frameCRS)
                     return
                 } catch {
                     onError?(error)
