@@ -132,36 +132,36 @@ struct ReportsController {
     }
 
     @Sendable func visits(_ request: Request, _ context: DispatchContext) async throws -> Response {
-        let asked = try Self.asked(request, formats: ["json", "csv"])
-        let rows = try await run { service throws(ReportError) in
+        try await plain(request, "visits") { service, asked throws(ReportError) in
             try service.visits(vehicles: asked.vehicles, window: asked.window).map(Wire.VisitRow.init)
         }
-        return try Self.answer(rows, report: "visits", asked: asked)
     }
 
     @Sendable func mileage(_ request: Request, _ context: DispatchContext) async throws -> Response {
-        let asked = try Self.asked(request, formats: ["json", "csv"])
-        let rows = try await run { service throws(ReportError) in
+        try await plain(request, "mileage") { service, asked throws(ReportError) in
             try service.mileage(vehicles: asked.vehicles, window: asked.window).map(Wire.MileageRow.init)
         }
-        return try Self.answer(rows, report: "mileage", asked: asked)
     }
 
     @Sendable func routeTrips(_ request: Request, _ context: DispatchContext) async throws -> Response {
-        let asked = try Self.asked(request, formats: ["json", "csv"])
-        let rows = try await run { service throws(ReportError) in
+        try await plain(request, "route trips") { service, asked throws(ReportError) in
             try service.routeTrips(vehicles: asked.vehicles, window: asked.window).map(Wire.RouteTripRow.init)
         }
-        return try Self.answer(rows, report: "route trips", asked: asked)
     }
 
     @Sendable func summary(_ request: Request, _ context: DispatchContext) async throws -> Response {
-        let asked = try Self.asked(request, formats: ["json", "csv"])
-        let rows = try await run { service throws(ReportError) in
-            let summary = try service.summary(vehicles: asked.vehicles, window: asked.window)
-            let rows = summary.vehicles.map(Wire.SummaryRow.init)
-            return rows.isEmpty ? rows : rows + [Wire.SummaryRow(summary.fleet)]
+        try await plain(request, "summary") { service, asked throws(ReportError) in
+            Wire.SummaryRow.rows(try service.summary(vehicles: asked.vehicles, window: asked.window))
         }
-        return try Self.answer(rows, report: "summary", asked: asked)
+    }
+
+    /// A report with no GeoJSON form: its filters read, its rows made on the blocking pool, answered as JSON or CSV.
+    private func plain<Row: ReportRow>(
+        _ request: Request, _ report: String,
+        _ rows: @escaping @Sendable (ReportService, Asked) throws(ReportError) -> [Row]
+    ) async throws -> Response {
+        let asked = try Self.asked(request, formats: ["json", "csv"])
+        let made = try await run { service throws(ReportError) in try rows(service, asked) }
+        return try Self.answer(made, report: report, asked: asked)
     }
 }

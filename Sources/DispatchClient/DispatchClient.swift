@@ -46,22 +46,15 @@ public struct DispatchClient: Sendable {
         try await decode(Wire.EventPage.self, "/api/events?limit=\(limit)")
     }
 
-    /// `GET /api/vehicles/{id}/track` from `from`, at most `limit` fixes (the newest).
-    public func track(vehicle: String, from: UTCInstant, limit: Int) async throws(Failure) -> Wire.Track {
-        let id = vehicle.addingPercentEncoding(
-            withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
-        return try await decode(
-            Wire.Track.self, "/api/vehicles/\(id ?? vehicle)/track?from=\(from.iso8601)&limit=\(limit)")
-    }
-
-    /// `GET /api/vehicles/{id}/track` from `from` to `to`, at most `limit` fixes (the newest).
-    public func track(vehicle: String, from: UTCInstant, to: UTCInstant, limit: Int) async throws(Failure) -> Wire.Track
+    /// `GET /api/vehicles/{id}/track` from `from` (to `to`, when given), at most `limit` fixes (the newest).
+    public func track(vehicle: String, from: UTCInstant, to: UTCInstant? = nil, limit: Int) async throws(Failure)
+        -> Wire.Track
     {
         let id = vehicle.addingPercentEncoding(
             withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
+        let until = to.map { "&to=\($0.iso8601)" } ?? ""
         return try await decode(
-            Wire.Track.self,
-            "/api/vehicles/\(id ?? vehicle)/track?from=\(from.iso8601)&to=\(to.iso8601)&limit=\(limit)")
+            Wire.Track.self, "/api/vehicles/\(id ?? vehicle)/track?from=\(from.iso8601)\(until)&limit=\(limit)")
     }
 
     /// `GET /api/reports/trips` of one vehicle.

@@ -282,18 +282,16 @@ public final class ServerFeed: MapFeed, Sendable {
     /// A vehicle's track for replay (the 24 hours up to its last fix).
     public func track(_ vehicleID: String) throws -> [MapData.Fix] {
         guard let last = live.withLock({ $0.state.last[vehicleID] }) else { return [] }
-        let from = MapData.replayStart(lastFix: last.time)
-        let client = client
-        let track = try blocking { try await client.track(vehicle: vehicleID, from: from, limit: 50_000) }
-        return track.fixes.map {
-            MapData.Fix(
-                time: $0.time, coordinate: $0.coordinate, speedMetersPerSecond: $0.speedMPS, courseDegrees: $0.courseDeg
-            )
-        }
+        return try fetch(vehicleID, from: MapData.replayStart(lastFix: last.time), to: nil)
     }
 
     /// A vehicle's track from `from` to `to` (the API's newest fixes of the span, at most 50,000).
     public func track(_ vehicleID: String, from: UTCInstant, to: UTCInstant) throws -> [MapData.Fix] {
+        try fetch(vehicleID, from: from, to: to)
+    }
+
+    /// The API's newest 50,000 fixes of a vehicle from `from` (to `to`, when given).
+    private func fetch(_ vehicleID: String, from: UTCInstant, to: UTCInstant?) throws -> [MapData.Fix] {
         let client = client
         let track = try blocking { try await client.track(vehicle: vehicleID, from: from, to: to, limit: 50_000) }
         return track.fixes.map {

@@ -115,21 +115,18 @@ public final class MapSceneBuilder {
 
     /// A vehicle's stored track for replay (the 24 hours up to its last fix), in the map's frame.
     public func replay(of vehicleID: String, from feed: any MapFeed) throws -> MapReplay? {
-        guard let frame else { return nil }
-        let fixes = try feed.track(vehicleID).compactMap { fix in
-            (try? frame.project(fix.coordinate)).map {
-                ReplayFix(
-                    time: fix.time, point: $0, courseDegrees: fix.courseDegrees,
-                    speedMetersPerSecond: fix.speedMetersPerSecond)
-            }
-        }
-        return MapReplay(vehicleID: vehicleID, fixes: fixes)
+        replay(of: vehicleID, try feed.track(vehicleID))
     }
 
     /// A trip of `from` to `to` of a vehicle, replayed.
     public func replay(of vehicleID: String, from: UTCInstant, to: UTCInstant, feed: any MapFeed) throws -> MapReplay? {
+        replay(of: vehicleID, try feed.track(vehicleID, from: from, to: to))
+    }
+
+    /// A replay of fixes, projected into the frame.
+    private func replay(of vehicleID: String, _ track: [MapData.Fix]) -> MapReplay? {
         guard let frame else { return nil }
-        let fixes = try feed.track(vehicleID, from: from, to: to).compactMap { fix in
+        let fixes = track.compactMap { fix in
             (try? frame.project(fix.coordinate)).map {
                 ReplayFix(
                     time: fix.time, point: $0, courseDegrees: fix.courseDegrees,

@@ -194,9 +194,7 @@ struct SummaryReport: ParsableCommand {
         do { summary = try service.summary(vehicles: options.vehicles, window: window) } catch {
             throw options.failure("summary", error)
         }
-        var rows = summary.vehicles.map(Wire.SummaryRow.init)
-        if !rows.isEmpty { rows.append(Wire.SummaryRow(summary.fleet)) }
-        try options.write(rows, report: "summary", window: window)
+        try options.write(Wire.SummaryRow.rows(summary), report: "summary", window: window)
     }
 }
 

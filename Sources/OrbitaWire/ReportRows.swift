@@ -297,6 +297,12 @@ extension Wire {
             self.deviations = deviations
         }
 
+        /// A row per vehicle, then the fleet's (none at all when no vehicle has one).
+        public static func rows(_ summary: (vehicles: [ReportSummary], fleet: ReportSummary)) -> [SummaryRow] {
+            let rows = summary.vehicles.map(SummaryRow.init)
+            return rows.isEmpty ? rows : rows + [SummaryRow(summary.fleet)]
+        }
+
         /// The row of a summary.
         public init(_ summary: ReportSummary) {
             self.init(
