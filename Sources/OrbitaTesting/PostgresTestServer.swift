@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// The throwaway PostgreSQL server `make test` starts (`scripts/with-postgres.sh`), for tests of the PostgreSQL
 /// backend: `ORBITA_TEST_POSTGRES` is its admin URL. Each test makes a database of its own with `createDatabase`.
@@ -59,9 +60,7 @@ public final class PrivatePostgresServer: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         asPostgres = getuid() == 0 ? ["runuser", "-u", "postgres", "--"] : []
         if getuid() == 0 { _ = try ProgramRun.run("chown", ["postgres", folder]) }
-        var port = 56_432
-        while Self.inUse(port) { port += 1 }
-        self.port = port
+        port = Self.reservePort()
         url = "postgres://orbita@127.0.0.1:\(port)/postgres"
         let initdb = try ProgramRun.run(
             asPostgres.first ?? bin + "/initdb",
@@ -84,7 +83,9 @@ public final class PrivatePostgresServer: @unchecked Sendable {
             "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off", "start",
         ])
         guard result.status == 0 else {
-            throw PostgresTestServer.Failure(description: "pg_ctl start: \(result.stderr)")
+            let log = (try? String(contentsOfFile: folder + "/log", encoding: .utf8)) ?? "(no server log)"
+            throw PostgresTestServer.Failure(
+                description: "pg_ctl start on port \(port) exited \(result.status); server log: \(log.suffix(1_500))")
         }
     }
 
@@ -99,6 +100,19 @@ public final class PrivatePostgresServer: @unchecked Sendable {
             asPostgres.first ?? bin + "/pg_ctl",
             Array(asPostgres.dropFirst()) + (asPostgres.isEmpty ? [] : [bin + "/pg_ctl"]) + ["-D", folder + "/data"]
                 + arguments, capturing: false)
+    }
+
+    /// Ports handed to private servers of this process. A stopped server's port looks free to a probe, so without
+    /// this a second test's server could take it while the first is down and the first could not start again.
+    private static let reserved = Mutex<Set<Int>>([])
+
+    private static func reservePort() -> Int {
+        reserved.withLock { reserved in
+            var port = 56_432
+            while reserved.contains(port) || inUse(port) { port += 1 }
+            reserved.insert(port)
+            return port
+        }
     }
 
     private static func inUse(_ port: Int) -> Bool {
