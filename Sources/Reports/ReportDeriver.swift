@@ -53,8 +53,8 @@ public struct ReportDeriver {
     public mutating func add(_ point: TrackPoint) {
         guard !point.flags.contains(.ahead) else { return }
         lastTime = point.time
-        guard let (coordinate, planar) = filter.filter(point) else { return }
-        take(point, at: coordinate, planar: planar)
+        guard let kept = filter.filter(point) else { return }
+        take(point, at: kept.coordinate, planar: kept.planar, step: kept.segmentMeters)
     }
 
     /// `add(_:)` for a fix whose planar position in the frame is known (the pipeline's, for a fix it accepted in
@@ -62,17 +62,19 @@ public struct ReportDeriver {
     public mutating func add(_ point: TrackPoint, planar: PlanarPoint) {
         guard !point.flags.contains(.ahead) else { return }
         lastTime = point.time
-        guard let (coordinate, planar) = filter.filter(point, planar: planar) else { return }
-        take(point, at: coordinate, planar: planar)
+        guard let kept = filter.filter(point, planar: planar) else { return }
+        take(point, at: kept.coordinate, planar: kept.planar, step: kept.segmentMeters)
     }
 
     /// Whether rows ended since `drainEnded` was last called.
     public var hasEnded: Bool { detector.hasEnded }
 
-    private mutating func take(_ point: TrackPoint, at coordinate: Coordinate, planar: PlanarPoint) {
+    /// Feeds the detector a fix the filter kept; `step` is the filter's segment from the fix it kept before (the
+    /// detector's previous one too: it gets every fix the filter keeps), measured once for both.
+    private mutating func take(_ point: TrackPoint, at coordinate: Coordinate, planar: PlanarPoint, step: Double) {
         let sample = TrackSample(
             time: point.time, coordinate: coordinate, planar: planar, speedMetersPerSecond: point.speedMetersPerSecond)
-        if detector.add(sample), let parkedAt = parkingStart() {
+        if detector.add(sample, step: step), let parkedAt = parkingStart() {
             let state = RestartState(
                 parkedAt: Moment(parkedAt), confirmedAt: Moment(point.time, coordinate), filter: filter.state)
             let encoder = JSONEncoder()

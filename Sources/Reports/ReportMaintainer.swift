@@ -24,8 +24,9 @@ public final class ReportMaintainer {
     private var frame: LocalFrame?
     private let clock = ContinuousClock()
 
-    /// A vehicle's derivation in memory, and what of it is written.
-    private final class Warm {
+    /// A vehicle's derivation in memory, and what of it is written. A value kept in `WarmVehicles` and changed in place
+    /// there (not copied, nor a reference retained and released, per fix).
+    private struct Warm {
         var deriver: ReportDeriver
         /// Where its written rows that may still change begin (nil: all of its rows).
         var pendingFrom: UTCInstant?
@@ -45,7 +46,7 @@ public final class ReportMaintainer {
 
         /// After writing `trips` and `halts` that ended and the `open` rows: the next change begins at the earliest
         /// open row, and keeps the ended rows from there on.
-        func keep(trips: [Trip], halts: [Halt], open: (trips: [Trip], halts: [Halt])?) {
+        mutating func keep(trips: [Trip], halts: [Halt], open: (trips: [Trip], halts: [Halt])?) {
             guard let open else { return }
             let from = (open.trips.map(\.start.time) + open.halts.map(\.start)).min() ?? pendingFrom
             pendingFrom = from
@@ -57,7 +58,42 @@ public final class ReportMaintainer {
         }
     }
 
-    private var warm: [String: Warm] = [:]
+    /// The vehicles derived in memory: values in an array, found by a dictionary from vehicle to position (a value in
+    /// a dictionary would be copied out to be read).
+    private struct WarmVehicles {
+        private var positions: [String: Int] = [:]
+        /// The vehicles, in no order.
+        var all: [Warm] = []
+
+        /// Where a vehicle is in `all`.
+        func position(of id: String) -> Int? { positions[id] }
+
+        /// A vehicle's derivation, copied.
+        subscript(id: String) -> Warm? { positions[id].map { all[$0] } }
+
+        /// Adds a vehicle's derivation, or replaces it.
+        mutating func insert(_ vehicle: Warm) {
+            if let at = positions[vehicle.deriver.vehicleID] {
+                all[at] = vehicle
+            } else {
+                positions[vehicle.deriver.vehicleID] = all.count
+                all.append(vehicle)
+            }
+        }
+
+        /// Forgets a vehicle's derivation (the last one takes its position).
+        mutating func remove(_ id: String) {
+            guard let at = positions.removeValue(forKey: id) else { return }
+            let last = all.count - 1
+            if at != last {
+                all.swapAt(at, last)
+                positions[all[at].deriver.vehicleID] = at
+            }
+            all.removeLast()
+        }
+    }
+
+    private var warm = WarmVehicles()
     /// Vehicles with fixes fed and not written.
     private var dirty: Set<String> = []
     /// Vehicles whose rows a failed write left behind their fixes, from when: their next derivation starts before it.
@@ -92,38 +128,51 @@ public final class ReportMaintainer {
         var settled: [ReportRowsChange] = []
         var cold: [String: UTCInstant] = [:]
         var coldOrder: [String] = []
-        var current: (id: String, warm: Warm?)?
-        for (index, point) in points.enumerated() where !point.flags.contains(.ahead) {
-            let id = point.vehicleID
-            if current?.id != id { current = (id, cold.isEmpty || cold[id] == nil ? warm[id] : nil) }
-            if let vehicle = current?.warm, vehicle.deriver.lastTime.map({ point.time > $0 }) ?? true {
+        // The loop works on the vehicles taken out of `warm` (put back below): changed in place, found once per
+        // run of one vehicle's points.
+        var vehicles = warm
+        warm = WarmVehicles()
+        var currentID: String?
+        var current: Int?
+        for index in points.indices where !points[index].flags.contains(.ahead) {
+            // The point is read in place (points[index]), not copied out: it is large, and this runs for every fix.
+            let id = points[index].vehicleID
+            let time = points[index].time
+            if currentID != id {
+                currentID = id
+                current = cold.isEmpty || cold[id] == nil ? vehicles.position(of: id) : nil
+            }
+            if let at = current, vehicles.all[at].deriver.lastTime.map({ time > $0 }) ?? true {
                 if index < planars.count, planars[index].x.isFinite {
-                    vehicle.deriver.add(point, planar: planars[index])
+                    vehicles.all[at].deriver.add(points[index], planar: planars[index])
                 } else {
-                    vehicle.deriver.add(point)
+                    vehicles.all[at].deriver.add(points[index])
                 }
-                if !vehicle.dirty {
-                    vehicle.dirty = true
+                if !vehicles.all[at].dirty {
+                    vehicles.all[at].dirty = true
                     dirty.insert(id)
                 }
                 continue
             }
             // Older than what it took, or not in memory: derived again from the store (which holds the batch).
             if let earliest = cold[id] {
-                if point.time < earliest { cold[id] = point.time }
+                if time < earliest { cold[id] = time }
             } else {
-                cold[id] = min(point.time, staleFrom[id] ?? point.time)
+                cold[id] = min(time, staleFrom[id] ?? time)
                 coldOrder.append(id)
                 // What it derived and did not write yet is written first: the derivation again starts from a
                 // restart the store holds, and rewrites only the rows from there on.
-                if let vehicle = warm[id], let change = change(id, vehicle, now: clock.now, force: true) {
-                    settled.append(change)
+                if let at = current {
+                    if let change = change(id, &vehicles.all[at], now: clock.now, force: true) {
+                        settled.append(change)
+                    }
+                    vehicles.remove(id)
                 }
-                warm[id] = nil
                 dirty.remove(id)
-                current = (id, nil)
+                current = nil
             }
         }
+        warm = vehicles
         do throws(StoreError) {
             try store.replaceReportRows(settled)
             for id in coldOrder {
@@ -132,8 +181,8 @@ public final class ReportMaintainer {
             }
             let now = clock.now
             for id in dirty {
-                guard let vehicle = warm[id] else { continue }
-                if let change = change(id, vehicle, now: now, force: false) { changes.append(change) }
+                guard let at = warm.position(of: id) else { continue }
+                if let change = change(id, &warm.all[at], now: now, force: false) { changes.append(change) }
             }
             try store.replaceReportRows(changes)
         } catch {
@@ -151,7 +200,7 @@ public final class ReportMaintainer {
     /// Forgets a vehicle's derivation after a failed write, remembering that its rows may be wrong from `time` on
     /// (nil: from its first row).
     private func markStale(_ id: String, from time: UTCInstant?) {
-        warm[id] = nil
+        warm.remove(id)
         let from = time ?? UTCInstant(microsecondsSinceEpoch: .min)
         staleFrom[id] = min(from, staleFrom[id] ?? from)
     }
@@ -161,7 +210,8 @@ public final class ReportMaintainer {
         let now = clock.now
         var changes: [ReportRowsChange] = []
         for id in dirty {
-            guard let vehicle = warm[id], let change = change(id, vehicle, now: now, force: true) else { continue }
+            guard let at = warm.position(of: id), let change = change(id, &warm.all[at], now: now, force: true)
+            else { continue }
             changes.append(change)
         }
         do throws(StoreError) {
@@ -176,14 +226,14 @@ public final class ReportMaintainer {
     /// them again from the store. Rows not yet written are left to that node.
     public func forget(_ vehicleIDs: some Sequence<String>) {
         for vehicleID in vehicleIDs {
-            warm[vehicleID] = nil
+            warm.remove(vehicleID)
             dirty.remove(vehicleID)
         }
     }
 
     /// The change to write for a vehicle fed since it was written: when rows ended, when its open rows are older
     /// than `openRowsInterval`, or when forced; nil otherwise (it stays dirty).
-    private func change(_ id: String, _ vehicle: Warm, now: ContinuousClock.Instant, force: Bool)
+    private func change(_ id: String, _ vehicle: inout Warm, now: ContinuousClock.Instant, force: Bool)
         -> ReportRowsChange?
     {
         guard vehicle.dirty else {
@@ -232,9 +282,9 @@ public final class ReportMaintainer {
         let open = deriver.openRows()
         rederivations += 1
         fixesRederived += track.count
-        let vehicle = Warm(deriver: deriver, pendingFrom: from, written: clock.now)
+        var vehicle = Warm(deriver: deriver, pendingFrom: from, written: clock.now)
         vehicle.keep(trips: closed.trips, halts: closed.halts, open: open)
-        warm[vehicleID] = vehicle
+        warm.insert(vehicle)
         return ReportRowsChange(
             vehicleID: vehicleID, from: from, trips: closed.trips + (open?.trips ?? []),
             halts: closed.halts + (open?.halts ?? []))
@@ -245,7 +295,7 @@ public final class ReportMaintainer {
         do throws(ProjError) {
             let made = try LocalFrame(crs: crs)
             frame = made
-            warm = [:]
+            warm = WarmVehicles()
             dirty = []
             return made
         } catch {

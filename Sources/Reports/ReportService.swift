@@ -272,7 +272,7 @@ public final class ReportService {
         var meters = 0.0
         var previous: Coordinate?
         for point in track where !point.flags.contains(.ahead) {
-            guard let (coordinate, _) = filter.filter(point) else { continue }
+            guard let (coordinate, _, _) = filter.filter(point) else { continue }
             if let previous { meters += Geodesic.wgs84.distance(from: previous, to: coordinate) }
             previous = coordinate
         }

@@ -73,16 +73,15 @@ public struct TripDetector {
     /// Stops and parkings ended so far, in order (see `drainEnded`).
     public private(set) var halts: [Halt] = []
 
-    private enum Phase {
-        /// Before the first fix.
-        case empty
-        /// Parked where `anchor` stands: `stood` is its last halted fix within the halt radius (where the parking
-        /// ends and a trip would begin), `last` the last fix of all, `away` the segments since it stood (outside the
-        /// radius, not yet far enough for a trip) and `fastest` their highest speed.
-        case parked(Parking)
-        /// Driving.
-        case driving(Drive)
-    }
+    // The phase: parked (`parking` set), driving (`drive` set) or, before the first fix, neither. Two optionals
+    // rather than an enum with payloads, so that a fix updates them in place: taking a payload out of an enum copies
+    // it (the trip's vehicle and mileage retained and released at every fix).
+    /// Parked where `anchor` stands: `stood` is its last halted fix within the halt radius (where the parking ends and
+    /// a trip would begin), `last` the last fix of all, `away` the segments since it stood (outside the radius, not
+    /// yet far enough for a trip) and `fastest` their highest speed.
+    private var parking: Parking?
+    /// Driving.
+    private var drive: Drive?
 
     /// A parking under way.
     private struct Parking {
@@ -110,7 +109,6 @@ public struct TripDetector {
         var haltDistance = 0.0
     }
 
-    private var phase = Phase.empty
     private let frame: LocalFrame
 
     /// A detector for `vehicleID` that measures distances in `frame` (the fleet's metric frame).
@@ -127,132 +125,131 @@ public struct TripDetector {
         confirmedAt: TrackSample, restart: ReportRestart?
     ) {
         self.init(vehicleID: vehicleID, settings: settings, frame: frame)
-        var parking = Parking(at: parkedAt, last: confirmedAt)
-        parking.restart = restart
-        phase = .parked(parking)
+        parking = Parking(at: parkedAt, last: confirmedAt)
+        parking?.restart = restart
     }
 
     /// Whether rows ended since `drainEnded` was last called.
     public var hasEnded: Bool { !trips.isEmpty || !halts.isEmpty }
 
     /// Whether it is parked (a parking is under way).
-    public var isParked: Bool {
-        if case .parked = phase { return true }
-        return false
-    }
+    public var isParked: Bool { parking != nil }
 
     /// Gives the parking under way the restart to report with it.
     public mutating func attachRestart(_ restart: ReportRestart) {
-        guard case .parked(var parking) = phase else { return }
-        parking.restart = restart
-        phase = .parked(parking)
+        parking?.restart = restart
     }
 
     /// Takes the next fix (later than the previous one).
+    /// - Parameter step: the distance from the previous fix taken, when the caller measured it already (the same
+    ///   `LocalFrame.distanceMeters` between the same points); nil: measured here.
     /// - Returns: whether a parking began, or became certain, at this fix (its restart point).
     @discardableResult
-    public mutating func add(_ point: TrackSample) -> Bool {
-        switch phase {
-        case .empty:
-            // A track that starts halted starts parked (the first trip begins when the vehicle moves away); one that
-            // starts moving starts with a trip.
-            return resume(at: point)
-        case .parked(var parking):
-            if point.time.seconds(since: parking.last.time) > settings.gapSeconds {
-                // The tracker was off. Still where it parked: the parking goes on. Elsewhere: the parking lasted until
-                // the tracker came back, and what comes next begins there (the drive in between is unknown).
-                if distance(parking.anchor, point) > settings.tripStartMeters {
-                    halts.append(
-                        halt(
-                            .parking, from: parking.anchor, toTime: point.time, open: false, restart: parking.restart))
-                    return resume(at: point)
-                }
-                parking.stood = point
-                parking.last = point
-                parking.away = 0
-                parking.fastest = 0
-                phase = .parked(parking)
-                return false
+    public mutating func add(_ point: TrackSample, step: Double? = nil) -> Bool {
+        if parking != nil { return addParked(point, step: step) }
+        if drive != nil { return addDriving(point, step: step) }
+        // A track that starts halted starts parked (the first trip begins when the vehicle moves away); one that
+        // starts moving starts with a trip.
+        return resume(at: point)
+    }
+
+    private mutating func addParked(_ point: TrackSample, step knownStep: Double?) -> Bool {
+        guard let anchor = parking?.anchor, let last = parking?.last else { return false }
+        if point.time.seconds(since: last.time) > settings.gapSeconds {
+            // The tracker was off. Still where it parked: the parking goes on. Elsewhere: the parking lasted until the
+            // tracker came back, and what comes next begins there (the drive in between is unknown).
+            if distance(anchor, point) > settings.tripStartMeters {
+                halts.append(
+                    halt(.parking, from: anchor, toTime: point.time, open: false, restart: parking?.restart))
+                parking = nil
+                return resume(at: point)
             }
-            let fromAnchor = distance(parking.anchor, point)
-            let step = distance(parking.last, point)
-            parking.last = point
-            if fromAnchor <= settings.haltRadiusMeters {
-                if isHalted(point) {
-                    parking.stood = point
-                    parking.away = 0
-                    parking.fastest = 0
-                } else {
-                    parking.away += step
-                    parking.fastest = max(parking.fastest, point.speedMetersPerSecond ?? 0)
-                }
-                phase = .parked(parking)
-            } else if fromAnchor < settings.tripStartMeters {
-                // Outside the radius, not yet a trip (manoeuvring in a yard, a drift outlier).
-                parking.away += step
-                parking.fastest = max(parking.fastest, point.speedMetersPerSecond ?? 0)
-                phase = .parked(parking)
-            } else {
-                // Far enough: the parking ended, and the trip began, at its last halted fix.
-                appendHalt(.parking, from: parking.anchor, to: parking.stood, restart: parking.restart)
-                startTrip(
-                    at: parking.stood, distance: parking.away + step,
-                    fastest: max(parking.fastest, point.speedMetersPerSecond ?? 0), now: point)
-            }
-            return false
-        case .driving(var drive):
-            // Every way out sets the phase again; emptied meanwhile so that the trip's mileage is not copied on
-            // write at every fix (the enum would otherwise hold a second reference to it).
-            phase = .empty
-            if point.time.seconds(since: drive.last.time) > settings.gapSeconds {
-                // A gap ends the trip at its last fix (where a halt began, if it was halted): the vehicle parked there
-                // with its tracker off. Back where it parked: the parking goes on; elsewhere: it lasted until the
-                // tracker came back, and what comes next begins there.
-                let parkedAt = drive.halt?.first ?? drive.last
-                // A trip of one fix (the first back after an earlier gap, moving, then off again) is no trip.
-                if drive.trip.start.time < parkedAt.time { endTrip(drive.trip, at: parkedAt) }
-                if distance(parkedAt, point) > settings.tripStartMeters {
-                    halts.append(halt(.parking, from: parkedAt, toTime: point.time, open: false, restart: nil))
-                    return resume(at: point)
-                }
-                phase = .parked(Parking(at: parkedAt, last: point))
-                return true
-            }
-            let step = distance(drive.last, point)
-            if let halt = drive.halt {
-                if isHalted(point) && distance(halt.first, point) <= settings.haltRadiusMeters {
-                    drive.halt = (halt.first, point)
-                    drive.haltDistance += step
-                    drive.last = point
-                    if point.time.seconds(since: halt.first.time) >= settings.parkingSeconds {
-                        // Long enough to be a parking: the trip ended where the halt began.
-                        endTrip(drive.trip, at: halt.first)
-                        phase = .parked(Parking(at: halt.first, last: point))
-                        return true
-                    }
-                    phase = .driving(drive)
-                    return false
-                }
-                // Moving again: a stop if it lasted, its drift not mileage; else a slowdown, driven distance.
-                let seconds = halt.last.time.seconds(since: halt.first.time)
-                if seconds >= settings.minimumStopSeconds {
-                    appendHalt(.stop, from: halt.first, to: halt.last, restart: nil)
-                    drive.trip.stoppedSeconds += seconds
-                } else {
-                    drive.trip.credit(drive.haltDistance, at: halt.last.time)
-                }
-                drive.halt = nil
-                drive.haltDistance = 0
-            }
-            drive.trip.credit(step, at: point.time)
-            drive.trip.maxSpeedMetersPerSecond = max(
-                drive.trip.maxSpeedMetersPerSecond, point.speedMetersPerSecond ?? 0)
-            drive.trip.end = point.moment
-            if isHalted(point) { drive.halt = (point, point) }
-            drive.last = point
-            phase = .driving(drive)
+            parking?.stood = point
+            parking?.last = point
+            parking?.away = 0
+            parking?.fastest = 0
             return false
         }
+        let fromAnchor = distance(anchor, point)
+        let step = knownStep ?? distance(last, point)
+        parking?.last = point
+        if fromAnchor <= settings.haltRadiusMeters {
+            if isHalted(point) {
+                parking?.stood = point
+                parking?.away = 0
+                parking?.fastest = 0
+            } else {
+                parking?.away += step
+                let fastest = max(parking?.fastest ?? 0, point.speedMetersPerSecond ?? 0)
+                parking?.fastest = fastest
+            }
+        } else if fromAnchor < settings.tripStartMeters {
+            // Outside the radius, not yet a trip (manoeuvring in a yard, a drift outlier).
+            parking?.away += step
+            let fastest = max(parking?.fastest ?? 0, point.speedMetersPerSecond ?? 0)
+            parking?.fastest = fastest
+        } else if let ended = parking {
+            // Far enough: the parking ended, and the trip began, at its last halted fix.
+            parking = nil
+            appendHalt(.parking, from: ended.anchor, to: ended.stood, restart: ended.restart)
+            startTrip(
+                at: ended.stood, distance: ended.away + step,
+                fastest: max(ended.fastest, point.speedMetersPerSecond ?? 0), now: point)
+        }
+        return false
+    }
+
+    private mutating func addDriving(_ point: TrackSample, step knownStep: Double?) -> Bool {
+        guard let last = drive?.last else { return false }
+        if point.time.seconds(since: last.time) > settings.gapSeconds, let ended = drive {
+            // A gap ends the trip at its last fix (where a halt began, if it was halted): the vehicle parked there
+            // with its tracker off. Back where it parked: the parking goes on; elsewhere: it lasted until the
+            // tracker came back, and what comes next begins there.
+            drive = nil
+            let parkedAt = ended.halt?.first ?? ended.last
+            // A trip of one fix (the first back after an earlier gap, moving, then off again) is no trip.
+            if ended.trip.start.time < parkedAt.time { endTrip(ended.trip, at: parkedAt) }
+            if distance(parkedAt, point) > settings.tripStartMeters {
+                halts.append(halt(.parking, from: parkedAt, toTime: point.time, open: false, restart: nil))
+                return resume(at: point)
+            }
+            parking = Parking(at: parkedAt, last: point)
+            return true
+        }
+        let step = knownStep ?? distance(last, point)
+        if let halt = drive?.halt {
+            if isHalted(point) && distance(halt.first, point) <= settings.haltRadiusMeters {
+                drive?.halt = (halt.first, point)
+                drive?.haltDistance += step
+                drive?.last = point
+                if point.time.seconds(since: halt.first.time) >= settings.parkingSeconds, let ended = drive {
+                    // Long enough to be a parking: the trip ended where the halt began.
+                    drive = nil
+                    endTrip(ended.trip, at: halt.first)
+                    parking = Parking(at: halt.first, last: point)
+                    return true
+                }
+                return false
+            }
+            // Moving again: a stop if it lasted, its drift not mileage; else a slowdown, driven distance.
+            let seconds = halt.last.time.seconds(since: halt.first.time)
+            if seconds >= settings.minimumStopSeconds {
+                appendHalt(.stop, from: halt.first, to: halt.last, restart: nil)
+                drive?.trip.stoppedSeconds += seconds
+            } else {
+                let drift = drive?.haltDistance ?? 0
+                drive?.trip.credit(drift, at: halt.last.time)
+            }
+            drive?.halt = nil
+            drive?.haltDistance = 0
+        }
+        drive?.trip.credit(step, at: point.time)
+        let fastest = max(drive?.trip.maxSpeedMetersPerSecond ?? 0, point.speedMetersPerSecond ?? 0)
+        drive?.trip.maxSpeedMetersPerSecond = fastest
+        drive?.trip.end = point.moment
+        if isHalted(point) { drive?.halt = (point, point) }
+        drive?.last = point
+        return false
     }
 
     /// The rows so far, with what is still going on — a trip (and the stop it may be in), a parking — as open rows
@@ -269,12 +266,10 @@ public struct TripDetector {
 
     /// What is still going on, as open rows ending at the last fix (nil before the first fix).
     public func openRows() -> (trips: [Trip], halts: [Halt])? {
-        switch phase {
-        case .empty:
-            return nil
-        case .parked(let parking):
+        if let parking {
             return ([], [halt(.parking, from: parking.anchor, to: parking.stood, open: true, restart: parking.restart)])
-        case .driving(let drive):
+        }
+        if let drive {
             var trip = drive.trip
             if let halt = drive.halt, halt.last.time.seconds(since: halt.first.time) >= settings.minimumStopSeconds {
                 trip.end = halt.first.moment
@@ -283,6 +278,7 @@ public struct TripDetector {
             if let halt = drive.halt { trip.credit(drive.haltDistance, at: halt.last.time) }
             return ([trip], [])
         }
+        return nil
     }
 
     /// The rows ended since the last call (they will not change as later fixes come), handed over and forgotten.
@@ -309,7 +305,8 @@ public struct TripDetector {
         trip.credit(distance, at: point.time)
         var drive = Drive(trip: trip, last: point)
         if isHalted(point) { drive.halt = (point, point) }
-        phase = .driving(drive)
+        parking = nil
+        self.drive = drive
     }
 
     private func halt(
@@ -330,7 +327,8 @@ public struct TripDetector {
     /// driving from it.
     private mutating func resume(at point: TrackSample) -> Bool {
         if isHalted(point) {
-            phase = .parked(Parking(at: point))
+            drive = nil
+            parking = Parking(at: point)
             return true
         }
         startTrip(at: point, distance: 0, fastest: point.speedMetersPerSecond ?? 0, now: point)

@@ -124,20 +124,25 @@ struct OutlierStage {
 
     func process(_ fix: inout PipelineFix, state: inout VehicleState) -> StageOutcome {
         guard let last = state.last, let from = state.lastPlanar, let to = fix.planar else { return .pass }
-        let distance = from.distance(to: to)
+        let passes = passes(
+            distance: from.distance(to: to), seconds: fix.point.time.seconds(since: last.time),
+            outliersInARow: &state.consecutiveOutliers)
+        return passes ? .pass : .drop(.outlier)
+    }
+
+    /// The rule: whether a move of `distance` planar metres in `seconds` from the last accepted fix is possible,
+    /// counting outliers in a row (also used by `StoredTrackFilter`).
+    func passes(distance: Double, seconds: Double, outliersInARow: inout Int) -> Bool {
         guard distance > minimumDistance else {
-            state.consecutiveOutliers = 0
-            return .pass
+            outliersInARow = 0
+            return true
         }
-        let seconds = fix.point.time.seconds(since: last.time)
-        if distance / max(seconds, 0.001) > maximumSpeed {
-            if state.consecutiveOutliers < resetCount {
-                state.consecutiveOutliers += 1
-                return .drop(.outlier)
-            }
+        if distance / max(seconds, 0.001) > maximumSpeed, outliersInARow < resetCount {
+            outliersInARow += 1
+            return false
         }
-        state.consecutiveOutliers = 0
-        return .pass
+        outliersInARow = 0
+        return true
     }
 }
 
@@ -153,25 +158,44 @@ struct ParkingHoldStage {
     }
 
     func process(_ fix: inout PipelineFix, state: VehicleState) -> StageOutcome {
-        guard radius > 0, state.motion == .stopped, let parked = state.parkedAt, let planar = fix.planar,
-            speed(of: fix, after: state) < stoppedSpeed
+        guard let parked = state.parkedAt, let planar = fix.planar,
+            holds(planar, motion: state.motion, parkedAt: parked.planar, speed: speed(of: fix, after: state))
         else { return .pass }
-        let dx = planar.x - parked.planar.x
-        let dy = planar.y - parked.planar.y
-        if dx * dx + dy * dy <= radius * radius {
-            fix.point.coordinate = parked.coordinate
-            fix.planar = parked.planar
-            fix.point.flags.insert(.held)
-        }
+        fix.point.coordinate = parked.coordinate
+        fix.planar = parked.planar
+        fix.point.flags.insert(.held)
         return .pass
+    }
+
+    /// The rule: whether a fix at `planar`, at `speed`, is held where the vehicle parked (also used by
+    /// `StoredTrackFilter`).
+    func holds(
+        _ planar: PlanarPoint, motion: MotionState, parkedAt parked: PlanarPoint, speed: @autoclosure () -> Double
+    )
+        -> Bool
+    {
+        guard radius > 0, motion == .stopped, speed() < stoppedSpeed else { return false }
+        let dx = planar.x - parked.x
+        let dy = planar.y - parked.y
+        return dx * dx + dy * dy <= radius * radius
     }
 }
 
 /// The fix's speed as reported, or implied by the move from the last accepted fix when the source has none (GPX).
 func speed(of fix: PipelineFix, after state: VehicleState) -> Double {
-    if let reported = fix.point.speedMetersPerSecond { return reported }
-    guard let last = state.last, let from = state.lastPlanar, let to = fix.planar else { return 0 }
-    let seconds = fix.point.time.seconds(since: last.time)
+    speed(
+        reported: fix.point.speedMetersPerSecond, at: fix.point.time, fix.planar, after: state.last?.time,
+        state.lastPlanar)
+}
+
+/// `speed(of:after:)` from the values it needs (also used by `StoredTrackFilter`).
+func speed(
+    reported: Double?, at time: UTCInstant, _ planar: PlanarPoint?, after lastTime: UTCInstant?,
+    _ lastPlanar: PlanarPoint?
+) -> Double {
+    if let reported { return reported }
+    guard let lastTime, let from = lastPlanar, let to = planar else { return 0 }
+    let seconds = time.seconds(since: lastTime)
     guard seconds > 0 else { return 0 }
     return from.distance(to: to) / seconds
 }
@@ -191,31 +215,50 @@ struct MotionStage {
     func process(_ fix: inout PipelineFix, state: inout VehicleState) {
         guard let planar = fix.planar else { return }
         if let last = state.last, let lastPlanar = state.lastPlanar {
-            let segment =
-                fix.point.flags.contains(.held) && last.flags.contains(.held)
-                ? 0 : frame.distanceMeters(from: last.coordinate, lastPlanar, to: fix.point.coordinate, planar)
+            let segment = segment(
+                from: last.coordinate, lastPlanar, held: last.flags.contains(.held), to: fix.point.coordinate, planar,
+                held: fix.point.flags.contains(.held))
             fix.point.segmentMeters = segment
             state.odometerMeters += segment
         } else {
             fix.point.segmentMeters = 0
         }
-        let speed = speed(of: fix, after: state)
-        if speed >= stoppedSpeed {
-            state.motion = .moving
-            state.slowSince = nil
-            state.parkedAt = nil
-        } else if state.motion == .moving {
-            let since = state.slowSince ?? fix.point.time
-            state.slowSince = since
-            if fix.point.time.microsecondsSinceEpoch - since.microsecondsSinceEpoch >= stopAfterMicroseconds {
-                state.motion = .stopped
-                state.parkedAt = (fix.point.coordinate, planar)
-            }
-        } else if state.parkedAt == nil {
-            state.parkedAt = (fix.point.coordinate, planar)
-        }
+        advance(
+            speed: speed(of: fix, after: state), at: fix.point.time, fix.point.coordinate, planar,
+            motion: &state.motion, slowSince: &state.slowSince, parkedAt: &state.parkedAt)
         state.last = fix.point
         state.lastPlanar = planar
         state.accepted += 1
+    }
+
+    /// The odometer's rule: the ellipsoidal distance between two accepted fixes, none between two held ones (also
+    /// used by `StoredTrackFilter`).
+    func segment(
+        from lastCoordinate: Coordinate, _ lastPlanar: PlanarPoint, held lastHeld: Bool, to coordinate: Coordinate,
+        _ planar: PlanarPoint, held: Bool
+    ) -> Double {
+        held && lastHeld ? 0 : frame.distanceMeters(from: lastCoordinate, lastPlanar, to: coordinate, planar)
+    }
+
+    /// The moving/stopped rule with hysteresis for an accepted fix at `speed` (also used by `StoredTrackFilter`).
+    func advance(
+        speed: Double, at time: UTCInstant, _ coordinate: Coordinate, _ planar: PlanarPoint,
+        motion: inout MotionState, slowSince: inout UTCInstant?,
+        parkedAt: inout (coordinate: Coordinate, planar: PlanarPoint)?
+    ) {
+        if speed >= stoppedSpeed {
+            motion = .moving
+            slowSince = nil
+            parkedAt = nil
+        } else if motion == .moving {
+            let since = slowSince ?? time
+            slowSince = since
+            if time.microsecondsSinceEpoch - since.microsecondsSinceEpoch >= stopAfterMicroseconds {
+                motion = .stopped
+                parkedAt = (coordinate, planar)
+            }
+        } else if parkedAt == nil {
+            parkedAt = (coordinate, planar)
+        }
     }
 }

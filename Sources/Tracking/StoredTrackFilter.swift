@@ -42,7 +42,14 @@ public struct StoredTrackFilter {
     private let outlier: OutlierStage
     private let parkingHold: ParkingHoldStage
     private let motion: MotionStage
-    private var vehicle = VehicleState()
+    // What the stages keep of a vehicle (`VehicleState`), in values of its own: the filter runs for every stored fix a
+    // report derivation reads, and copying whole points into and out of a `VehicleState` cost more than the rules.
+    /// The last fix kept.
+    private var last: (time: UTCInstant, coordinate: Coordinate, planar: PlanarPoint, held: Bool)?
+    private var motionState = MotionState.stopped
+    private var slowSince: UTCInstant?
+    private var parkedAt: (coordinate: Coordinate, planar: PlanarPoint)?
+    private var outliersInARow = 0
 
     /// A filter in the pipeline's `frame` with its `configuration`, starting from `state`.
     public init(
@@ -56,61 +63,90 @@ public struct StoredTrackFilter {
     }
 
     /// Where the next stored fix (later than the previous one) stands, and its planar position, as an in-order
-    /// arrival would have stored it (held at the parked position, or as it is); nil when it is a late fix the
-    /// outlier rule leaves out, or cannot be projected.
-    public mutating func filter(_ point: TrackPoint) -> (coordinate: Coordinate, planar: PlanarPoint)? {
+    /// arrival would have stored it (held at the parked position, or as it is), with the distance from the previous
+    /// fix kept (`LocalFrame.distanceMeters`; 0 for the first, and between two fixes held at one place); nil when it
+    /// is a late fix the outlier rule leaves out, or cannot be projected.
+    public mutating func filter(_ point: TrackPoint) -> (
+        coordinate: Coordinate, planar: PlanarPoint, segmentMeters: Double
+    )? {
         guard let planar = try? frame.project(point.coordinate) else { return nil }
         return filter(point, planar: planar)
     }
 
-    /// `filter(_:)` for a point already projected into the frame.
-    public mutating func filter(_ point: TrackPoint, planar: PlanarPoint) -> (
-        coordinate: Coordinate, planar: PlanarPoint
+    /// `filter(_:)` for a point already projected into the frame. The pipeline's outlier, parking hold and motion
+    /// stages, in its order, by their own rules.
+    public mutating func filter(_ point: TrackPoint, planar projected: PlanarPoint) -> (
+        coordinate: Coordinate, planar: PlanarPoint, segmentMeters: Double
     )? {
-        var candidate = PipelineFix(point: point, planar: planar)
+        let time = point.time
         if point.flags.contains(.late) {
-            guard outlier.process(&candidate, state: &vehicle) == .pass else { return nil }
+            if let last,
+                !outlier.passes(
+                    distance: last.planar.distance(to: projected), seconds: time.seconds(since: last.time),
+                    outliersInARow: &outliersInARow)
+            {
+                return nil
+            }
         } else {
-            vehicle.consecutiveOutliers = 0
+            outliersInARow = 0
         }
-        _ = parkingHold.process(&candidate, state: vehicle)
-        motion.process(&candidate, state: &vehicle)
-        guard let projected = candidate.planar else { return nil }
-        return (candidate.point.coordinate, projected)
+        var coordinate = point.coordinate
+        var planar = projected
+        var held = point.flags.contains(.held)
+        if let parked = parkedAt,
+            parkingHold.holds(
+                planar, motion: motionState, parkedAt: parked.planar,
+                speed: speed(reported: point.speedMetersPerSecond, at: time, planar, after: last?.time, last?.planar))
+        {
+            coordinate = parked.coordinate
+            planar = parked.planar
+            held = true
+        }
+        var segment = 0.0
+        if let last {
+            segment = motion.segment(
+                from: last.coordinate, last.planar, held: last.held, to: coordinate, planar, held: held)
+        }
+        motion.advance(
+            speed: speed(reported: point.speedMetersPerSecond, at: time, planar, after: last?.time, last?.planar),
+            at: time, coordinate, planar, motion: &motionState, slowSince: &slowSince, parkedAt: &parkedAt)
+        last = (time, coordinate, planar, held)
+        return (coordinate, planar, segment)
     }
 
     /// Where it stands, to go on from later.
     public var state: State {
         var state = State()
-        if let last = vehicle.last {
+        if let last {
             state.last = State.Moment(
                 time: last.time.microsecondsSinceEpoch, latitude: last.coordinate.latitude,
-                longitude: last.coordinate.longitude, held: last.flags.contains(.held))
+                longitude: last.coordinate.longitude, held: last.held)
         }
-        state.moving = vehicle.motion == .moving
-        state.slowSince = vehicle.slowSince?.microsecondsSinceEpoch
-        state.parkedAt = vehicle.parkedAt.map {
+        state.moving = motionState == .moving
+        state.slowSince = slowSince?.microsecondsSinceEpoch
+        state.parkedAt = parkedAt.map {
             State.Position(latitude: $0.coordinate.latitude, longitude: $0.coordinate.longitude)
         }
-        state.outliers = vehicle.consecutiveOutliers
+        state.outliers = outliersInARow
         return state
     }
 
     private mutating func restore(_ state: State) {
-        vehicle = VehicleState()
-        if let last = state.last {
-            let coordinate = Coordinate(latitude: last.latitude, longitude: last.longitude)
-            vehicle.last = TrackPoint(
-                vehicleID: "", time: UTCInstant(microsecondsSinceEpoch: last.time), coordinate: coordinate,
-                flags: last.held ? .held : [])
-            vehicle.lastPlanar = try? frame.project(coordinate)
+        last = nil
+        if let moment = state.last {
+            let coordinate = Coordinate(latitude: moment.latitude, longitude: moment.longitude)
+            // Projected again: the same position gives the same planar point.
+            if let planar = try? frame.project(coordinate) {
+                last = (UTCInstant(microsecondsSinceEpoch: moment.time), coordinate, planar, moment.held)
+            }
         }
-        vehicle.motion = state.moving ? .moving : .stopped
-        vehicle.slowSince = state.slowSince.map { UTCInstant(microsecondsSinceEpoch: $0) }
+        motionState = state.moving ? .moving : .stopped
+        slowSince = state.slowSince.map { UTCInstant(microsecondsSinceEpoch: $0) }
+        parkedAt = nil
         if let parked = state.parkedAt {
             let coordinate = Coordinate(latitude: parked.latitude, longitude: parked.longitude)
-            if let planar = try? frame.project(coordinate) { vehicle.parkedAt = (coordinate, planar) }
+            if let planar = try? frame.project(coordinate) { parkedAt = (coordinate, planar) }
         }
-        vehicle.consecutiveOutliers = state.outliers
+        outliersInARow = state.outliers
     }
 }
