@@ -4,6 +4,7 @@ import Glibc
 public import OrbitaModel
 import Reports
 import Synchronization
+import Tracking
 
 /// What one committed batch held (for a live server's metrics and acknowledgements).
 public struct CommitReport: Sendable {
@@ -96,7 +97,7 @@ final class BatchWriter: @unchecked Sendable {
     /// - Returns: the batches written since the last call, in order, with their outcomes.
     /// - Throws: the error of a batch that failed.
     func submit(
-        _ points: [TrackPoint], planars: [PlanarPoint] = [], events: [VehicleEvent] = [], frameCRS: String? = nil,
+        _ points: [TrackPoint], hints: [PipelineHint] = [], events: [VehicleEvent] = [], frameCRS: String? = nil,
         committed: (@Sendable (CommitReport) -> Void)? = nil
     ) throws(StoreError) -> [([TrackPoint], InsertOutcome)] {
         let done = try collect()
@@ -114,7 +115,7 @@ final class BatchWriter: @unchecked Sendable {
                     state.withLock { $0.finished.append((points, outcome)) }
                     // Report rows before `committed` reports the batch done: a cluster node hands its shards over
                     // once its batches are done, so the new owner never reads rows this node is still writing.
-                    maintainReports(points, planars, outcome, frameCRS: frameCRS)
+                    maintainReports(points, hints, outcome, frameCRS: frameCRS)
                     committed?(
                         CommitReport(
                             points: points.count, inserted: outcome.inserted, events: outcome.eventsInserted,
@@ -140,15 +141,15 @@ final class BatchWriter: @unchecked Sendable {
     /// Brings the report rows of a committed batch's vehicles up to date (the fixes it stored, not those it skipped).
     /// A failure loses nothing: the fixes are stored, and the vehicles' rows are derived again at their next fixes.
     private func maintainReports(
-        _ points: [TrackPoint], _ planars: [PlanarPoint], _ outcome: InsertOutcome, frameCRS: String?
+        _ points: [TrackPoint], _ hints: [PipelineHint], _ outcome: InsertOutcome, frameCRS: String?
     ) {
         // Also with nothing stored: rows still going on that are due are written (an idle server's last fixes).
         guard let reports, let frameCRS else { return }
         var stored = points
-        var storedPlanars = planars
+        var storedHints = hints
         if !outcome.skippedIndices.isEmpty {
             stored = []
-            storedPlanars = []
+            storedHints = []
             stored.reserveCapacity(outcome.inserted)
             var skipped = outcome.skippedIndices[...]
             for (index, point) in points.enumerated() {
@@ -157,11 +158,11 @@ final class BatchWriter: @unchecked Sendable {
                     continue
                 }
                 stored.append(point)
-                if index < planars.count { storedPlanars.append(planars[index]) }
+                if index < hints.count { storedHints.append(hints[index]) }
             }
         }
         do throws(StoreError) {
-            try reports.committed(stored, planars: storedPlanars, frameCRS: frameCRS)
+            try reports.committed(stored, hints: storedHints, frameCRS: frameCRS)
         } catch {
             noteReportFailure(error)
         }

@@ -11,9 +11,9 @@ public final class FleetRecorder {
     private let writer: BatchWriter
     private let batchSize: Int
     private var points: [TrackPoint] = []
-    /// For each of `points`, its planar position when the pipeline accepted it in order (else not finite): report
-    /// maintenance does not project it again.
-    private var planars: [PlanarPoint] = []
+    /// For each of `points`, what the pipeline knew of it: report maintenance does not project it again, nor look
+    /// its vehicle up by name.
+    private var hints: [PipelineHint] = []
     private var events: [VehicleEvent] = []
     /// Per-vehicle counts, boxed so that a fix costs one dictionary lookup.
     private final class Entry {
@@ -71,9 +71,9 @@ public final class FleetRecorder {
         let decision = try tracker.track(
             fix, vehicleID: vehicleID, kind: kind, source: source, points: &points, events: &events)
         if points.count > before {
-            var planar = Self.notProjected
-            if case .accepted = decision, let accepted = tracker.lastAcceptedPlanar { planar = accepted }
-            planars.append(planar)
+            var accepted = false
+            if case .accepted = decision { accepted = true }
+            hints.append(tracker.lastHint(accepted: accepted))
         }
         if case .dropped(let reason) = decision {
             entry.counts.dropped[reason, default: 0] += 1
@@ -106,10 +106,10 @@ public final class FleetRecorder {
         let before = points.count
         var kept = 0
         for index in points.indices where !matching(points[index].vehicleID) {
-            planars[kept] = planars[index]
+            hints[kept] = hints[index]
             kept += 1
         }
-        planars.removeLast(planars.count - kept)
+        hints.removeLast(hints.count - kept)
         points.removeAll { matching($0.vehicleID) }
         events.removeAll { matching($0.vehicleID) }
         return before - points.count
@@ -130,23 +130,20 @@ public final class FleetRecorder {
         eventsStored += try tracker.replayLate()
     }
 
-    /// A planar position that says "not projected by the pipeline".
-    private static let notProjected = PlanarPoint(x: .nan, y: .nan)
-
     /// Stops retrying a failing commit (shutdown while the disk is full): `finish` then reports the error.
     public func stopRetrying() { writer.stopRetrying() }
 
     private func submit(_ committed: (@Sendable (CommitReport) -> Void)?) throws(FleetTrackingError) {
         let batch = points
-        let batchPlanars = planars
+        let batchHints = hints
         let raised = events
         points.removeAll(keepingCapacity: true)
-        planars.removeAll(keepingCapacity: true)
+        hints.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)
         do throws(StoreError) {
             count(
                 try writer.submit(
-                    batch, planars: batchPlanars, events: raised, frameCRS: tracker.frameCRS, committed: committed))
+                    batch, hints: batchHints, events: raised, frameCRS: tracker.frameCRS, committed: committed))
         } catch {
             throw .store(error)
         }

@@ -59,6 +59,11 @@ public final class FleetTracker {
     public var onSkippedFence: ((ZoneSet.SkippedFence) -> Void)?
     /// The planar position of the last fix accepted in order, in the pipeline's frame.
     public var lastAcceptedPlanar: PlanarPoint? { pipeline?.lastAcceptedPlanar }
+    /// What the pipeline knew of the last fix it appended to the points to store.
+    public func lastHint(accepted: Bool) -> PipelineHint {
+        guard let pipeline else { return .none }
+        return PipelineHint(pipeline, accepted: accepted)
+    }
     /// The pipeline's metric frame, once the first position chose it (nil before).
     public var frameCRS: String? { pipeline?.frame.crs }
     /// The pipeline's thresholds.

@@ -53,13 +53,15 @@ public struct ReportDeriver {
     public mutating func add(_ point: TrackPoint) {
         guard !point.flags.contains(.ahead) else { return }
         lastTime = point.time
-        guard let kept = filter.filter(point) else { return }
-        take(point, at: kept.coordinate, planar: kept.planar, step: kept.segmentMeters)
+        guard let planar = try? frame.project(point.coordinate) else { return }
+        let input = StoredTrackFilter.Input(point)
+        guard let kept = filter.filter(input, planar: planar) else { return }
+        take(input, at: kept.coordinate, planar: kept.planar, step: kept.segmentMeters)
     }
 
     /// `add(_:)` for a fix whose planar position in the frame is known (the pipeline's, for a fix it accepted in
     /// order: the same as projecting it).
-    public mutating func add(_ point: TrackPoint, planar: PlanarPoint) {
+    public mutating func add(_ point: StoredTrackFilter.Input, planar: PlanarPoint) {
         guard !point.flags.contains(.ahead) else { return }
         lastTime = point.time
         guard let kept = filter.filter(point, planar: planar) else { return }
@@ -71,7 +73,9 @@ public struct ReportDeriver {
 
     /// Feeds the detector a fix the filter kept; `step` is the filter's segment from the fix it kept before (the
     /// detector's previous one too: it gets every fix the filter keeps), measured once for both.
-    private mutating func take(_ point: TrackPoint, at coordinate: Coordinate, planar: PlanarPoint, step: Double) {
+    private mutating func take(
+        _ point: StoredTrackFilter.Input, at coordinate: Coordinate, planar: PlanarPoint, step: Double
+    ) {
         let sample = TrackSample(
             time: point.time, coordinate: coordinate, planar: planar, speedMetersPerSecond: point.speedMetersPerSecond)
         if detector.add(sample, step: step), let parkedAt = parkingStart() {

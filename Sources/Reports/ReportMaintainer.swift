@@ -59,14 +59,39 @@ public final class ReportMaintainer {
     }
 
     /// The vehicles derived in memory: values in an array, found by a dictionary from vehicle to position (a value in
-    /// a dictionary would be copied out to be read).
+    /// a dictionary would be copied out to be read), or, faster, by the pipeline's slot for the vehicle.
     private struct WarmVehicles {
         private var positions: [String: Int] = [:]
+        /// Position in `all` by pipeline slot (`PipelineHint.vehicleSlot`), -1 for none; an entry may be stale
+        /// (the vehicle moved or left), so a hit is checked against the vehicle ID.
+        private var bySlot: [Int32] = []
         /// The vehicles, in no order.
         var all: [Warm] = []
 
+        /// Slots beyond this are not remembered (4 bytes each): a process that met more vehicles looks them up by
+        /// name.
+        static let slotLimit: Int32 = 1 << 22
+
         /// Where a vehicle is in `all`.
         func position(of id: String) -> Int? { positions[id] }
+
+        /// Where a vehicle is in `all`, by its pipeline slot when that is known and current, else by name (and the
+        /// slot remembered).
+        mutating func position(of id: String, slot: Int32) -> Int? {
+            if slot >= 0, Int(slot) < bySlot.count {
+                let at = Int(bySlot[Int(slot)])
+                if at >= 0, at < all.count, all[at].deriver.vehicleID == id { return at }
+            }
+            guard let at = positions[id] else { return nil }
+            if slot >= 0, slot < Self.slotLimit {
+                if Int(slot) >= bySlot.count {
+                    bySlot.append(
+                        contentsOf: repeatElement(-1, count: max(Int(slot) + 1, bySlot.count * 2) - bySlot.count))
+                }
+                bySlot[Int(slot)] = Int32(at)
+            }
+            return at
+        }
 
         /// A vehicle's derivation, copied.
         subscript(id: String) -> Warm? { positions[id].map { all[$0] } }
@@ -117,12 +142,12 @@ public final class ReportMaintainer {
 
     /// Brings the rows of the vehicles of `points` — fixes just stored, in the order they were — up to date.
     /// - Parameters:
-    ///   - planars: for each point, its planar position in the frame as the pipeline computed it for a fix accepted
-    ///     in order (not projected again), or a non-finite point for the others; empty: all projected here.
+    ///   - hints: for each point, what the pipeline knew of it: its vehicle's slot, and for a fix accepted in order
+    ///     its planar position in the frame (not projected again); empty: all looked up and projected here.
     ///   - frameCRS: the pipeline's metric frame (distances and the parking hold are measured in it).
     /// - Throws: when the store or the frame fails; the vehicles of the batch are then derived again at their next
     ///   fixes.
-    public func committed(_ points: [TrackPoint], planars: [PlanarPoint] = [], frameCRS: String) throws(StoreError) {
+    public func committed(_ points: [TrackPoint], hints: [PipelineHint] = [], frameCRS: String) throws(StoreError) {
         let frame = try frame(frameCRS)
         var changes: [ReportRowsChange] = []
         var settled: [ReportRowsChange] = []
@@ -134,45 +159,54 @@ public final class ReportMaintainer {
         warm = WarmVehicles()
         var currentID: String?
         var current: Int?
-        for index in points.indices where !points[index].flags.contains(.ahead) {
-            // The point is read in place (points[index]), not copied out: it is large, and this runs for every fix.
-            let id = points[index].vehicleID
-            let time = points[index].time
-            if currentID != id {
-                currentID = id
-                current = cold.isEmpty || cold[id] == nil ? vehicles.position(of: id) : nil
-            }
-            if let at = current, vehicles.all[at].deriver.lastTime.map({ time > $0 }) ?? true {
-                if index < planars.count, planars[index].x.isFinite {
-                    vehicles.all[at].deriver.add(points[index], planar: planars[index])
-                } else {
-                    vehicles.all[at].deriver.add(points[index])
+        // The points are read in place, through a buffer pointer, not copied out: they are large, and this runs for
+        // every fix.
+        points.withUnsafeBufferPointer { points in
+            for index in points.indices where !points[index].flags.contains(.ahead) {
+                let id = points[index].vehicleID
+                let time = points[index].time
+                if currentID != id {
+                    currentID = id
+                    let slot = index < hints.count ? hints[index].vehicleSlot : -1
+                    current = cold.isEmpty || cold[id] == nil ? vehicles.position(of: id, slot: slot) : nil
                 }
-                if !vehicles.all[at].dirty {
-                    vehicles.all[at].dirty = true
-                    dirty.insert(id)
-                }
-                continue
-            }
-            // Older than what it took, or not in memory: derived again from the store (which holds the batch).
-            if let earliest = cold[id] {
-                if time < earliest { cold[id] = time }
-            } else {
-                cold[id] = min(time, staleFrom[id] ?? time)
-                coldOrder.append(id)
-                // What it derived and did not write yet is written first: the derivation again starts from a
-                // restart the store holds, and rewrites only the rows from there on.
-                if let at = current {
-                    if let change = change(id, &vehicles.all[at], now: clock.now, force: true) {
-                        settled.append(change)
+                if let at = current, vehicles.all[at].deriver.lastTime.map({ time > $0 }) ?? true {
+                    if index < hints.count, hints[index].planar.x.isFinite {
+                        var input = StoredTrackFilter.Input(points[index])
+                        if let after = hints[index].segmentAfter {
+                            input.pipelineSegment = (after, points[index].segmentMeters ?? 0)
+                        }
+                        vehicles.all[at].deriver.add(input, planar: hints[index].planar)
+                    } else {
+                        vehicles.all[at].deriver.add(points[index])
                     }
-                    vehicles.remove(id)
+                    if !vehicles.all[at].dirty {
+                        vehicles.all[at].dirty = true
+                        dirty.insert(id)
+                    }
+                    continue
                 }
-                dirty.remove(id)
-                current = nil
+                // Older than what it took, or not in memory: derived again from the store (which holds the batch).
+                if let earliest = cold[id] {
+                    if time < earliest { cold[id] = time }
+                } else {
+                    cold[id] = min(time, staleFrom[id] ?? time)
+                    coldOrder.append(id)
+                    // What it derived and did not write yet is written first: the derivation again starts from a
+                    // restart the store holds, and rewrites only the rows from there on.
+                    if let at = current {
+                        if let change = change(id, &vehicles.all[at], now: clock.now, force: true) {
+                            settled.append(change)
+                        }
+                        vehicles.remove(id)
+                    }
+                    dirty.remove(id)
+                    current = nil
+                }
             }
         }
         warm = vehicles
+        vehicles = WarmVehicles()  // else a change below would copy every vehicle (a second reference)
         do throws(StoreError) {
             try store.replaceReportRows(settled)
             for id in coldOrder {

@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 public import OrbitaModel
 
 /// Report rows in SQLite (`report_trips`, `report_halts`, `report_mileage`; schema v7).
@@ -6,58 +7,109 @@ extension SQLiteTrackStore: ReportStore {
     /// Applies every change in one transaction.
     public func replaceReportRows(_ changes: [ReportRowsChange]) throws(StoreError) {
         guard !changes.isEmpty else { return }
-        try write { db in
-            let deleteTrips = try db.cachedStatement(
-                sql: "DELETE FROM report_trips WHERE vehicle_key = ? AND start_us >= ?")
-            let deleteHalts = try db.cachedStatement(
-                sql: "DELETE FROM report_halts WHERE vehicle_key = ? AND start_us >= ?")
-            let deleteMileage = try db.cachedStatement(
-                sql: "DELETE FROM report_mileage WHERE vehicle_key = ? AND quarter >= ? AND trip_start_us >= ?")
-            let insertTrip = try db.cachedStatement(
-                sql: """
-                    INSERT OR REPLACE INTO report_trips (vehicle_key, start_us, end_us, start_lat, start_lon, end_lat,
-                        end_lon, distance_m, max_speed_mps, stopped_s, open) VALUES (?,?,?,?,?,?,?,?,?,?,?)
-                    """)
-            let insertHalt = try db.cachedStatement(
-                sql: """
-                    INSERT OR REPLACE INTO report_halts (vehicle_key, start_us, end_us, kind, lat, lon, open,
-                        restart_after_us, restart_state) VALUES (?,?,?,?,?,?,?,?,?)
-                    """)
-            let insertMileage = try db.cachedStatement(
-                sql: """
-                    INSERT INTO report_mileage (vehicle_key, quarter, trip_start_us, meters) VALUES (?,?,?,?)
-                    ON CONFLICT DO UPDATE SET meters = excluded.meters
-                    """)
-            for change in changes {
+        var keys = vehicleKeys
+        defer { vehicleKeys = keys }
+        do throws(StoreError) {
+            try write { db in try Self.replaceReportRows(changes, keys: &keys, db) }
+        } catch {
+            keys = [:]  // keys of vehicles registered in the transaction rolled back
+            throw error
+        }
+    }
+
+    /// Runs every few seconds for every vehicle that drives (its open rows): statements bound with SQLite's C API, as
+    /// fixes are, and vehicle keys remembered, so that a vehicle's rows cost their rows' statements and little else.
+    private static func replaceReportRows(
+        _ changes: [ReportRowsChange], keys: inout [String: Int64], _ db: Database
+    ) throws {
+        func binder(_ sql: String) throws -> RowBinder { RowBinder(try db.cachedStatement(sql: sql).sqliteStatement) }
+        func run(_ row: RowBinder) throws {
+            let code = row.step()
+            row.reset()
+            guard code == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage)
+            }
+        }
+        let deleteTrips = try binder("DELETE FROM report_trips WHERE vehicle_key = ? AND start_us >= ?")
+        let deleteHalts = try binder("DELETE FROM report_halts WHERE vehicle_key = ? AND start_us >= ?")
+        let deleteMileage = try binder(
+            "DELETE FROM report_mileage WHERE vehicle_key = ? AND quarter >= ? AND trip_start_us >= ?")
+        let insertTrip = try binder(
+            """
+            INSERT OR REPLACE INTO report_trips (vehicle_key, start_us, end_us, start_lat, start_lon, end_lat,
+                end_lon, distance_m, max_speed_mps, stopped_s, open) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+            """)
+        let insertHalt = try binder(
+            """
+            INSERT OR REPLACE INTO report_halts (vehicle_key, start_us, end_us, kind, lat, lon, open,
+                restart_after_us, restart_state) VALUES (?,?,?,?,?,?,?,?,?)
+            """)
+        let insertMileage = try binder(
+            """
+            INSERT INTO report_mileage (vehicle_key, quarter, trip_start_us, meters) VALUES (?,?,?,?)
+            ON CONFLICT DO UPDATE SET meters = excluded.meters
+            """)
+        for change in changes {
+            let key: Int64
+            if let known = keys[change.vehicleID] {
+                key = known
+            } else {
                 // As for fixes: a vehicle not registered yet is registered (kind `other`), as PostgreSQL does.
-                if try Self.vehicleKey(change.vehicleID, db) == nil { try Self.registerVehicle(change.vehicleID, db) }
-                guard let key = try Self.vehicleKey(change.vehicleID, db) else {
+                try registerVehicle(change.vehicleID, db)
+                guard let found = try vehicleKey(change.vehicleID, db) else {
                     throw StoreError.constraint("report rows for an unknown vehicle \(change.vehicleID)")
                 }
-                let from = change.from?.microsecondsSinceEpoch ?? Int64.min
-                try deleteTrips.execute(arguments: [key, from])
-                try deleteHalts.execute(arguments: [key, from])
-                try deleteMileage.execute(
-                    arguments: [key, change.from.map { MileageSlice.quarterHour(of: $0) } ?? Int64.min, from])
-                for trip in change.trips {
-                    let start = trip.start.time.microsecondsSinceEpoch
-                    try insertTrip.execute(arguments: [
-                        key, start, trip.end.time.microsecondsSinceEpoch, trip.start.coordinate.latitude,
-                        trip.start.coordinate.longitude, trip.end.coordinate.latitude, trip.end.coordinate.longitude,
-                        max(0, trip.distanceMeters), trip.maxSpeedMetersPerSecond, trip.stoppedSeconds,
-                        trip.open ? 1 : 0,
-                    ])
-                    for slice in trip.mileage {
-                        try insertMileage.execute(arguments: [key, slice.quarterHour, start, slice.meters])
-                    }
+                keys[change.vehicleID] = found
+                key = found
+            }
+            let from = change.from?.microsecondsSinceEpoch ?? Int64.min
+            deleteTrips.bind(1, key)
+            deleteTrips.bind(2, from)
+            try run(deleteTrips)
+            deleteHalts.bind(1, key)
+            deleteHalts.bind(2, from)
+            try run(deleteHalts)
+            deleteMileage.bind(1, key)
+            deleteMileage.bind(2, change.from.map { MileageSlice.quarterHour(of: $0) } ?? Int64.min)
+            deleteMileage.bind(3, from)
+            try run(deleteMileage)
+            for trip in change.trips {
+                let start = trip.start.time.microsecondsSinceEpoch
+                insertTrip.bind(1, key)
+                insertTrip.bind(2, start)
+                insertTrip.bind(3, trip.end.time.microsecondsSinceEpoch)
+                insertTrip.bind(4, trip.start.coordinate.latitude)
+                insertTrip.bind(5, trip.start.coordinate.longitude)
+                insertTrip.bind(6, trip.end.coordinate.latitude)
+                insertTrip.bind(7, trip.end.coordinate.longitude)
+                insertTrip.bind(8, max(0, trip.distanceMeters))
+                insertTrip.bind(9, trip.maxSpeedMetersPerSecond)
+                insertTrip.bind(10, trip.stoppedSeconds)
+                insertTrip.bind(11, Int64(trip.open ? 1 : 0))
+                try run(insertTrip)
+                for slice in trip.mileage {
+                    insertMileage.bind(1, key)
+                    insertMileage.bind(2, slice.quarterHour)
+                    insertMileage.bind(3, start)
+                    insertMileage.bind(4, slice.meters)
+                    try run(insertMileage)
                 }
-                for halt in change.halts {
-                    try insertHalt.execute(arguments: [
-                        key, halt.start.microsecondsSinceEpoch, halt.end.microsecondsSinceEpoch,
-                        halt.kind == .parking ? 1 : 0, halt.coordinate.latitude, halt.coordinate.longitude,
-                        halt.open ? 1 : 0, halt.restart?.after.microsecondsSinceEpoch, halt.restart?.state,
-                    ])
+            }
+            for halt in change.halts {
+                insertHalt.bind(1, key)
+                insertHalt.bind(2, halt.start.microsecondsSinceEpoch)
+                insertHalt.bind(3, halt.end.microsecondsSinceEpoch)
+                insertHalt.bind(4, Int64(halt.kind == .parking ? 1 : 0))
+                insertHalt.bind(5, halt.coordinate.latitude)
+                insertHalt.bind(6, halt.coordinate.longitude)
+                insertHalt.bind(7, Int64(halt.open ? 1 : 0))
+                insertHalt.bind(8, halt.restart?.after.microsecondsSinceEpoch)
+                if let state = halt.restart?.state {
+                    insertHalt.bind(9, state)
+                } else {
+                    insertHalt.bind(9, nil as Int64?)
                 }
+                try run(insertHalt)
             }
         }
     }

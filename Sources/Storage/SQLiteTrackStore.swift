@@ -10,7 +10,7 @@ public final class SQLiteTrackStore: TrackStore {
     private let writer: any DatabaseWriter
     /// Vehicle keys by ID, learned by inserts (vehicles are never deleted or re-keyed); cleared when a batch fails,
     /// since its new vehicles were rolled back with it.
-    private var vehicleKeys: [String: Int64] = [:]
+    var vehicleKeys: [String: Int64] = [:]
     /// Source keys by name, learned the same way.
     private var sourceKeys: [String: Int64] = [:]
     /// Source names by key, for reading tracks (read again when a key is missing).
@@ -563,7 +563,7 @@ public final class SQLiteTrackStore: TrackStore {
 }
 
 /// Binds values to a prepared statement with SQLite's C API (no boxing of arguments).
-private struct RowBinder {
+struct RowBinder {
     let statement: OpaquePointer
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 

@@ -44,7 +44,13 @@ public final class PositionPipeline {
     /// One vehicle's state, boxed so that processing a fix updates it in place instead of copying it.
     private final class StateBox {
         @exclusivity(unchecked) var state = VehicleState()
+        let slot: Int32
+
+        init(slot: Int32) { self.slot = slot }
     }
+
+    /// The next vehicle's slot (`PipelineHint.vehicleSlot`).
+    @exclusivity(unchecked) private var nextSlot: Int32 = 0
 
     @exclusivity(unchecked) private var boxes: [String: StateBox] = [:]
     @exclusivity(unchecked) private var recentID = ""
@@ -78,7 +84,9 @@ public final class PositionPipeline {
         if let known = boxes[vehicleID] {
             box = known
         } else {
-            box = StateBox()
+            box = StateBox(slot: nextSlot)
+            // Slots are not reused: past Int32.max (two billion vehicles met) they stop being given.
+            if nextSlot < .max { nextSlot += 1 }
             boxes[vehicleID] = box
         }
         recentID = vehicleID
@@ -88,6 +96,13 @@ public final class PositionPipeline {
 
     /// The planar position of the last accepted fix (what later stages, like the event engine, work on).
     public private(set) var lastAcceptedPlanar: PlanarPoint?
+
+    /// The time of the fix the last accepted one's segment (`TrackPoint.segmentMeters`) was measured from: the
+    /// vehicle's previous accepted fix (nil: none).
+    public private(set) var lastAcceptedAfter: UTCInstant?
+
+    /// The slot of the vehicle of the last fix processed (see `PipelineHint`).
+    public private(set) var lastVehicleSlot: Int32 = -1
 
     /// Creates a pipeline.
     /// - Throws: `ProjError` if the datum operations cannot be built.
@@ -147,6 +162,7 @@ public final class PositionPipeline {
         -> Decision
     {
         let box = box(vehicleID)
+        lastVehicleSlot = box.slot
         let decision = run(fix, vehicleID: vehicleID, source: source, state: &box.state, points: &points)
         switch decision {
         case .dropped(let reason): box.state.drops[reason, default: 0] += 1
@@ -189,9 +205,11 @@ public final class PositionPipeline {
         if case .drop(let reason) = projection.process(&candidate) { return .dropped(reason) }
         if case .drop(let reason) = outlier.process(&candidate, state: &state) { return .dropped(reason) }
         _ = parkingHold.process(&candidate, state: state)
+        let previous = state.last?.time
         motion.process(&candidate, state: &state)
         points.append(candidate.point)
         lastAcceptedPlanar = candidate.planar
+        lastAcceptedAfter = previous
         return .accepted
     }
 

@@ -38,14 +38,38 @@ public struct StoredTrackFilter {
         public init() {}
     }
 
+    /// What the filter reads of a stored fix (a few plain values: a whole `TrackPoint` is large to pass around).
+    public struct Input: Sendable {
+        /// When.
+        public var time: UTCInstant
+        /// Where, as stored.
+        public var coordinate: Coordinate
+        /// Speed over ground, m/s, when reported.
+        public var speedMetersPerSecond: Double?
+        /// Its flags as stored (late, held, ahead).
+        public var flags: FixFlags
+        /// For a fix the pipeline accepted in order: the segment it measured (`TrackPoint.segmentMeters`) and the time
+        /// of the fix it measured it from. Taken instead of measuring again when the filter's previous fix is that
+        /// one and both stand where the pipeline put them (the same function of the same values).
+        public var pipelineSegment: (after: UTCInstant, meters: Double)?
+
+        /// The values of `point`.
+        public init(_ point: TrackPoint) {
+            time = point.time
+            coordinate = point.coordinate
+            speedMetersPerSecond = point.speedMetersPerSecond
+            flags = point.flags
+        }
+    }
+
     private let frame: LocalFrame
     private let outlier: OutlierStage
     private let parkingHold: ParkingHoldStage
     private let motion: MotionStage
     // What the stages keep of a vehicle (`VehicleState`), in values of its own: the filter runs for every stored fix a
     // report derivation reads, and copying whole points into and out of a `VehicleState` cost more than the rules.
-    /// The last fix kept.
-    private var last: (time: UTCInstant, coordinate: Coordinate, planar: PlanarPoint, held: Bool)?
+    /// The last fix kept; `asPipeline`: a fix the pipeline accepted in order, kept where the pipeline put it.
+    private var last: (time: UTCInstant, coordinate: Coordinate, planar: PlanarPoint, held: Bool, asPipeline: Bool)?
     private var motionState = MotionState.stopped
     private var slowSince: UTCInstant?
     private var parkedAt: (coordinate: Coordinate, planar: PlanarPoint)?
@@ -70,12 +94,12 @@ public struct StoredTrackFilter {
         coordinate: Coordinate, planar: PlanarPoint, segmentMeters: Double
     )? {
         guard let planar = try? frame.project(point.coordinate) else { return nil }
-        return filter(point, planar: planar)
+        return filter(Input(point), planar: planar)
     }
 
     /// `filter(_:)` for a point already projected into the frame. The pipeline's outlier, parking hold and motion
     /// stages, in its order, by their own rules.
-    public mutating func filter(_ point: TrackPoint, planar projected: PlanarPoint) -> (
+    public mutating func filter(_ point: Input, planar projected: PlanarPoint) -> (
         coordinate: Coordinate, planar: PlanarPoint, segmentMeters: Double
     )? {
         let time = point.time
@@ -102,15 +126,22 @@ public struct StoredTrackFilter {
             planar = parked.planar
             held = true
         }
+        let asPipeline =
+            point.pipelineSegment != nil && coordinate == point.coordinate && planar == projected
+            && held == point.flags.contains(.held)
         var segment = 0.0
         if let last {
-            segment = motion.segment(
-                from: last.coordinate, last.planar, held: last.held, to: coordinate, planar, held: held)
+            if asPipeline, last.asPipeline, let known = point.pipelineSegment, known.after == last.time {
+                segment = known.meters
+            } else {
+                segment = motion.segment(
+                    from: last.coordinate, last.planar, held: last.held, to: coordinate, planar, held: held)
+            }
         }
         motion.advance(
             speed: speed(reported: point.speedMetersPerSecond, at: time, planar, after: last?.time, last?.planar),
             at: time, coordinate, planar, motion: &motionState, slowSince: &slowSince, parkedAt: &parkedAt)
-        last = (time, coordinate, planar, held)
+        last = (time, coordinate, planar, held, asPipeline)
         return (coordinate, planar, segment)
     }
 
@@ -137,7 +168,7 @@ public struct StoredTrackFilter {
             let coordinate = Coordinate(latitude: moment.latitude, longitude: moment.longitude)
             // Projected again: the same position gives the same planar point.
             if let planar = try? frame.project(coordinate) {
-                last = (UTCInstant(microsecondsSinceEpoch: moment.time), coordinate, planar, moment.held)
+                last = (UTCInstant(microsecondsSinceEpoch: moment.time), coordinate, planar, moment.held, false)
             }
         }
         motionState = state.moving ? .moving : .stopped

@@ -96,7 +96,8 @@ struct OrbitaBench: ParsableCommand {
         @Flag(
             help: """
                 Also time the pipeline with report maintenance after each batch of 10,000 (derivation in memory, \
-                rows written to an in-memory SQLite database), in the same run, and print the added cost.
+                rows written to an in-memory SQLite database; at the end every vehicle's rows still going on), in \
+                the same run, and print the added cost.
                 """)
         var reports = false
 
@@ -117,6 +118,7 @@ struct OrbitaBench: ParsableCommand {
             }
             var timings: [Double] = []
             var reportTimings: [Double] = []
+            var flushTimings: [Double] = []
             var accepted = 0
             let vehicleIDs = Set(fixes.map { $0.device ?? "anonymous" })
             for _ in 0..<max(1, runs) {
@@ -130,7 +132,7 @@ struct OrbitaBench: ParsableCommand {
                         maintainer = ReportMaintainer(store: store)
                     }
                     var points: [TrackPoint] = []
-                    var planars: [PlanarPoint] = []
+                    var hints: [PipelineHint] = []
                     points.reserveCapacity(10_000)
                     accepted = 0
                     let clock = ContinuousClock()
@@ -141,32 +143,32 @@ struct OrbitaBench: ParsableCommand {
                     for (index, fix) in fixes.enumerated() {
                         if index == warmUp {
                             accepted += points.count
-                            try maintainer?.committed(points, planars: planars, frameCRS: frame.crs)
+                            try maintainer?.committed(points, hints: hints, frameCRS: frame.crs)
                             points.removeAll(keepingCapacity: true)
-                            planars.removeAll(keepingCapacity: true)
+                            hints.removeAll(keepingCapacity: true)
                             started = clock.now
                         }
                         let before = points.count
                         let decision = pipeline.process(
                             fix, vehicleID: fix.device ?? "anonymous", source: "bench", appendingTo: &points)
                         if maintaining && points.count > before {
-                            // As the recorder does: the pipeline's planar point of a fix it accepted in order.
-                            planars.append(
-                                decision == .accepted
-                                    ? pipeline.lastAcceptedPlanar ?? PlanarPoint(x: .nan, y: .nan)
-                                    : PlanarPoint(x: .nan, y: .nan))
+                            // As the recorder does: the pipeline's vehicle slot, and its planar point of a fix it
+                            // accepted in order.
+                            hints.append(PipelineHint(pipeline, accepted: decision == .accepted))
                         }
                         if points.count >= 10_000 {  // what import does with a batch: hand it over and start again
                             accepted += points.count
-                            try maintainer?.committed(points, planars: planars, frameCRS: frame.crs)
+                            try maintainer?.committed(points, hints: hints, frameCRS: frame.crs)
                             points.removeAll(keepingCapacity: true)
-                            planars.removeAll(keepingCapacity: true)
+                            hints.removeAll(keepingCapacity: true)
                         }
                     }
                     accepted += points.count
-                    try maintainer?.committed(points, planars: planars, frameCRS: frame.crs)
+                    try maintainer?.committed(points, hints: hints, frameCRS: frame.crs)
+                    let flushStarted = clock.now
                     try maintainer?.flush()
                     if maintaining {
+                        flushTimings.append((clock.now - flushStarted).secondsValue)
                         reportTimings.append((clock.now - started).secondsValue)
                     } else {
                         timings.append((clock.now - started).secondsValue)
@@ -176,12 +178,14 @@ struct OrbitaBench: ParsableCommand {
             if reports {
                 let plain = timings.sorted()[timings.count / 2]
                 let maintained = reportTimings.sorted()[reportTimings.count / 2]
+                let flushed = flushTimings.sorted()[flushTimings.count / 2]
                 let timed = fixes.count - fixes.count / 10
                 print(
                     "bench=pipeline+reports fixes=\(timed) seconds=\(TextFormat.fixed(maintained, decimals: 4)) "
                         + "fixes_per_s=\(Int(Double(timed) / maintained)) "
                         + "pipeline_alone_s=\(TextFormat.fixed(plain, decimals: 4)) "
-                        + "added=\(TextFormat.fixed((maintained / plain - 1) * 100, decimals: 1))%")
+                        + "added=\(TextFormat.fixed((maintained / plain - 1) * 100, decimals: 1))% "
+                        + "of_which_final_flush_s=\(TextFormat.fixed(flushed, decimals: 4))")
             }
             let median = timings.sorted()[timings.count / 2]
             let frame = try LocalFrame.utm(around: Coordinate(latitude: lat, longitude: lon))
