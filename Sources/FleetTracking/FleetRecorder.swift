@@ -57,8 +57,9 @@ public final class FleetRecorder {
     /// derived again at their next fixes), and the last such error.
     public var reportFailures: (count: Int, last: StoreError?) { writer.reportFailures }
 
-    /// Forgets the report derivations of vehicles another cluster node maintains now.
-    public func forgetReports(_ vehicleIDs: [String]) { writer.forgetReports(vehicleIDs) }
+    /// Hands over the report derivations of vehicles another cluster node maintains now: what was derived for them
+    /// and not written is written (after the batches handed to the writer before), then forgotten.
+    public func handOverReports(_ vehicleIDs: [String]) { writer.handOverReports(vehicleIDs) }
 
     /// Tracks one fix of `vehicleID` and buffers what is to be stored (written when the batch is full).
     public func record(_ fix: Fix, vehicleID: String, kind: VehicleKind? = nil, source: String)

@@ -117,6 +117,14 @@ final class ClusterMember: @unchecked Sendable {
             logger.info("shards given up", metadata: ["shards": "\(released)"])
             releasing.withLock { $0.formUnion(shards) }
             processor.forgetVehicles { shards.contains(shard(ofVehicle: $0, shardCount: shardCount)) }
+            // Released once the processor has applied that and the writer has written what it derived of those
+            // vehicles' report rows (`handoverSettled`), so that the new owner's rows come after this node's; not
+            // longer than a renewal (the next round tries again).
+            let settleBy = Date().addingTimeInterval(settings.renewSeconds)
+            while !processor.handoverSettled {
+                guard Date() < settleBy else { return false }
+                Thread.sleep(forTimeInterval: 0.01)
+            }
             return true
         }
     }

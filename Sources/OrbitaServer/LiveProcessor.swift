@@ -189,14 +189,19 @@ final class LiveProcessor: @unchecked Sendable {
                 let tracker = recorder.tracker
                 let forgotten = tracker.vehiclesInMemory.filter { vehicle in forgetting.contains { $0(vehicle) } }
                 tracker.forget(forgotten)
-                // Their report rows are the new owner's to maintain (this node derives them again if it gets them back).
-                recorder.forgetReports(Array(forgotten))
-                // What was computed for them and not yet handed to the writer goes too (their new owner makes it).
+                // What was computed for them and not yet handed to the writer goes (their new owner makes it).
                 let dropped = recorder.discardBuffered { vehicle in forgetting.contains { $0(vehicle) } }
                 if dropped > 0 {
                     fencedFixes.withLock { $0 += dropped }
                     fencedCounter.increment(by: dropped)
                 }
+                // Their report rows are the new owner's to maintain from its first fix of them; what this node derived
+                // and did not write yet is written first (the new owner's next fix may be hours away). A commit after
+                // it, counted below, makes the handover wait for that write (the writer runs in order).
+                recorder.handOverReports(Array(forgotten))
+                commit(acks)
+                acks.removeAll()
+                lastCommit = Self.now()
                 handover.withLock {
                     $0.applied = requests
                     $0.submittedWhenApplied = $0.submitted

@@ -256,13 +256,23 @@ public final class ReportMaintainer {
         }
     }
 
-    /// Forgets the vehicles' derivations (another cluster node maintains them now): their next fixes here derive
-    /// them again from the store. Rows not yet written are left to that node.
-    public func forget(_ vehicleIDs: some Sequence<String>) {
+    /// Hands the vehicles over (another cluster node maintains them now): writes what was derived for them and not
+    /// yet written — the new owner derives them again only at their next fix, which may not come soon (a vehicle that
+    /// parked for the night) — and forgets them: their next fixes here derive them again from the store.
+    /// - Throws: when the rows cannot be written; the vehicles are forgotten all the same.
+    public func handOver(_ vehicleIDs: some Sequence<String>) throws(StoreError) {
+        let now = clock.now
+        var changes: [ReportRowsChange] = []
         for vehicleID in vehicleIDs {
+            if let at = warm.position(of: vehicleID),
+                let change = change(vehicleID, &warm.all[at], now: now, force: true)
+            {
+                changes.append(change)
+            }
             warm.remove(vehicleID)
             dirty.remove(vehicleID)
         }
+        try store.replaceReportRows(changes)
     }
 
     /// The change to write for a vehicle fed since it was written: when rows ended, when its open rows are older

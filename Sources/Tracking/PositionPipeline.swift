@@ -129,11 +129,25 @@ public final class PositionPipeline {
     /// Forgets a vehicle's state: its next fix starts it afresh, unless `resume` starts it from a stored fix first.
     public func forget(vehicleID: String) { boxes[vehicleID] = nil }
 
-    /// Starts a vehicle's state from its last stored fix (after a restart, or before importing newer data).
+    /// Starts a vehicle's state from its last stored fix (after a restart, a cluster handover, or before importing
+    /// newer data). Parked when that fix was held at a parked position; otherwise moving — a fresh state's "stopped"
+    /// would hold the drift of a vehicle that only slowed down (its fixes stored held, its distance lost) — and, when
+    /// the fix was slow, slow since it: stopped once slow for `stopAfterSeconds` from there.
     public func resume(vehicleID: String, from last: TrackPoint) throws(ProjError) {
         let box = box(vehicleID)
-        box.state.lastPlanar = try frame.project(last.coordinate)
+        let planar = try frame.project(last.coordinate)
+        box.state.lastPlanar = planar
         box.state.last = last
+        if last.flags.contains(.held) {
+            box.state.motion = .stopped
+            box.state.slowSince = nil
+            box.state.parkedAt = (last.coordinate, planar)
+        } else {
+            box.state.motion = .moving
+            box.state.parkedAt = nil
+            let slow = (last.speedMetersPerSecond ?? 0) < configuration.stoppedSpeedMetersPerSecond
+            box.state.slowSince = slow ? last.time : nil
+        }
     }
 
     /// Runs one fix through every stage.

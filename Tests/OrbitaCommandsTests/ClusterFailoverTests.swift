@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HTTPTypes
+import OrbitaModel
 import OrbitaTesting
 import Testing
 
@@ -55,7 +56,8 @@ struct ClusterFailoverTests {
             }
         }
 
-        /// The stored fixes and events equal those of a single-node import of the log, and no fix is stored twice.
+        /// The stored fixes, events and report rows equal those of a single-node import of the log (report rows: see
+        /// `expectReportRows`), and no fix is stored twice.
         func expectEqualToAnImport(_ label: String) throws {
             let single = try PostgresTestServer.createDatabase(label)
             _ = try ServeCommandTests.zones(folder, db: single)
@@ -72,6 +74,69 @@ struct ClusterFailoverTests {
                 live == offline,
                 "cluster only: \(Set(live).subtracting(offline).sorted()) import only: \(Set(offline).subtracting(live).sorted())"
             )
+            try expectReportRows(single)
+        }
+
+        /// Report rows, which each node maintained for the vehicles it owned while vehicles moved between nodes (a
+        /// node died, was cut off, joined): they are what deriving the stored tracks again gives (`orbita report
+        /// rebuild`), and for every vehicle whose stored track is the import's, the import's rows. A track can differ
+        /// in where fixes were held: a fix stored in order keeps the parking hold the pipeline gave it, and a node that
+        /// met a vehicle's fixes out of order (its first fixes through different nodes) holds differently.
+        func expectReportRows(_ single: String) throws {
+            let kinds = ["trips", "stops", "mileage", "summary"]
+            func rows(_ db: String) throws -> [String: [Substring]] {
+                var rows: [String: [Substring]] = [:]
+                for kind in kinds {
+                    let report = try ReportCommandTests.report(kind, db, ["--format", "json"])
+                    #expect(report.status == 0 || kind == "stops", "\(kind): \(report.stderr)")
+                    rows[kind] = report.stdout.split(separator: "\n")
+                }
+                return rows
+            }
+            let clustered = try rows(url)
+            let imported = try rows(single)
+            #expect(clustered["trips"]?.count == 200, "a trip a vehicle: \(clustered["trips"]?.count ?? 0)")
+            // The stored tracks with their positions (held fixes stand where they were held).
+            func tracks(_ db: String) throws -> [String: [String]] {
+                let store = try TestBackend.open(db)
+                var tracks: [String: [String]] = [:]
+                for vehicle in try store.vehicles() {
+                    tracks[vehicle.id] = try store.track(vehicleID: vehicle.id, from: nil, to: nil).map {
+                        "\($0.time.microsecondsSinceEpoch) \($0.coordinate.latitude) \($0.coordinate.longitude)"
+                    }
+                }
+                return tracks
+            }
+            let clusterTracks = try tracks(url)
+            let importTracks = try tracks(single)
+            let same = Set(clusterTracks.keys.filter { clusterTracks[$0] == importTracks[$0] })
+            print(
+                "cluster report rows: \(same.count) of \(clusterTracks.count) vehicles stored as the import stored them"
+            )
+            #expect(same.count >= clusterTracks.count * 9 / 10, "\(same.count) of \(clusterTracks.count)")
+            func vehicle(_ line: Substring) -> String? {
+                line.firstMatch(of: /"vehicle":"([^"]+)"/).map { String($0.1) }
+            }
+            for kind in kinds {
+                let mine = (clustered[kind] ?? []).filter { vehicle($0).map(same.contains) ?? false }
+                let theirs = (imported[kind] ?? []).filter { vehicle($0).map(same.contains) ?? false }
+                #expect(
+                    mine == theirs,
+                    "\(kind): cluster only \(Set(mine).subtracting(theirs).sorted().prefix(2)), import only \(Set(theirs).subtracting(mine).sorted().prefix(2))"
+                )
+            }
+            // Every vehicle's rows, and the fleet's summary, are those a derivation of the stored tracks gives.
+            let rebuilt = try OrbitaProcess.run(["report", "rebuild", "--db", url])
+            #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+            let derived = try rows(url)
+            for kind in kinds {
+                let mine = clustered[kind] ?? []
+                let again = derived[kind] ?? []
+                #expect(
+                    mine == again,
+                    "\(kind): maintained only \(Set(mine).subtracting(again).sorted().prefix(2)), rebuilt only \(Set(again).subtracting(mine).sorted().prefix(2))"
+                )
+            }
         }
     }
 

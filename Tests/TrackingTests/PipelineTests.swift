@@ -233,4 +233,38 @@ struct PipelineTests {
         }
         #expect(next.segmentMeters == 0)  // same place as the stored fix
     }
+
+    /// A vehicle resumed from the store (a restart, a cluster handover) that was driving is not parked at once: its
+    /// next slow fixes keep their drift until it has been slow for `stopAfterSeconds`, as they would have without the
+    /// restart. One resumed at a fix held where it parked is parked: the drift is held there.
+    @Test func aResumedVehicleIsParkedOnlyWhenItsLastFixWasHeld() throws {
+        func drift(_ second: Int) -> Fix { fix(second, lat: 55.75 + Double(second % 3) * 0.00002, speed: 0.1) }
+        let stored = TrackPoint(
+            vehicleID: "v", time: UTCInstant(microsecondsSinceEpoch: start.microsecondsSinceEpoch + 100_000_000),
+            coordinate: Coordinate(latitude: 55.75, longitude: 37.6), speedMetersPerSecond: 9)
+        let driving = try pipeline()
+        try driving.resume(vehicleID: "v", from: stored)
+        var held: [Int] = []
+        for second in 101...140 {
+            if case .accepted(let point) = driving.process(drift(second), vehicleID: "v", source: "t"),
+                point.flags.contains(.held)
+            {
+                held.append(second)
+            }
+        }
+        // Slow from 101: stopped at 131 (30 s), held from the fix after.
+        #expect(held.first == 132, "\(held)")
+
+        var parkedFix = stored
+        parkedFix.flags = .held
+        parkedFix.speedMetersPerSecond = 0
+        let parked = try pipeline()
+        try parked.resume(vehicleID: "v", from: parkedFix)
+        guard case .accepted(let next) = parked.process(drift(101), vehicleID: "v", source: "t") else {
+            Issue.record("expected accepted")
+            return
+        }
+        #expect(next.flags.contains(.held))
+        #expect(next.coordinate == parkedFix.coordinate)
+    }
 }
