@@ -189,10 +189,17 @@ final class BatchWriter: @unchecked Sendable {
         state.withLock { ($0.reportFailures, $0.lastReportError) }
     }
 
+    /// Forgets the report derivations of vehicles another node maintains now (after the batches queued before), without
+    /// writing what was not written.
+    func forgetReports(_ vehicleIDs: [String]) {
+        guard reports != nil, !vehicleIDs.isEmpty else { return }
+        queue.async { [self] in reports?.forget(vehicleIDs) }
+    }
+
     /// Hands over the report derivations of vehicles another node maintains now, after the batches queued before:
     /// writes what was derived and not yet written, then forgets them (`ReportMaintainer.handOver`).
     func handOverReports(_ vehicleIDs: [String]) {
-        guard reports != nil else { return }
+        guard reports != nil, !vehicleIDs.isEmpty else { return }
         queue.async { [self] in
             do throws(StoreError) { try reports?.handOver(vehicleIDs) } catch { noteReportFailure(error) }
         }

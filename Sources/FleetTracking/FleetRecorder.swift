@@ -61,6 +61,10 @@ public final class FleetRecorder {
     /// and not written is written (after the batches handed to the writer before), then forgotten.
     public func handOverReports(_ vehicleIDs: [String]) { writer.handOverReports(vehicleIDs) }
 
+    /// Forgets the report derivations of vehicles another cluster node may maintain already (a lapsed lease), without
+    /// writing them: their rows are that node's.
+    public func forgetReports(_ vehicleIDs: [String]) { writer.forgetReports(vehicleIDs) }
+
     /// Tracks one fix of `vehicleID` and buffers what is to be stored (written when the batch is full).
     public func record(_ fix: Fix, vehicleID: String, kind: VehicleKind? = nil, source: String)
         throws(FleetTrackingError)

@@ -110,21 +110,26 @@ final class ClusterMember: @unchecked Sendable {
             reported.withLock { $0 = snapshot }
         }
         coordinator.willRelease = { [inFlight, processor, releasing] released in
-            // The fetch in progress must be committed first: wait for it, but not longer than a lease renewal.
-            guard inFlight.wait(timeout: .now() + settings.renewSeconds) == .success else { return false }
+            // The fetch in progress must be committed first, and then what this node derived of the vehicles' report
+            // rows written (`handoverSettled`), so that the new owner's rows come after this node's: all within one
+            // lease renewal, or the shards are kept and the next round tries again.
+            let deadline = DispatchTime.now() + settings.renewSeconds
+            guard inFlight.wait(timeout: deadline) == .success else { return false }
             defer { inFlight.signal() }
             let shards = Set(released)
-            logger.info("shards given up", metadata: ["shards": "\(released)"])
             releasing.withLock { $0.formUnion(shards) }
-            processor.forgetVehicles { shards.contains(shard(ofVehicle: $0, shardCount: shardCount)) }
-            // Released once the processor has applied that and the writer has written what it derived of those
-            // vehicles' report rows (`handoverSettled`), so that the new owner's rows come after this node's; not
-            // longer than a renewal (the next round tries again).
-            let settleBy = Date().addingTimeInterval(settings.renewSeconds)
+            processor.forgetVehicles(writingReports: true) {
+                shards.contains(shard(ofVehicle: $0, shardCount: shardCount))
+            }
             while !processor.handoverSettled {
-                guard Date() < settleBy else { return false }
+                guard DispatchTime.now() < deadline else {
+                    // Kept: read again (the vehicles forgotten resume from the store at their next fix).
+                    releasing.withLock { $0.subtract(shards) }
+                    return false
+                }
                 Thread.sleep(forTimeInterval: 0.01)
             }
+            logger.info("shards given up", metadata: ["shards": "\(released)"])
             return true
         }
     }

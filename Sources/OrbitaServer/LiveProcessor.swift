@@ -48,7 +48,7 @@ final class LiveProcessor: @unchecked Sendable {
     }()
     private var finishError: String?
     /// Which vehicles to forget before the next fix (set from other threads: shards a cluster node gained or lost).
-    private let toForget = Mutex<[@Sendable (String) -> Bool]>([])
+    private let toForget = Mutex<[(matches: @Sendable (String) -> Bool, writingReports: Bool)]>([])
 
     private let unregisteredCounter = Counter(
         label: "orbita_fixes_dropped_total", dimensions: [("reason", "unregistered")])
@@ -121,9 +121,11 @@ final class LiveProcessor: @unchecked Sendable {
     func resumeEachVehicleFromStore() { recorder.tracker.resumesFromFleetSnapshot = false }
 
     /// Forgets, before the next fix, the vehicles `matching` picks (a cluster node's shards that moved): their next fix
-    /// resumes them from the store.
-    func forgetVehicles(matching: @escaping @Sendable (String) -> Bool) {
-        toForget.withLock { $0.append(matching) }
+    /// resumes them from the store. `writingReports`: shards this node gives up while it still holds their leases —
+    /// what it derived of their report rows and did not write yet is written first. Not for leases that lapsed
+    /// (another node may own the vehicles already, and rows are not fenced by leases) nor for shards claimed.
+    func forgetVehicles(writingReports: Bool = false, matching: @escaping @Sendable (String) -> Bool) {
+        toForget.withLock { $0.append((matching, writingReports)) }
         handover.withLock { $0.requested += 1 }
     }
 
@@ -187,18 +189,24 @@ final class LiveProcessor: @unchecked Sendable {
             }
             if !forgetting.isEmpty {
                 let tracker = recorder.tracker
-                let forgotten = tracker.vehiclesInMemory.filter { vehicle in forgetting.contains { $0(vehicle) } }
+                let forgotten = tracker.vehiclesInMemory.filter { vehicle in forgetting.contains { $0.matches(vehicle) }
+                }
                 tracker.forget(forgotten)
                 // What was computed for them and not yet handed to the writer goes (their new owner makes it).
-                let dropped = recorder.discardBuffered { vehicle in forgetting.contains { $0(vehicle) } }
+                let dropped = recorder.discardBuffered { vehicle in forgetting.contains { $0.matches(vehicle) } }
                 if dropped > 0 {
                     fencedFixes.withLock { $0 += dropped }
                     fencedCounter.increment(by: dropped)
                 }
-                // Their report rows are the new owner's to maintain from its first fix of them; what this node derived
-                // and did not write yet is written first (the new owner's next fix may be hours away). A commit after
-                // it, counted below, makes the handover wait for that write (the writer runs in order).
-                recorder.handOverReports(Array(forgotten))
+                // Their report rows are the new owner's to maintain from its first fix of them. Of shards given up,
+                // what this node derived and did not write yet is written first (the new owner's next fix may be
+                // hours away); a commit after it, counted below, makes the handover wait for that write (the writer
+                // runs in order).
+                let written = forgotten.filter { vehicle in
+                    forgetting.contains { $0.writingReports && $0.matches(vehicle) }
+                }
+                recorder.handOverReports(Array(written))
+                recorder.forgetReports(Array(forgotten.subtracting(written)))
                 commit(acks)
                 acks.removeAll()
                 lastCommit = Self.now()

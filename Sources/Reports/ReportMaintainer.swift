@@ -256,6 +256,15 @@ public final class ReportMaintainer {
         }
     }
 
+    /// Forgets the vehicles' derivations without writing what was not written (another cluster node may maintain them
+    /// already: its rows are newer): their next fixes here derive them again from the store.
+    public func forget(_ vehicleIDs: some Sequence<String>) {
+        for vehicleID in vehicleIDs {
+            warm.remove(vehicleID)
+            dirty.remove(vehicleID)
+        }
+    }
+
     /// Hands the vehicles over (another cluster node maintains them now): writes what was derived for them and not
     /// yet written — the new owner derives them again only at their next fix, which may not come soon (a vehicle that
     /// parked for the night) — and forgets them: their next fixes here derive them again from the store.

@@ -231,13 +231,14 @@ struct MotionStage {
         state.accepted += 1
     }
 
-    /// The odometer's rule: the ellipsoidal distance between two accepted fixes, none between two held ones (also
-    /// used by `StoredTrackFilter`).
+    /// The odometer's rule: the ellipsoidal distance between two accepted fixes, none between two held at one place
+    /// (also used by `StoredTrackFilter`, where two held fixes may stand at two places: held by different states).
     func segment(
         from lastCoordinate: Coordinate, _ lastPlanar: PlanarPoint, held lastHeld: Bool, to coordinate: Coordinate,
         _ planar: PlanarPoint, held: Bool
     ) -> Double {
-        held && lastHeld ? 0 : frame.distanceMeters(from: lastCoordinate, lastPlanar, to: coordinate, planar)
+        held && lastHeld && lastCoordinate == coordinate
+            ? 0 : frame.distanceMeters(from: lastCoordinate, lastPlanar, to: coordinate, planar)
     }
 
     /// The moving/stopped rule with hysteresis for an accepted fix at `speed` (also used by `StoredTrackFilter`).
