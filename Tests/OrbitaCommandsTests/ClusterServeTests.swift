@@ -34,8 +34,16 @@ struct ClusterServeTests {
             next = range.upperBound
         }
         send(0..<800, to: ["n1", "n2", "n3"])
-        // n2 is killed (its queue had time to reach the inbox: UDP fixes it holds only in memory die with it).
-        Thread.sleep(forTimeInterval: 1)
+        // n2 is killed once what it received is in the inbox (UDP fixes a node holds only in memory die with it; a
+        // fixed pause was not always enough on a loaded machine): every third of the 800 cycles went to it.
+        let sentToN2 = (0..<800).filter { $0 % 3 == 1 }.count
+        let forwardedBy = Date().addingTimeInterval(15)
+        while Date() < forwardedBy {
+            let body = nodes["n2"]!.get("/health").body
+            let forwarded = body.firstMatch(of: /"forwarded":([0-9]+)/).flatMap { Int($0.1) } ?? 0
+            if forwarded >= sentToN2 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
         #expect(Self.halt(nodes["n2"]!, SIGKILL) == SIGKILL)
         send(next..<1_600, to: ["n1", "n3"])
         // n2 comes back under its name (after its lease), a fourth node joins.
