@@ -269,18 +269,12 @@ public final class ReportMaintainer {
     /// yet written — the new owner derives them again only at their next fix, which may not come soon (a vehicle that
     /// parked for the night) — and forgets them: their next fixes here derive them again from the store.
     /// - Throws: when the rows cannot be written; the vehicles are forgotten all the same.
-    public func handOver(_ vehicleIDs: some Sequence<String>) throws(StoreError) {
+    public func handOver(_ vehicleIDs: [String]) throws(StoreError) {
         let now = clock.now
-        var changes: [ReportRowsChange] = []
-        for vehicleID in vehicleIDs {
-            if let at = warm.position(of: vehicleID),
-                let change = change(vehicleID, &warm.all[at], now: now, force: true)
-            {
-                changes.append(change)
-            }
-            warm.remove(vehicleID)
-            dirty.remove(vehicleID)
+        let changes = vehicleIDs.compactMap { vehicleID in
+            warm.position(of: vehicleID).flatMap { change(vehicleID, &warm.all[$0], now: now, force: true) }
         }
+        forget(vehicleIDs)
         try store.replaceReportRows(changes)
     }
 
